@@ -1,0 +1,178 @@
+"""The ``bsc`` command line.
+
+Exit codes: 0 success; 1 the command ran but found problems or could not finish
+(invalid data, a save conflict, a damaged table); 2 the command was called wrongly
+(unknown option or table, a path that is not a store).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import wraps
+from typing import Any
+
+import click
+import pandas as pd
+
+from . import __version__
+from .errors import BscError, NotAStoreError, StoreVersionError
+from .schema import PLAN_TABLES, to_markdown
+from .store import Store
+
+STORE_OPTION = click.option(
+    "--store", "store_path", required=True, envvar="BSC_STORE", show_envvar=True,
+    help="Folder (or object-store URI) of the store.",
+)
+TABLE_ARGUMENT = click.argument("table_name", metavar="TABLE", type=click.Choice(PLAN_TABLES))
+
+
+@contextmanager
+def _friendly_errors() -> Iterator[None]:
+    """Print bsc errors as plain messages with the documented exit codes."""
+    try:
+        yield
+    except (NotAStoreError, StoreVersionError) as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(2)
+    except BscError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(1)
+
+
+def _handles_errors(func: Callable[..., Any]) -> Callable[..., Any]:
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with _friendly_errors():
+            return func(*args, **kwargs)
+
+    return wrapper
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", "-V", prog_name="bsc")
+def main() -> None:
+    """bsc-widgets: Balanced Scorecard planning and review from the command line.
+
+    A store is a folder of Delta Lake tables holding one or more scorecards.
+    Start with `bsc init DIR --sample` to get the example organisation.
+    """
+
+
+@main.command()
+@click.argument("directory", type=click.Path(file_okay=False))
+@click.option("--sample", is_flag=True, help="Load the embedded sample organisation (Alder & Finch).")
+@_handles_errors
+def init(directory: str, sample: bool) -> None:
+    """Create a new, empty store in DIRECTORY (optionally with the sample organisation)."""
+    store = Store.create(directory)
+    message = f"Created store {store.location} (schema version {store.schema_version})."
+    if sample:
+        from .samples import load_sample
+
+        results = load_sample(store)
+        counts = ", ".join(f"{r.inserted} {r.table}" for r in results if r.inserted)
+        message += f"\nLoaded the sample organisation: {counts}."
+    click.echo(message)
+
+
+@main.command()
+@STORE_OPTION
+@_handles_errors
+def validate(store_path: str) -> None:
+    """Check every table of the store; list all problems (exit 1 if any)."""
+    store = Store.open(store_path)
+    problems = store.validate()
+    frames = store.read_all()
+    summary = ", ".join(f"{len(frames[t])} {t}" for t in PLAN_TABLES)
+    if problems:
+        click.echo(f"{len(problems)} problem(s) in {store.location}:")
+        for problem in problems:
+            click.echo(f"  - {problem}")
+        sys.exit(1)
+    click.echo(f"OK: {store.location} is valid ({summary}).")
+
+
+@main.command()
+@STORE_OPTION
+@TABLE_ARGUMENT
+@click.option("--limit", type=click.IntRange(min=1), default=None, help="Show only the newest N versions.")
+@_handles_errors
+def history(store_path: str, table_name: str, limit: int | None) -> None:
+    """List the change history of TABLE: version, time, operation and who."""
+    frame = Store.open(store_path).history(table_name)
+    if limit:
+        frame = frame.head(limit)
+    frame["time"] = frame["time"].dt.strftime("%Y-%m-%d %H:%M:%S UTC")
+    click.echo(frame.to_string(index=False))
+
+
+@main.command()
+@STORE_OPTION
+@TABLE_ARGUMENT
+@click.option("--scorecard", default=None, help="Only records of this scorecard.")
+@click.option("--version", "version", type=click.IntRange(min=0), default=None,
+              help="Read the table as it was at this version (see `bsc history`).")
+@click.option("--as-of", default=None, help="Read the table as it was at this time, e.g. 2026-03-31T12:00Z.")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv"]), default="table", show_default=True)
+@_handles_errors
+def read(store_path: str, table_name: str, scorecard: str | None, version: int | None, as_of: str | None,
+         fmt: str) -> None:
+    """Print the records of TABLE, now or as of an earlier version or time."""
+    if version is not None and as_of is not None:
+        raise click.UsageError("give either --version or --as-of, not both")
+    frame = Store.open(store_path).read(table_name, scorecard=scorecard, version=version, as_of=as_of)
+    if fmt == "csv":
+        click.echo(frame.to_csv(index=False), nl=False)
+    else:
+        with pd.option_context("display.max_columns", None, "display.width", 200,
+                               "display.max_colwidth", 40):
+            click.echo(frame.to_string(index=False) if len(frame) else f"(no records in {table_name})")
+
+
+@main.command()
+@STORE_OPTION
+@TABLE_ARGUMENT
+@click.option("--version", "version", type=click.IntRange(min=0), required=True,
+              help="Version to make current again (see `bsc history`).")
+@_handles_errors
+def restore(store_path: str, table_name: str, version: int) -> None:
+    """Make an earlier version of TABLE current again (recorded as a new version)."""
+    result = Store.open(store_path).restore(table_name, version)
+    click.echo(f"Restored {table_name} to the content of version {version} (now version {result.version}).")
+
+
+@main.command()
+@STORE_OPTION
+@click.option("--scorecard", default=None, help="Scorecard id (default: every scorecard, top first).")
+@_handles_errors
+def show(store_path: str, scorecard: str | None) -> None:
+    """Print a scorecard: vision, mission, objectives by perspective, KPIs and action plans."""
+    from .describe import describe_scorecard
+
+    frames = Store.open(store_path).read_all()
+    ids = [scorecard] if scorecard else _top_down(frames["scorecards"])
+    try:
+        texts = [describe_scorecard(frames, sid) for sid in ids]
+    except KeyError as exc:
+        raise click.BadParameter(str(exc.args[0]), param_hint="--scorecard") from None
+    click.echo("\n\n".join(texts) if texts else "The store holds no scorecard yet.")
+
+
+def _top_down(scorecards: pd.DataFrame) -> list[str]:
+    depth: dict[str, int] = {}
+    parents = dict(zip(scorecards["scorecard_id"], scorecards["parent_id"], strict=True))
+    for sid in parents:
+        node, steps = sid, 0
+        while isinstance(parents.get(node), str) and steps <= len(parents):
+            node, steps = parents[node], steps + 1
+        depth[sid] = steps
+    return sorted(parents, key=lambda s: (depth[s], s))
+
+
+@main.command()
+def schema() -> None:
+    """Print the data model (every table and column) as Markdown."""
+    click.echo(to_markdown(), nl=False)
+

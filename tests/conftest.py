@@ -1,0 +1,44 @@
+"""Shared fixtures: real stores on disk (no mocks)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bsc_widgets import Store
+
+PERSPECTIVES = ["financial", "customer", "internal", "learning"]
+
+
+def make_plan(store: Store) -> Store:
+    """A small valid plan: scorecard 'org', four perspectives, two objectives, two KPIs."""
+    store.upsert("scorecards", [{"scorecard_id": "org", "name": "Org", "horizon_start": "2025-01",
+                                 "horizon_end": "2027-12", "review_frequency": "Q"}])
+    store.upsert("perspectives", [{"scorecard_id": "org", "perspective_id": p, "name": p.title(),
+                                   "position": i + 1} for i, p in enumerate(PERSPECTIVES)])
+    store.upsert("objectives", [
+        {"objective_id": "F1", "scorecard_id": "org", "perspective_id": "financial",
+         "title": "Grow profitable revenue in core markets"},
+        {"objective_id": "C1", "scorecard_id": "org", "perspective_id": "customer",
+         "title": "Keep customers coming back"},
+    ])
+    store.upsert("kpis", [
+        {"kpi_id": "rev", "scorecard_id": "org", "objective_id": "F1", "name": "Revenue",
+         "polarity": "higher", "frequency": "M", "aggregation": "sum"},
+        {"kpi_id": "churn", "scorecard_id": "org", "objective_id": "C1", "name": "Churn",
+         "polarity": "lower", "frequency": "Q", "aggregation": "last"},
+    ])
+    return store
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    """An empty store in a temporary folder."""
+    return Store.create(tmp_path / "store")
+
+
+@pytest.fixture
+def plan(store: Store) -> Store:
+    """A store holding the small plan of :func:`make_plan`."""
+    return make_plan(store)

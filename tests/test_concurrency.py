@@ -1,0 +1,95 @@
+"""Several processes saving to one store at once, and a save killed half-way."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import random
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+from conftest import make_plan
+
+from bsc_widgets import Store
+
+pytestmark = pytest.mark.slow
+
+PROCESSES = 4
+RECORDS_EACH = 25
+
+
+def save_objectives(location: str, worker: int) -> list[str]:
+    """Save RECORDS_EACH objectives one by one; return the ids whose save was acknowledged."""
+    store = Store.open(location)
+    saved = []
+    for i in range(RECORDS_EACH):
+        oid = f"W{worker}-{i:02d}"
+        store.upsert("objectives", [{"objective_id": oid, "scorecard_id": "org", "perspective_id": "internal",
+                                     "title": f"Objective {i} saved by worker {worker}"}], user=f"worker{worker}")
+        saved.append(oid)
+    return saved
+
+
+def test_concurrent_processes_lose_no_acknowledged_save(tmp_path: Path) -> None:
+    store = make_plan(Store.create(tmp_path / "store"))
+    before = store.version("objectives")
+    context = multiprocessing.get_context("spawn")  # deltalake's runtime must not be forked
+    with context.Pool(PROCESSES) as pool:
+        results = pool.starmap(save_objectives, [(store.location, w) for w in range(PROCESSES)])
+    acknowledged = {oid for ids in results for oid in ids}
+    assert len(acknowledged) == PROCESSES * RECORDS_EACH
+    stored = set(store.read("objectives")["objective_id"])
+    assert acknowledged <= stored
+    assert len(stored) == PROCESSES * RECORDS_EACH + 2
+    assert store.version("objectives") == before + PROCESSES * RECORDS_EACH
+    users = store.history("objectives")["user"].tolist()
+    assert all(users.count(f"worker{w}") == RECORDS_EACH for w in range(PROCESSES))
+
+
+CHILD = textwrap.dedent("""
+    import sys
+    from bsc_widgets import Store
+    store = Store.open(sys.argv[1])
+    batch = 0
+    while True:
+        batch += 1
+        rows = [{"kpi_id": "rev", "period": f"{2000 + i // 12}-{i % 12 + 1:02d}", "scorecard_id": "org",
+                 "value": batch, "note": f"batch {batch}"} for i in range(3000)]
+        print(f"saving {batch}", flush=True)
+        store.upsert("actuals", rows)
+        print(f"saved {batch}", flush=True)
+""")
+
+
+def test_save_killed_half_way_leaves_the_previous_version_intact(tmp_path: Path) -> None:
+    store = make_plan(Store.create(tmp_path / "store"))
+    rng = random.Random(7)
+    for _round in range(3):
+        with subprocess.Popen([sys.executable, "-c", CHILD, store.location], stdout=subprocess.PIPE,
+                              text=True) as child:
+            assert child.stdout is not None
+            acknowledged = 0
+            for line in child.stdout:
+                if line.startswith("saved"):
+                    acknowledged = int(line.split()[1])
+                if line.startswith("saving") and int(line.split()[1]) >= 2:
+                    break
+            time.sleep(rng.uniform(0.02, 0.3))  # somewhere inside the save
+            os.kill(child.pid, signal.SIGKILL)
+            child.wait()
+        assert child.returncode == -signal.SIGKILL
+
+        reopened = Store.open(store.location)
+        actuals = reopened.read("actuals")
+        assert len(actuals) == 3000
+        batches = set(actuals["value"])
+        assert len(batches) == 1, "a version mixes two saves"
+        assert int(batches.pop()) >= acknowledged, "an acknowledged save was lost"
+        assert reopened.validate() == []
+        reopened.upsert("actuals", [{"kpi_id": "rev", "period": "2000-01", "scorecard_id": "org", "value": -1}])
+        assert reopened.read("actuals").set_index("period").loc["2000-01", "value"] == -1

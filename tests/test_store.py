@@ -1,0 +1,202 @@
+"""The Delta Lake store: reads, saves, history, as-of reads, conflicts, and clear errors."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pytest
+from deltalake import DeltaTable, write_deltalake
+
+from bsc_widgets import (
+    BscValidationError,
+    ConflictError,
+    NotAStoreError,
+    SCHEMA_VERSION,
+    Store,
+    StoreCorruptError,
+    StoreError,
+    StoreVersionError,
+)
+from bsc_widgets.schema import PLAN_TABLES
+
+OBJ = {"objective_id": "F2", "scorecard_id": "org", "perspective_id": "financial",
+       "title": "Improve the operating margin"}
+
+
+def test_create_makes_every_table_and_records_the_schema_version(store: Store) -> None:
+    for name in PLAN_TABLES:
+        assert DeltaTable(f"{store.location}/{name}").version() == 0
+        assert store.read(name).empty
+    assert store.schema_version == SCHEMA_VERSION
+    assert Store.open(store.location).schema_version == SCHEMA_VERSION
+
+
+def test_create_refuses_a_folder_with_files(tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("hello")
+    with pytest.raises(StoreError, match="not empty"):
+        Store.create(tmp_path)
+    Store.create(tmp_path / "s")
+    with pytest.raises(StoreError, match="already holds a store"):
+        Store.create(tmp_path / "s")
+
+
+def test_upsert_inserts_updates_and_skips_unchanged(plan: Store) -> None:
+    first = plan.upsert("objectives", [OBJ])
+    assert (first.inserted, first.updated, first.unchanged) == (1, 0, 0)
+    again = plan.upsert("objectives", [OBJ])
+    assert (again.inserted, again.updated, again.unchanged, again.version) == (0, 0, 1, None)
+    changed = plan.upsert("objectives", [{**OBJ, "owner": "Maria"}], user="maria")
+    assert (changed.inserted, changed.updated) == (0, 1)
+    row = plan.read("objectives").set_index("objective_id").loc["F2"]
+    assert (row["owner"], row["revision"], row["saved_by"]) == ("Maria", 2, "maria")
+    assert row["weight"] == 1.0 and row["position"] == 1, "defaults are filled in"
+    assert len(plan.read("objectives")) == 3
+
+
+def test_read_filters_by_scorecard(plan: Store) -> None:
+    plan.upsert("scorecards", [{"scorecard_id": "hr", "name": "HR", "parent_id": "org"}])
+    plan.upsert("perspectives", [{"scorecard_id": "hr", "perspective_id": "learning", "name": "People",
+                                  "position": 1}])
+    assert set(plan.read("perspectives", scorecard="hr")["perspective_id"]) == {"learning"}
+    assert len(plan.read("perspectives", scorecard="org")) == 4
+
+
+def test_types_come_back_as_stored(plan: Store) -> None:
+    plan.upsert("initiatives", [{"initiative_id": "I1", "scorecard_id": "org", "objective_id": "F1",
+                                 "title": "Open two stores", "start": "2025-02-01", "due": "2025-12-31",
+                                 "budget": "120000", "status": "active", "percent_complete": 40}])
+    row = plan.read("initiatives").iloc[0]
+    assert str(row["start"]) == "2025-02-01" and row["budget"] == 120000.0 and row["percent_complete"] == 40.0
+    assert isinstance(row["saved_at"], pd.Timestamp) and str(row["saved_at"].tz) == "UTC"
+
+
+def test_delete_and_refusal_when_still_used(plan: Store) -> None:
+    plan.upsert("objectives", [OBJ])
+    result = plan.delete("objectives", ["F2"])
+    assert result.deleted == 1 and "F2" not in set(plan.read("objectives")["objective_id"])
+    version = plan.version("objectives")
+    with pytest.raises(BscValidationError) as info:
+        plan.delete("objectives", ["F1"])
+    assert info.value.problems[0].record == "F1" and "still use it" in info.value.problems[0].message
+    assert any(p.table == "kpis" and p.record == "rev" for p in info.value.problems)
+    assert plan.version("objectives") == version
+    assert "F1" in set(plan.read("objectives")["objective_id"])
+
+
+def test_history_lists_version_time_operation_and_who(plan: Store) -> None:
+    plan.upsert("objectives", [OBJ], user="maria")
+    plan.delete("objectives", [("F2",)], user="jon")
+    hist = plan.history("objectives")
+    assert list(hist.columns) == ["version", "time", "operation", "user", "records"]
+    assert hist["version"].tolist() == [3, 2, 1, 0]
+    assert hist.iloc[0][["operation", "user", "records"]].tolist() == ["delete F2", "jon", "1"]
+    assert hist.iloc[1][["operation", "user"]].tolist() == ["upsert F2", "maria"]
+    assert hist["time"].is_monotonic_decreasing
+
+
+def test_read_as_of_version_and_time(plan: Store) -> None:
+    plan.upsert("objectives", [OBJ])
+    version = plan.version("objectives")
+    time.sleep(0.05)
+    moment = pd.Timestamp.now(tz="UTC")
+    time.sleep(0.05)
+    plan.upsert("objectives", [{**OBJ, "title": "Lift the operating margin to 12 %"}])
+    assert plan.read("objectives", version=version).set_index("objective_id").loc["F2", "title"] == OBJ["title"]
+    assert plan.read("objectives", as_of=moment).set_index("objective_id").loc["F2", "title"] == OBJ["title"]
+    assert plan.read("objectives").set_index("objective_id").loc["F2", "title"].startswith("Lift")
+
+
+def test_restore_makes_an_old_version_current(plan: Store) -> None:
+    plan.upsert("objectives", [OBJ])
+    good = plan.version("objectives")
+    plan.upsert("objectives", [{**OBJ, "title": "Oops, wrong text saved here"}])
+    result = plan.restore("objectives", good)
+    assert result.version == good + 2
+    assert plan.read("objectives").set_index("objective_id").loc["F2", "title"] == OBJ["title"]
+    assert plan.history("objectives").iloc[0]["operation"] == f"restore version {good}"
+
+
+def test_same_record_edited_in_two_sessions_is_a_conflict(plan: Store) -> None:
+    plan.upsert("objectives", [OBJ])
+    seen_by_ann = plan.read("objectives").set_index("objective_id").loc["F2", "revision"]
+    seen_by_bob = seen_by_ann
+    plan.upsert("objectives", [{**OBJ, "owner": "Ann", "revision": seen_by_ann}], user="ann")
+    with pytest.raises(ConflictError) as info:
+        plan.upsert("objectives", [{**OBJ, "owner": "Bob", "revision": seen_by_bob}], user="bob")
+    error = info.value
+    assert (error.theirs or {})["owner"] == "Ann" and error.yours["owner"] == "Bob"
+    assert (error.expected_revision, error.actual_revision) == (1, 2)
+    assert "theirs='Ann', yours='Bob'" in str(error) and "Nothing was saved" in str(error)
+    assert plan.read("objectives").set_index("objective_id").loc["F2", "owner"] == "Ann"
+    # after reloading, Bob's save goes through
+    plan.upsert("objectives", [{**OBJ, "owner": "Ann and Bob", "revision": 2}], user="bob")
+
+
+def test_creating_a_record_that_someone_else_created_is_a_conflict(plan: Store) -> None:
+    plan.upsert("objectives", [{**OBJ, "revision": 0}])
+    with pytest.raises(ConflictError, match="created it meanwhile"):
+        plan.upsert("objectives", [{**OBJ, "title": "Another text for F2", "revision": 0}])
+
+
+def test_deleting_a_record_changed_meanwhile_is_a_conflict(plan: Store) -> None:
+    plan.upsert("objectives", [OBJ])
+    plan.upsert("objectives", [{**OBJ, "owner": "Ann"}])
+    with pytest.raises(ConflictError):
+        plan.delete("objectives", [{"objective_id": "F2", "revision": 1}])
+    assert "F2" in set(plan.read("objectives")["objective_id"])
+
+
+@pytest.mark.parametrize("setup", ["missing", "empty", "other files"])
+def test_opening_something_that_is_not_a_store(tmp_path: Path, setup: str) -> None:
+    where = tmp_path / "here"
+    if setup != "missing":
+        where.mkdir()
+    if setup == "other files":
+        (where / "budget.xlsx").write_bytes(b"x")
+    with pytest.raises(NotAStoreError) as info:
+        Store.open(where)
+    assert str(where) in str(info.value) and "bsc init" in str(info.value)
+
+
+def test_store_written_by_a_newer_schema_version(store: Store) -> None:
+    info = DeltaTable(f"{store.location}/store_info").to_pyarrow_table()
+    newer = info.set_column(info.schema.get_field_index("schema_version"), "schema_version",
+                            pa.array([SCHEMA_VERSION + 1], pa.int64()))
+    write_deltalake(f"{store.location}/store_info", newer, mode="overwrite")
+    with pytest.raises(StoreVersionError) as error:
+        Store.open(store.location)
+    assert store.location in str(error.value) and "upgrade bsc-widgets" in str(error.value)
+
+
+def test_damaged_table_names_the_path_and_how_to_restore(plan: Store) -> None:
+    plan.upsert("objectives", [OBJ])
+    good = plan.version("objectives")
+    plan.upsert("objectives", [{**OBJ, "owner": "Ann"}])
+    current = DeltaTable(f"{plan.location}/objectives").file_uris()
+    for uri in current:
+        Path(uri.removeprefix("file://")).write_bytes(b"PAR1 not really parquet")
+    with pytest.raises(StoreCorruptError) as info:
+        plan.read("objectives")
+    message = str(info.value)
+    assert "objectives" in message and plan.location in message and "bsc restore" in message
+    assert "Traceback" not in message
+    with pytest.raises(StoreCorruptError):
+        plan.upsert("objectives", [{**OBJ, "owner": "Bob"}])
+    plan.restore("objectives", good)
+    assert pd.isna(plan.read("objectives").set_index("objective_id").loc["F2", "owner"])
+
+
+def test_missing_table_folder(plan: Store) -> None:
+    import shutil
+
+    shutil.rmtree(Path(plan.location) / "links")
+    with pytest.raises(StoreCorruptError, match="links"):
+        Store.open(plan.location)
+
+
+def test_tables_open_with_plain_deltalake(plan: Store) -> None:
+    frame = DeltaTable(f"{plan.location}/kpis").to_pandas()
+    assert set(frame["kpi_id"]) == {"rev", "churn"}
