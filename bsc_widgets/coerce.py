@@ -132,10 +132,7 @@ def coerce(spec: TableSpec, records: Records) -> tuple[pd.DataFrame, list[Proble
         )
     out = pd.DataFrame(index=frame.index)
     for col in spec.columns:
-        if col.name in frame.columns:
-            raw = _blank_to_na(frame[col.name])
-        else:
-            raw = _objects([None] * len(frame), frame.index)
+        raw = _blank_to_na(frame[col.name]) if col.name in frame.columns else _objects([None] * len(frame), frame.index)
         if col.default is not None:
             raw = _objects([col.default if v is None else v for v in raw], raw.index)
         values, bad, message, fix = _convert(col, raw)

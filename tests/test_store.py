@@ -11,10 +11,10 @@ import pytest
 from deltalake import DeltaTable, write_deltalake
 
 from bsc_widgets import (
+    SCHEMA_VERSION,
     BscValidationError,
     ConflictError,
     NotAStoreError,
-    SCHEMA_VERSION,
     Store,
     StoreCorruptError,
     StoreError,
