@@ -1,0 +1,133 @@
+"""The `bsc` command: help on every command, exit codes 0/1/2, messages instead of tracebacks."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from bsc_widgets import Store, __version__
+from bsc_widgets.cli import main
+from bsc_widgets.schema import TABLES
+
+
+def run(*args: str) -> Result:
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+@pytest.fixture(scope="module")
+def sample_store(tmp_path_factory: pytest.TempPathFactory) -> str:
+    where = str(tmp_path_factory.mktemp("cli") / "store")
+    result = run("init", where, "--sample")
+    assert result.exit_code == 0, result.output
+    assert "Loaded the sample organisation" in result.output and "30 kpis" in result.output
+    return where
+
+
+def test_version() -> None:
+    result = run("--version")
+    assert result.exit_code == 0 and __version__ in result.output
+
+
+def test_installed_console_script() -> None:
+    exe = shutil.which("bsc", path=str(Path(sys.executable).parent))
+    assert exe, "the bsc console script is installed next to python"
+    out = subprocess.run([exe, "--version"], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == f"bsc, version {__version__}"
+
+
+@pytest.mark.parametrize("command", ["init", "validate", "history", "read", "restore", "show", "schema"])
+def test_every_command_has_help(command: str) -> None:
+    result = run(command, "--help")
+    assert result.exit_code == 0 and "Usage:" in result.output
+    summary = (main.commands[command].help or "").splitlines()[0]
+    assert summary and " ".join(summary.split()[:4]) in " ".join(result.output.split())
+
+
+def test_validate_ok(sample_store: str) -> None:
+    result = run("validate", "--store", sample_store)
+    assert result.exit_code == 0 and result.output.startswith("OK:") and "30 kpis" in result.output
+
+
+def test_validate_reports_problems_with_exit_1(tmp_path: Path) -> None:
+    from deltalake import write_deltalake
+
+    from bsc_widgets.coerce import coerce, to_arrow
+
+    store = Store.create(tmp_path / "s")
+    # A record written behind the store's back (e.g. by another tool) that breaks a rule.
+    frame, _ = coerce(TABLES["scorecards"], [{"scorecard_id": "a", "name": "A", "parent_id": "ghost"}])
+    write_deltalake(f"{store.location}/scorecards", to_arrow(TABLES["scorecards"], frame), mode="overwrite")
+    result = run("validate", "--store", store.location)
+    assert result.exit_code == 1
+    assert "scorecards 'a', parent_id: names a parent scorecard that does not exist" in result.output
+
+
+def test_not_a_store_is_exit_2_with_a_message(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["validate", "--store", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "is not a bsc-widgets store" in result.output and "bsc init" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_store_from_environment_variable(sample_store: str) -> None:
+    result = CliRunner(env={"BSC_STORE": sample_store}).invoke(main, ["validate"])
+    assert result.exit_code == 0
+
+
+def test_unknown_table_is_a_usage_error(sample_store: str) -> None:
+    result = CliRunner().invoke(main, ["history", "--store", sample_store, "budgets"])
+    assert result.exit_code == 2 and "budgets" in result.output
+
+
+def test_history_read_and_restore(sample_store: str, tmp_path: Path) -> None:
+    where = str(tmp_path / "copy")
+    shutil.copytree(sample_store, where)
+    store = Store.open(where)
+    objective = store.read("objectives").set_index("objective_id").loc["F1"]
+    store.upsert("objectives", [{"objective_id": "F1", "scorecard_id": "org", "perspective_id": "financial",
+                                 "title": "A title typed by mistake"}], user="ann")
+    history = run("history", "--store", where, "objectives")
+    assert history.exit_code == 0
+    lines = history.output.splitlines()
+    assert lines[0].split() == ["version", "time", "operation", "user", "records"]
+    assert "upsert F1" in lines[1] and "ann" in lines[1] and "UTC" in lines[1]
+    old = run("read", "--store", where, "objectives", "--version", "1", "--format", "csv")
+    assert objective["title"] in old.output and "typed by mistake" not in old.output
+    restored = run("restore", "--store", where, "objectives", "--version", "1")
+    assert restored.exit_code == 0 and "version 3" in restored.output
+    assert store.read("objectives").set_index("objective_id").loc["F1", "title"] == objective["title"]
+
+
+def test_read_as_of_rejects_both_options(sample_store: str) -> None:
+    result = CliRunner().invoke(main, ["read", "--store", sample_store, "kpis", "--version", "1",
+                                       "--as-of", "2026-01-01"])
+    assert result.exit_code == 2 and "either --version or --as-of" in result.output
+
+
+def test_read_a_version_that_does_not_exist(sample_store: str) -> None:
+    result = CliRunner().invoke(main, ["read", "--store", sample_store, "kpis", "--version", "99"])
+    assert result.exit_code == 1 and "bsc history" in result.output and "Traceback" not in result.output
+
+
+def test_show_prints_the_scorecards_top_down(sample_store: str) -> None:
+    result = run("show", "--store", sample_store)
+    assert result.exit_code == 0
+    text = result.output
+    assert text.index("[org]") < text.index("[cs]") and "Vision:" in text and "Financial" in text
+    assert "latest 2026" in text and "Action plans" in text
+    assert CliRunner().invoke(main, ["show", "--store", sample_store, "--scorecard", "nope"]).exit_code == 2
+
+
+def test_schema_prints_every_table() -> None:
+    result = run("schema")
+    assert all(f"## {name}" in result.output for name in TABLES)
+
+
+def test_init_refuses_an_existing_store(sample_store: str) -> None:
+    result = CliRunner().invoke(main, ["init", sample_store])
+    assert result.exit_code == 1 and "already holds a store" in result.output
