@@ -200,3 +200,13 @@ def test_missing_table_folder(plan: Store) -> None:
 def test_tables_open_with_plain_deltalake(plan: Store) -> None:
     frame = DeltaTable(f"{plan.location}/kpis").to_pandas()
     assert set(frame["kpi_id"]) == {"rev", "churn"}
+
+
+def test_store_at_a_uri(tmp_path: Path) -> None:
+    uri = f"file://{tmp_path}/uri-store"
+    store = Store.create(uri)
+    assert store.location == uri
+    Store.open(uri).upsert("scorecards", [{"scorecard_id": "org", "name": "Org"}])
+    assert DeltaTable(f"{tmp_path}/uri-store/scorecards").to_pandas()["name"].tolist() == ["Org"]
+    with pytest.raises(NotAStoreError, match="nowhere"):
+        Store.open(f"file://{tmp_path}/nowhere")
