@@ -125,3 +125,7 @@ def _changed_fields(
         for k, v in yours.items()
         if k not in _SYSTEM_FIELDS and theirs.get(k) != v
     ]
+
+
+class InputError(BscError):
+    """An argument names something that does not exist (a scorecard, a period) or is malformed."""

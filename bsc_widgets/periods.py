@@ -102,12 +102,34 @@ def period_range(first: Period, last: Period) -> list[Period]:
     """All periods of ``first``'s frequency from ``first`` to ``last`` inclusive."""
     if first.freq != last.freq:
         raise ValueError(f"{first} and {last} are periods of different frequencies")
-    per_year = {"M": 12, "Q": 4, "A": 1}[first.freq]
-    out = []
-    index = first.year * per_year + first.number - 1
-    stop = last.year * per_year + last.number - 1
-    while index <= stop:
-        year, rest = divmod(index, per_year)
-        out.append(Period(year, first.freq, rest + 1))
-        index += 1
-    return out
+    return [period_at(first.freq, i) for i in range(period_index(first), period_index(last) + 1)]
+
+PER_YEAR: dict[str, int] = {"M": 12, "Q": 4, "A": 1}
+"""Periods per year of each frequency."""
+
+
+def period_index(period: Period) -> int:
+    """Running number of a period within its frequency (consecutive periods differ by 1).
+
+    Indices of different frequencies nest: ``month_index // 3`` is the quarter index,
+    ``month_index // 12`` the year index, ``quarter_index // 4`` the year index.
+    """
+    return period.year * PER_YEAR[period.freq] + period.number - 1
+
+
+def period_at(freq: str, index: int) -> Period:
+    """The period of frequency ``freq`` with running number ``index``."""
+    year, rest = divmod(int(index), PER_YEAR[freq])
+    return Period(year, freq, rest + 1)
+
+
+def ratio(finer: str, coarser: str) -> int:
+    """How many ``finer`` periods make one ``coarser`` period (3 months in a quarter)."""
+    return PER_YEAR[finer] // PER_YEAR[coarser]
+
+
+def convert_index(index: int, freq: str, to: str) -> int:
+    """Index of the ``to`` period that contains the *end* of period ``index`` of ``freq``."""
+    if PER_YEAR[freq] >= PER_YEAR[to]:
+        return index // ratio(freq, to)
+    return (index + 1) * ratio(to, freq) - 1

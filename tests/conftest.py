@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from bsc_widgets import Store
+from bsc_widgets.coerce import coerce
+from bsc_widgets.schema import PLAN_TABLES, TABLES
+from bsc_widgets.validation import check_plan
 
 PERSPECTIVES = ["financial", "customer", "internal", "learning"]
 
@@ -42,3 +46,15 @@ def store(tmp_path: Path) -> Store:
 def plan(store: Store) -> Store:
     """A store holding the small plan of :func:`make_plan`."""
     return make_plan(store)
+
+
+def plan_frames(**tables: list[dict[str, object]]) -> dict[str, pd.DataFrame]:
+    """Typed frames for every plan table from records, checked to be a valid plan (no store needed)."""
+    frames = {}
+    for name in PLAN_TABLES:
+        records = tables.get(name) or pd.DataFrame(columns=TABLES[name].names)
+        frame, problems = coerce(TABLES[name], records)
+        assert not problems, problems
+        frames[name] = frame
+    assert check_plan(frames) == [], check_plan(frames)
+    return frames

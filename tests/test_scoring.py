@@ -1,0 +1,270 @@
+"""Scoring rules with hand-computed expected values (docs/scoring.md has the same examples)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import plan_frames
+
+from bsc_widgets import scores
+from bsc_widgets.errors import InputError
+from bsc_widgets.review import score_review
+
+T = 10 / 3  # one third of the scale
+
+
+# ---------------------------------------------------------------- formulas
+@pytest.mark.parametrize(("actual", "target", "red", "expected"), [
+    (5, 10, 5, T), (10, 10, 5, 2 * T), (15, 10, 5, 10), (20, 10, 5, 10), (0, 10, 5, 0), (7.5, 10, 5, 5),
+    # lower is better: target below the red flag, same formula
+    (20, 10, 20, T), (10, 10, 20, 2 * T), (5, 10, 20, 25 / 3), (0, 10, 20, 10), (30, 10, 20, 0),
+])
+def test_directional_score(actual: float, target: float, red: float, expected: float) -> None:
+    assert scores.score_directional(actual, target, red) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize(("actual", "expected"), [
+    (40, 10), (30, 2 * T), (50, 2 * T), (45, 10 - T * 5 / 10), (35, 10 - T * 5 / 10),
+    (25, T), (55, T), (27.5, 5), (52.5, 5), (20, 0), (60, 0), (10, 0),
+])
+def test_range_score(actual: float, expected: float) -> None:
+    assert scores.score_range(actual, 30, 50, 5) == pytest.approx(expected)
+
+
+def test_status_boundaries_and_labels() -> None:
+    s = scores.score_directional([10, 5, 4.99, 6], [10, 10, 10, 10], [5, 5, 5, 5])
+    assert list(scores.status(s, [True] * 4, [True] * 4)) == ["green", "amber", "red", "amber"]
+    assert list(scores.status([np.nan, np.nan], [False, True], [True, False])) == ["no data", "no target"]
+    assert list(scores.status([7.0], [True], [True], green_from=8.0, amber_from=5.0)) == ["amber"]
+
+
+def test_trend_labels() -> None:
+    assert list(scores.trend([0.05, -0.099, 0.1, -0.5, np.nan])) == ["flat", "flat", "up", "down", ""]
+
+
+# ---------------------------------------------------------------- a small plan
+def plan(kpis: list[dict[str, Any]], targets: list[dict[str, Any]], actuals: list[dict[str, Any]],
+         *, objectives: list[dict[str, Any]] | None = None, extra: dict[str, list[dict[str, Any]]] | None = None,
+         horizon_end: str = "2026-12", **card: Any) -> dict[str, pd.DataFrame]:
+    """Scorecard 'org' (quarterly review) with two perspectives and the given KPIs."""
+    sc = {"scorecard_id": "org", "name": "Org", "horizon_start": "2025-01", "horizon_end": horizon_end,
+          "review_frequency": "Q", **card}
+    persp = [{"scorecard_id": "org", "perspective_id": "financial", "name": "Financial", "position": 1},
+             {"scorecard_id": "org", "perspective_id": "customer", "name": "Customer", "position": 2}]
+    objs = objectives or [{"objective_id": "O1", "scorecard_id": "org", "perspective_id": "financial",
+                           "title": "Grow revenue"}]
+    fill = {"scorecard_id": "org", "objective_id": "O1", "polarity": "higher", "frequency": "M",
+            "aggregation": "sum"}
+    tables = {"scorecards": [sc], "perspectives": persp, "objectives": objs,
+              "kpis": [{**fill, "name": k["kpi_id"], **k} for k in kpis],
+              "targets": [{"scorecard_id": "org", **t} for t in targets],
+              "actuals": [{"scorecard_id": "org", **a} for a in actuals]}
+    for name, rows in (extra or {}).items():
+        tables[name] = tables.get(name, []) + rows
+    return plan_frames(**tables)
+
+
+def months(kpi: str, values: dict[str, float | None], field: str = "value") -> list[dict[str, Any]]:
+    return [{"kpi_id": kpi, "period": p, field: v} for p, v in values.items() if v is not None]
+
+
+def targets(kpi: str, periods: list[str], target: float, red: float) -> list[dict[str, Any]]:
+    return [{"kpi_id": kpi, "period": p, "target": target, "red_flag": red} for p in periods]
+
+
+Q1 = ["2026-01", "2026-02", "2026-03"]
+
+
+def kpi_row(frames: dict[str, pd.DataFrame], period: str, kpi: str = "k") -> pd.Series:
+    result = score_review(frames, period, scorecard="org").kpis
+    return result.set_index("kpi_id").loc[kpi]
+
+
+@pytest.mark.parametrize(("rule", "actual", "target", "red"), [
+    # Jan 10 (t 12, r 8), Feb missing (t 13, r 9), Mar 20 (t 14, r 10): only Jan and Mar count
+    ("sum", 30, 26, 18), ("mean", 15, 13, 9), ("last", 20, 14, 10), ("min", 10, 12, 8), ("max", 20, 14, 10),
+])
+def test_monthly_kpi_in_quarterly_review_is_aggregated_by_its_rule(rule: str, actual: float, target: float,
+                                                                   red: float) -> None:
+    tg = [{"kpi_id": "k", "period": p, "target": t, "red_flag": r}
+          for p, t, r in zip(Q1, [12, 13, 14], [8, 9, 10], strict=True)]
+    frames = plan([{"kpi_id": "k", "aggregation": rule}], tg, months("k", {"2026-01": 10, "2026-03": 20}))
+    row = kpi_row(frames, "2026Q1")
+    assert (row["actual"], row["target"], row["red_flag"]) == (actual, target, red)
+    assert (row["sub_periods"], row["missing_sub_periods"], row["as_of"], row["due"]) == (3, 1, "2026-03", True)
+    assert row["score"] == pytest.approx(min(10.0, T * (1 + (actual - red) / (target - red))))
+    assert row["variance"] == actual - target
+
+
+def test_quarter_without_any_actual_shows_the_full_target() -> None:
+    frames = plan([{"kpi_id": "k"}], targets("k", Q1, 12, 8), [])
+    row = kpi_row(frames, "2026Q1")
+    assert np.isnan(row["actual"]) and row["target"] == 36 and row["status"] == "no data"
+    assert row["missing_sub_periods"] == 3
+
+
+def test_no_target_status() -> None:
+    frames = plan([{"kpi_id": "k"}], [], months("k", {"2026-01": 5}))
+    row = kpi_row(frames, "2026Q1")
+    assert row["actual"] == 5 and row["status"] == "no target" and np.isnan(row["score"])
+
+
+def test_lower_is_better_kpi() -> None:
+    frames = plan([{"kpi_id": "k", "polarity": "lower", "frequency": "Q", "aggregation": "last"}],
+                  targets("k", ["2026Q1"], 10, 20), months("k", {"2026Q1": 15}))
+    row = kpi_row(frames, "2026Q1")
+    assert row["score"] == pytest.approx(5.0) and row["status"] == "amber" and row["sub_periods"] == 1
+
+
+@pytest.mark.parametrize(("value", "expected", "variance"), [(40, 10, 0), (27.5, 5, -2.5), (55, T, 5)])
+def test_range_kpi_on_both_sides(value: float, expected: float, variance: float) -> None:
+    frames = plan([{"kpi_id": "k", "polarity": "range", "frequency": "Q", "aggregation": "mean"}],
+                  [{"kpi_id": "k", "period": "2026Q1", "lower": 30, "upper": 50, "tolerance": 5}],
+                  months("k", {"2026Q1": value}))
+    row = kpi_row(frames, "2026Q1")
+    assert row["score"] == pytest.approx(expected) and row["variance"] == variance
+
+
+def test_annual_kpi_in_quarterly_review_is_due_in_the_last_quarter() -> None:
+    frames = plan([{"kpi_id": "k", "frequency": "A", "aggregation": "last"}],
+                  [*targets("k", ["2025"], 90, 80), *targets("k", ["2026"], 95, 85)],
+                  months("k", {"2025": 100, "2026": 70}))
+    q3 = kpi_row(frames, "2026Q3")
+    assert (q3["due"], q3["as_of"], q3["actual"], q3["target"]) == (False, "2025", 100, 90)
+    assert q3["score"] == pytest.approx(10) and q3["missing_sub_periods"] == 0
+    q4 = kpi_row(frames, "2026Q4")
+    assert (q4["due"], q4["as_of"], q4["actual"], q4["target"], q4["score"]) == (True, "2026", 70, 95, 0)
+
+
+def test_annual_kpi_due_without_actual_is_no_data() -> None:
+    frames = plan([{"kpi_id": "k", "frequency": "A", "aggregation": "last"}], targets("k", ["2026"], 95, 85),
+                  months("k", {"2025": 100}))
+    q4 = kpi_row(frames, "2026Q4")
+    assert q4["status"] == "no data" and q4["missing_sub_periods"] == 1 and q4["target"] == 95
+
+
+def test_rollups_renormalise_weights_and_report_coverage() -> None:
+    objectives = [{"objective_id": "O1", "scorecard_id": "org", "perspective_id": "financial", "title": "Grow"},
+                  {"objective_id": "O2", "scorecard_id": "org", "perspective_id": "financial", "title": "Save"},
+                  {"objective_id": "O3", "scorecard_id": "org", "perspective_id": "customer", "title": "Delight",
+                   "weight": 2}]
+    kpis = [{"kpi_id": "a", "weight": 1, "frequency": "Q"}, {"kpi_id": "b", "weight": 3, "frequency": "Q"},
+            {"kpi_id": "c", "weight": 2, "frequency": "Q"}, {"kpi_id": "d", "objective_id": "O2", "frequency": "Q"},
+            {"kpi_id": "e", "objective_id": "O3", "frequency": "Q"}]
+    tg = [t for k in "abcde" for t in targets(k, ["2026Q1"], 10, 5)]
+    # a scores 6 (actual 9), b scores 2 (actual 3), c and d have no data, e scores 10
+    act = months("a", {"2026Q1": 9}) + months("b", {"2026Q1": 3}) + months("e", {"2026Q1": 20})
+    review = score_review(plan(kpis, tg, act, objectives=objectives), "2026Q1", scorecard="org")
+    obj = review.objectives.set_index("objective_id")
+    assert obj.loc["O1", "score"] == pytest.approx((1 * 6 + 3 * 2) / 4)
+    assert obj.loc["O1", "coverage"] == pytest.approx(4 / 6)
+    assert np.isnan(obj.loc["O2", "score"]) and obj.loc["O2", "coverage"] == 0
+    assert obj.loc["O2", "status"] == "no data"
+    persp = review.perspectives.set_index("perspective_id")
+    assert persp.loc["financial", "score"] == pytest.approx(3.0)
+    assert persp.loc["financial", "coverage"] == pytest.approx((4 / 6 + 0) / 2)
+    assert persp.loc["customer", "score"] == pytest.approx(10) and persp.loc["customer", "coverage"] == 1
+    card = review.scorecards.iloc[0]
+    assert card["score"] == pytest.approx((3.0 + 10) / 2)
+    assert card["coverage"] == pytest.approx((1 / 3 + 1) / 2)
+    assert card["status"] == "amber"
+
+
+def test_cascade_reports_the_supporting_objectives_score() -> None:
+    dept = {"scorecards": [{"scorecard_id": "dep", "name": "Dept", "parent_id": "org", "review_frequency": "Q"}],
+            "perspectives": [{"scorecard_id": "dep", "perspective_id": "customer", "name": "Customer",
+                              "position": 1}],
+            "objectives": [{"objective_id": "D1", "scorecard_id": "dep", "perspective_id": "customer",
+                            "title": "Answer fast", "supports": "O1", "weight": 1},
+                           {"objective_id": "D2", "scorecard_id": "dep", "perspective_id": "customer",
+                            "title": "Fix first time", "supports": "O1", "weight": 3}],
+            "kpis": [{"kpi_id": "d1", "scorecard_id": "dep", "objective_id": "D1", "name": "d1",
+                      "polarity": "higher", "frequency": "Q", "aggregation": "last"},
+                     {"kpi_id": "d2", "scorecard_id": "dep", "objective_id": "D2", "name": "d2",
+                      "polarity": "higher", "frequency": "Q", "aggregation": "last"}],
+            "targets": [{"scorecard_id": "dep", **t} for k in ("d1", "d2") for t in targets(k, ["2026Q1"], 10, 5)],
+            "actuals": [{"scorecard_id": "dep", "kpi_id": "d1", "period": "2026Q1", "value": 12},  # 8.0
+                        {"scorecard_id": "dep", "kpi_id": "d2", "period": "2026Q1", "value": 6}]}  # 4.0
+    frames = plan([{"kpi_id": "k", "frequency": "Q"}], targets("k", ["2026Q1"], 10, 5),
+                  months("k", {"2026Q1": 10}), extra=dept)
+    review = score_review(frames, "2026Q1", scorecard="org")
+    o1 = review.objectives.set_index("objective_id").loc["O1"]
+    assert o1["score"] == pytest.approx(2 * T)
+    assert o1["cascade_score"] == pytest.approx((1 * 8 + 3 * 4) / 4)
+    assert (o1["cascade_coverage"], o1["cascade_children"]) == (1.0, 2)
+    assert set(review.objectives["scorecard_id"]) == {"org"}, "department rows are not shown as org's"
+    dept_review = score_review(frames, "2026Q1", scorecard="dep")
+    assert set(dept_review.objectives["objective_id"]) == {"D1", "D2"}
+
+
+def test_trend_against_the_previous_quarter() -> None:
+    frames = plan([{"kpi_id": "k", "frequency": "Q", "aggregation": "last"}],
+                  targets("k", ["2025Q3", "2025Q4", "2026Q1"], 10, 5),
+                  months("k", {"2025Q3": 8, "2025Q4": 8.03, "2026Q1": 6.5}))
+    review = score_review(frames, ["2025Q3", "2025Q4", "2026Q1"], scorecard="org")
+    rows = review.kpis.set_index("period")
+    assert rows.loc["2025Q3", "trend"] == "" and np.isnan(rows.loc["2025Q3", "previous_score"])
+    assert rows.loc["2025Q4", "trend"] == "flat"
+    assert rows.loc["2026Q1", "trend"] == "down"
+    assert rows.loc["2026Q1", "score_change"] == pytest.approx(T * (1 + 1.5 / 5) - T * (1 + 3.03 / 5))
+    assert list(review.scorecards["trend"]) == ["", "flat", "down"]
+
+
+@pytest.mark.parametrize(("polarity", "values", "target", "red", "expected", "projected"), [
+    ("higher", {"2026-01": 10, "2026-02": 12, "2026-03": 14}, 30, 20, "on course", 32),
+    ("higher", {"2026-01": 10, "2026-02": 12, "2026-03": 14}, 35, 20, "off course", 32),
+    ("lower", {"2026-01": 10, "2026-02": 12, "2026-03": 14}, 30, 40, "off course", 32),
+    ("higher", {"2026-01": 10, "2026-03": 14}, 30, 20, "insufficient data", None),
+])
+def test_forecast_to_the_horizon_end(polarity: str, values: dict[str, float], target: float, red: float,
+                                     expected: str, projected: float | None) -> None:
+    frames = plan([{"kpi_id": "k", "polarity": polarity, "aggregation": "last"}],
+                  targets("k", ["2026-12"], target, red), months("k", values))
+    row = kpi_row(frames, "2026Q1")
+    assert row["forecast"] == expected and row["forecast_period"] == "2026-12"
+    if projected is None:
+        assert np.isnan(row["forecast_value"])
+    else:
+        assert row["forecast_value"] == pytest.approx(projected) and row["forecast_target"] == target
+
+
+def test_forecast_uses_only_actuals_known_at_the_review() -> None:
+    values = {"2025-10": 1, "2025-11": 2, "2025-12": 3, "2026-01": 100}
+    frames = plan([{"kpi_id": "k", "aggregation": "last"}], targets("k", ["2026-12"], 15, 5), months("k", values))
+    row = score_review(frames, "2025Q4", scorecard="org").kpis.iloc[0]
+    assert row["forecast_value"] == pytest.approx(15) and row["forecast"] == "on course"
+
+
+def test_forecast_without_target_at_the_horizon_end_is_insufficient() -> None:
+    frames = plan([{"kpi_id": "k", "aggregation": "last"}], targets("k", Q1, 30, 20),
+                  months("k", {"2026-01": 10, "2026-02": 12, "2026-03": 14}))
+    assert kpi_row(frames, "2026Q1")["forecast"] == "insufficient data"
+
+
+def test_thresholds_are_configurable_per_scorecard() -> None:
+    frames = plan([{"kpi_id": "k", "frequency": "Q"}], targets("k", ["2026Q1"], 10, 5), months("k", {"2026Q1": 10}),
+                  green_from=8, amber_from=5)
+    row = kpi_row(frames, "2026Q1")
+    assert row["score"] == pytest.approx(2 * T) and row["status"] == "amber"
+
+
+def test_bad_arguments_are_clear() -> None:
+    frames = plan([{"kpi_id": "k"}], [], [])
+    with pytest.raises(InputError, match="unknown scorecard 'nope'; scorecards in this store: org"):
+        score_review(frames, "2026Q1", scorecard="nope")
+    with pytest.raises(InputError, match="2026Q5"):
+        score_review(frames, "2026Q5")
+    with pytest.raises(InputError, match="same frequency"):
+        score_review(frames, ["2026Q1", "2026-02"])
+
+
+def test_monthly_review_of_quarterly_kpi() -> None:
+    frames = plan([{"kpi_id": "k", "frequency": "Q", "aggregation": "last"}], targets("k", ["2026Q1"], 10, 5),
+                  months("k", {"2026Q1": 10}))
+    feb = kpi_row(frames, "2026-02")
+    assert not feb["due"] and np.isnan(feb["actual"]) and feb["status"] == "no data"
+    mar = kpi_row(frames, "2026-03")
+    assert mar["due"] and mar["actual"] == 10 and mar["status"] == "green"
