@@ -6,7 +6,8 @@ The public API, by theme:
 - store: :class:`Store`, :class:`SaveResult`
 - validation: :func:`validate`, :func:`check_plan`
 - errors: :class:`BscError` and its subclasses
-- sample: :func:`load_sample`
+- scoring: :func:`score_review` and :class:`Review` (rules in docs/scoring.md)
+- SMART checks: :func:`check_smart`, :func:`findings_for`, :class:`SmartConfig`
 """
 
 from importlib.metadata import PackageNotFoundError, version
@@ -20,6 +21,7 @@ from .errors import (
     BscError,
     BscValidationError,
     ConflictError,
+    InputError,
     NotAStoreError,
     Problem,
     StoreBusyError,
@@ -27,28 +29,33 @@ from .errors import (
     StoreError,
     StoreVersionError,
 )
+from .review import Review, score_review
 from .schema import SCHEMA_VERSION, TABLES
+from .smart import SmartConfig, check_smart, findings_for
 from .store import SaveResult, Store
 from .validation import check_plan, validate
 
+# Grouped by theme in the module docstring; kept sorted here.
 __all__ = [
-    # data model
     "SCHEMA_VERSION",
     "TABLES",
-    # errors
     "BscError",
     "BscValidationError",
     "ConflictError",
+    "InputError",
     "NotAStoreError",
     "Problem",
-    # store
+    "Review",
     "SaveResult",
+    "SmartConfig",
     "Store",
     "StoreBusyError",
     "StoreCorruptError",
     "StoreError",
     "StoreVersionError",
-    # validation
     "check_plan",
+    "check_smart",
+    "findings_for",
+    "score_review",
     "validate",
 ]

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 
 import pandas as pd
 
+from .errors import InputError
 from .periods import parse_period
 
 
@@ -31,7 +32,7 @@ def describe_scorecard(frames: Mapping[str, pd.DataFrame], scorecard_id: str, wi
     card = sc[sc["scorecard_id"] == scorecard_id]
     if card.empty:
         known = ", ".join(sc["scorecard_id"]) or "none"
-        raise KeyError(f"no scorecard '{scorecard_id}'; scorecards in this store: {known}")
+        raise InputError(f"unknown scorecard '{scorecard_id}'; scorecards in this store: {known}")
     row = card.iloc[0]
 
     def wrap(label: str, text: object) -> list[str]:

@@ -40,7 +40,7 @@ def test_installed_console_script() -> None:
     assert out.strip() == f"bsc, version {__version__}"
 
 
-@pytest.mark.parametrize("command", ["init", "validate", "history", "read", "restore", "show", "schema"])
+@pytest.mark.parametrize("command", sorted(main.commands))
 def test_every_command_has_help(command: str) -> None:
     result = run(command, "--help")
     assert result.exit_code == 0 and "Usage:" in result.output
@@ -131,3 +131,43 @@ def test_schema_prints_every_table() -> None:
 def test_init_refuses_an_existing_store(sample_store: str) -> None:
     result = CliRunner().invoke(main, ["init", sample_store])
     assert result.exit_code == 1 and "already holds a store" in result.output
+
+
+def test_score_prints_the_engines_numbers(sample_store: str) -> None:
+    from bsc_widgets.review import score_review
+
+    review = score_review(Store.open(sample_store).read_all(), "2026Q3", scorecard="org")
+    card = review.scorecards.iloc[0]
+    result = run("score", "--store", sample_store, "--period", "2026Q3", "--scorecard", "org")
+    assert result.exit_code == 0
+    lines = result.output.splitlines()
+    assert lines[0] == "Alder & Finch [org] — 2026Q3"
+    assert lines[1].startswith(f"Score {card['score']:.2f} / 10 ({card['status']}), coverage {card['coverage']:.0%}")
+    for row in review.kpis.itertuples():
+        assert f"      {row.kpi_id}: " in result.output and f"{row.status}" in result.output
+
+
+def test_score_csv_and_json(sample_store: str) -> None:
+    import io
+    import json
+
+    import pandas as pd
+
+    csv = run("score", "--store", sample_store, "--period", "2026Q2", "--period", "2026Q3", "--format", "csv")
+    frame = pd.read_csv(io.StringIO(csv.output))
+    assert set(frame["level"]) == {"scorecard", "perspective", "objective", "kpi"}
+    assert set(frame["period"]) == {"2026Q2", "2026Q3"}
+    assert len(frame[frame["level"] == "scorecard"]) == 4  # org and cs, two periods
+    data = json.loads(run("score", "--store", sample_store, "--period", "2026Q3", "--format", "json").output)
+    assert data["periods"] == ["2026Q3"] and {"kpis", "objectives", "perspectives", "scorecards"} <= set(data)
+    assert all(isinstance(row["children"], int) for row in data["objectives"])
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--period", "2026Q9"], "'2026Q9' is not a period"),
+    (["--period", "2026Q3", "--scorecard", "nope"], "unknown scorecard 'nope'"),
+    (["--period", "2026Q3", "--period", "2026-09"], "same frequency"),
+])
+def test_score_bad_arguments_exit_2(sample_store: str, args: list[str], message: str) -> None:
+    result = CliRunner().invoke(main, ["score", "--store", sample_store, *args])
+    assert result.exit_code == 2 and message in result.output and "Traceback" not in result.output
