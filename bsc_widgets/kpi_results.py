@@ -41,6 +41,7 @@ FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
 TARGET_FIELDS = ("target", "red_flag", "lower", "upper", "tolerance")
+BAND_FIELDS = ("lower", "upper", "tolerance")  # used by range KPIs; the others by higher / lower KPIs
 ON_COURSE, OFF_COURSE, INSUFFICIENT = "on course", "off course", "insufficient data"
 MIN_FORECAST_POINTS = 3
 
@@ -219,6 +220,7 @@ def _frequency_group(kpis: pd.DataFrame, rows: IntArray, freq: str, review_freq:
     tflat = local[tgt.kpi] * width + (tgt.index - t0)
     tgrid = {f: _grid(tflat, tgt.values[f], n_k, width) for f in TARGET_FIELDS}
     rules = kpis["aggregation"].to_numpy(dtype=str)[rows]
+    is_range = kpis["polarity"].to_numpy(dtype=str)[rows] == "range"
 
     if finer_or_equal:
         blocks = (wanted * step - t0)[:, None] + np.arange(step)[None, :]  # (P, step) grid columns
@@ -228,9 +230,16 @@ def _frequency_group(kpis: pd.DataFrame, rows: IntArray, freq: str, review_freq:
         actual = _aggregate_by_rule(vals, rules) if step > 1 else vals[..., 0]
         if step > 1:
             use = present | (count == 0)[..., None]
-            agg_targets = {f: _aggregate_by_rule(np.where(use, g[:, blocks], np.nan), rules) for f, g in tgrid.items()}
+            # Directional KPIs need target and red flag, range KPIs the band: aggregate only those.
+            agg_targets = {}
+            for f, g in tgrid.items():
+                sel = is_range if f in BAND_FIELDS else ~is_range
+                agg = np.full((n_k, n_p), np.nan)
+                agg[sel] = _aggregate_by_rule(np.where(use[sel], g[sel][:, blocks], np.nan), rules[sel])
+                agg_targets[f] = agg
         else:
-            agg_targets = {f: g[:, blocks[:, 0]] for f, g in tgrid.items()}
+            agg_targets = {f: np.where((is_range if f in BAND_FIELDS else ~is_range)[:, None], g[:, blocks[:, 0]],
+                                       np.nan) for f, g in tgrid.items()}
         last = _last_present(present)
         as_of = np.where(last >= 0, blocks[None, :, 0] + last, -1)
         due = np.ones((n_k, n_p), dtype=bool)
@@ -247,7 +256,8 @@ def _frequency_group(kpis: pd.DataFrame, rows: IntArray, freq: str, review_freq:
         pos = np.where(is_due[None, :], np.where(np.isnan(values[:, own]), -1, own), pos)
         take = np.maximum(pos, 0)
         actual = np.where(pos >= 0, np.take_along_axis(values, take, axis=1), np.nan)
-        agg_targets = {f: np.where(pos >= 0, np.take_along_axis(g, take, axis=1), g[:, own])
+        agg_targets = {f: np.where((is_range if f in BAND_FIELDS else ~is_range)[:, None],
+                                   np.where(pos >= 0, np.take_along_axis(g, take, axis=1), g[:, own]), np.nan)
                        for f, g in tgrid.items()}
         as_of = pos
         due = np.broadcast_to(is_due[None, :], (n_k, n_p)).copy()
@@ -276,13 +286,13 @@ def _forecast(values: FloatArray, tgrid: Mapping[str, FloatArray], cutoff: IntAr
               polarity: npt.NDArray[np.str_]) -> dict[str, npt.NDArray[np.generic]]:
     """Least-squares line through the actuals up to each cutoff column, evaluated at the horizon end."""
     present = ~np.isnan(values)
-    x = np.broadcast_to(np.arange(values.shape[1], dtype=np.float64), values.shape)
     y = np.where(present, values, 0.0)
-    xp = np.where(present, x, 0.0)
-    sums = {name: np.cumsum(arr, axis=1) for name, arr in
-            (("n", present.astype(np.float64)), ("x", xp), ("y", y), ("xx", xp * xp), ("xy", xp * y))}
-    safe = np.maximum(cutoff, 0)
-    at = {name: np.where(cutoff[None, :] >= 0, s[:, safe], 0.0) for name, s in sums.items()}
+    x = np.arange(values.shape[1], dtype=np.float64)
+    # Sums over the columns up to each cutoff, as matrix products with a (columns x periods) mask.
+    upto = (x[:, None] <= cutoff[None, :]).astype(np.float64)
+    p = present.astype(np.float64)
+    at = {"n": p @ upto, "x": p @ (x[:, None] * upto), "xx": p @ (x[:, None] ** 2 * upto),
+          "y": y @ upto, "xy": y @ (x[:, None] * upto)}
     n = at["n"]
     with np.errstate(invalid="ignore", divide="ignore"):
         slope = (n * at["xy"] - at["x"] * at["y"]) / (n * at["xx"] - at["x"] ** 2)
