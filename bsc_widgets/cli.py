@@ -8,46 +8,14 @@ Exit codes: 0 success; 1 the command ran but found problems or could not finish
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from functools import wraps
-from typing import Any
 
 import click
 import pandas as pd
 
 from . import __version__
-from .errors import BscError, InputError, NotAStoreError, StoreVersionError
+from .cli_common import STORE_OPTION, TABLE_ARGUMENT, handles_errors
 from .schema import PLAN_TABLES, to_markdown
 from .store import Store
-
-STORE_OPTION = click.option(
-    "--store", "store_path", required=True, envvar="BSC_STORE", show_envvar=True,
-    help="Folder (or object-store URI) of the store.",
-)
-TABLE_ARGUMENT = click.argument("table_name", metavar="TABLE", type=click.Choice(PLAN_TABLES))
-
-
-@contextmanager
-def _friendly_errors() -> Iterator[None]:
-    """Print bsc errors as plain messages with the documented exit codes."""
-    try:
-        yield
-    except (NotAStoreError, StoreVersionError, InputError) as exc:
-        click.echo(f"Error: {exc}", err=True)
-        sys.exit(2)
-    except BscError as exc:
-        click.echo(f"Error: {exc}", err=True)
-        sys.exit(1)
-
-
-def _handles_errors(func: Callable[..., Any]) -> Callable[..., Any]:
-    @wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        with _friendly_errors():
-            return func(*args, **kwargs)
-
-    return wrapper
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -63,7 +31,7 @@ def main() -> None:
 @main.command()
 @click.argument("directory", type=click.Path(file_okay=False))
 @click.option("--sample", is_flag=True, help="Load the embedded sample organisation (Alder & Finch).")
-@_handles_errors
+@handles_errors
 def init(directory: str, sample: bool) -> None:
     """Create a new, empty store in DIRECTORY (optionally with the sample organisation)."""
     store = Store.create(directory)
@@ -79,7 +47,7 @@ def init(directory: str, sample: bool) -> None:
 
 @main.command()
 @STORE_OPTION
-@_handles_errors
+@handles_errors
 def validate(store_path: str) -> None:
     """Check every table of the store; list all problems (exit 1 if any)."""
     store = Store.open(store_path)
@@ -98,7 +66,7 @@ def validate(store_path: str) -> None:
 @STORE_OPTION
 @TABLE_ARGUMENT
 @click.option("--limit", type=click.IntRange(min=1), default=None, help="Show only the newest N versions.")
-@_handles_errors
+@handles_errors
 def history(store_path: str, table_name: str, limit: int | None) -> None:
     """List the change history of TABLE: version, time, operation and who."""
     frame = Store.open(store_path).history(table_name)
@@ -116,7 +84,7 @@ def history(store_path: str, table_name: str, limit: int | None) -> None:
               help="Read the table as it was at this version (see `bsc history`).")
 @click.option("--as-of", default=None, help="Read the table as it was at this time, e.g. 2026-03-31T12:00Z.")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv"]), default="table", show_default=True)
-@_handles_errors
+@handles_errors
 def read(store_path: str, table_name: str, scorecard: str | None, version: int | None, as_of: str | None,
          fmt: str) -> None:
     """Print the records of TABLE, now or as of an earlier version or time."""
@@ -136,7 +104,7 @@ def read(store_path: str, table_name: str, scorecard: str | None, version: int |
 @TABLE_ARGUMENT
 @click.option("--version", "version", type=click.IntRange(min=0), required=True,
               help="Version to make current again (see `bsc history`).")
-@_handles_errors
+@handles_errors
 def restore(store_path: str, table_name: str, version: int) -> None:
     """Make an earlier version of TABLE current again (recorded as a new version)."""
     result = Store.open(store_path).restore(table_name, version)
@@ -146,7 +114,7 @@ def restore(store_path: str, table_name: str, version: int) -> None:
 @main.command()
 @STORE_OPTION
 @click.option("--scorecard", default=None, help="Scorecard id (default: every scorecard, top first).")
-@_handles_errors
+@handles_errors
 def show(store_path: str, scorecard: str | None) -> None:
     """Print a scorecard: vision, mission, objectives by perspective, KPIs and action plans."""
     from .describe import describe_scorecard
@@ -179,7 +147,7 @@ def schema() -> None:
 @click.option("--scorecard", default=None, help="Scorecard id (default: every scorecard).")
 @click.option("--today", default=None, metavar="YYYY-MM-DD",
               help="Date that decides what is overdue (default: today).")
-@_handles_errors
+@handles_errors
 def lint(store_path: str, scorecard: str | None, today: str | None) -> None:
     """Check objectives, KPIs and action plans against SMART rules (exit 1 if any error).
 
@@ -222,7 +190,7 @@ def lint(store_path: str, scorecard: str | None, today: str | None) -> None:
 @click.option("--scorecard", default=None, help="Scorecard id (default: every scorecard).")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True,
               help="table: readable report; csv / json: every result row, with a 'level' column.")
-@_handles_errors
+@handles_errors
 def score(store_path: str, periods: tuple[str, ...], scorecard: str | None, fmt: str) -> None:
     """Score review periods: KPI results, objective, perspective and scorecard roll-ups.
 
