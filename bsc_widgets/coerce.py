@@ -115,12 +115,13 @@ def _normal_period(value: str | None) -> str | None:
         return None
 
 
-def coerce(spec: TableSpec, records: Records) -> tuple[pd.DataFrame, list[Problem]]:
-    """Typed frame with exactly the table's data columns, and the problems found.
+def coerce(spec: TableSpec, records: Records, *, partial: bool = False) -> tuple[pd.DataFrame, list[Problem]]:
+    """Typed frame with the table's data columns, and the problems found.
 
     Record-level rules are checked here: unknown columns, required values, ids,
     choices, periods, numbers, dates, bounds and duplicate keys in the batch.
-    Missing optional columns are filled with their defaults.
+    Missing columns are filled with their defaults; with ``partial`` they are left out
+    instead (the key columns must be there), for updates that change only some fields.
     """
     frame = as_frame(records).reset_index(drop=True)
     problems: list[Problem] = []
@@ -132,6 +133,8 @@ def coerce(spec: TableSpec, records: Records) -> tuple[pd.DataFrame, list[Proble
         )
     out = pd.DataFrame(index=frame.index)
     for col in spec.columns:
+        if partial and col.name not in frame.columns and col.name not in spec.key:
+            continue
         raw = _blank_to_na(frame[col.name]) if col.name in frame.columns else _objects([None] * len(frame), frame.index)
         if col.default is not None:
             raw = _objects([col.default if v is None else v for v in raw], raw.index)
@@ -143,7 +146,7 @@ def coerce(spec: TableSpec, records: Records) -> tuple[pd.DataFrame, list[Proble
         missing = raw.isna() if col.required else pd.Series(False, index=frame.index)
         for index in missing[missing].index:
             problems.append(Problem(spec.name, _record_label(spec, frame, index), col.name, None,
-                                    "is required", f"enter the {col.doc[0].lower() + col.doc[1:].rstrip('.')}"))
+                                    "is required", f"enter the {col.label}"))
         problems += _bound_problems(spec, col, frame, values, ~bad)
     if "revision" in frame.columns:
         out["revision"] = pd.to_numeric(_blank_to_na(frame["revision"]), errors="coerce").astype("Int64")
@@ -173,6 +176,12 @@ def _bound_problems(
             problems.append(Problem(spec.name, _record_label(spec, frame, index), col.name,
                                     values[index], message, fix))
     return problems
+
+
+def required_problems(spec: TableSpec, record: dict[str, Any]) -> list[Problem]:
+    """Problems for required columns without a value in ``record`` (a new record of a partial save)."""
+    return [Problem(spec.name, spec.key_text(record), col.name, None, "is required", f"enter the {col.label}")
+            for col in spec.columns if col.required and _is_missing(record.get(col.name))]
 
 
 def _duplicate_problems(spec: TableSpec, frame: pd.DataFrame) -> list[Problem]:

@@ -51,6 +51,15 @@ class Column:
         """The Arrow type the column is stored as."""
         return KINDS[self.kind]
 
+    @property
+    def label(self) -> str:
+        """The column's name in plain words, e.g. 'red flag' or 'due date'."""
+        return _LABELS.get(self.name, self.name.removesuffix("_id").replace("_", " "))
+
+
+_LABELS = {"kpi_id": "KPI", "due": "due date", "done_on": "date it was done", "supports": "supported objective",
+           "parent_id": "parent scorecard", "subject_id": "subject", "percent_complete": "percent complete"}
+
 
 SYSTEM_COLUMNS: tuple[Column, ...] = (
     Column("revision", "int", "Revision of the record: 1 when created, +1 on every save."),

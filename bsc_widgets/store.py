@@ -28,7 +28,7 @@ from deltalake import CommitProperties, DeltaTable, write_deltalake
 from deltalake.exceptions import CommitFailedError, DeltaError, TableNotFoundError
 
 from . import __version__
-from .coerce import Records, coerce, from_arrow, to_arrow
+from .coerce import Records, as_frame, coerce, from_arrow, required_problems, to_arrow
 from .errors import (
     BscValidationError,
     ConflictError,
@@ -204,12 +204,15 @@ class Store:
         spec = table(name)
         if name == "store_info":
             raise StoreError("store_info is maintained by the store itself and cannot be edited.")
-        batch, problems = coerce(spec, records)
+        given = as_frame(records)
+        batch, problems = coerce(spec, given, partial=True)
+        provided = [c for c in spec.names if c in given.columns]
         if problems:
             # Report the cross-table problems of the same batch too, so a form shows all at once.
             try:
-                unique = batch.drop_duplicates(subset=list(spec.key))
-                self._commit(name, "", lambda current: self._merge(name, current, unique, ""), dry_run=True)
+                # Rows whose key is unreadable are already reported; merge the others.
+                unique = batch.dropna(subset=list(spec.key)).drop_duplicates(subset=list(spec.key))
+                self._commit(name, "", lambda current: self._merge(name, current, unique, "", provided), dry_run=True)
             except BscValidationError as more:
                 seen = {(p.record, p.field) for p in problems}
                 problems += [p for p in more.problems if (p.record, p.field) not in seen]
@@ -219,7 +222,7 @@ class Store:
         if batch.empty:
             return SaveResult(name, None, 0, 0, 0)
         who = user or current_user()
-        return self._commit(name, who, lambda current: self._merge(name, current, batch, who))
+        return self._commit(name, who, lambda current: self._merge(name, current, batch, who, provided))
 
     def delete(self, name: str, keys: Iterable[Key], *, user: str | None = None) -> SaveResult:
         """Remove records by key. Refused (nothing removed) if other records still use them.
@@ -254,6 +257,33 @@ class Store:
 
         return self._commit(name, who, change)
 
+    def undo_save(self, name: str, key: Key, version: int, *, user: str | None = None) -> SaveResult:
+        """Undo what the save that made table version ``version`` did to the record ``key``.
+
+        The record goes back to how it was in version ``version - 1`` (re-created if that
+        save removed it, removed if that save created it).  Raises :class:`ConflictError`
+        if the record was changed again after that save: undoing would lose that change.
+        """
+        spec = table(name)
+        wanted = _key_mapping(spec.key, key)
+        key_tuple = tuple(wanted[k] for k in spec.key)
+
+        def find(frame: pd.DataFrame) -> dict[str, Any] | None:
+            pos = _key_index(frame, spec.key).get(key_tuple)
+            return None if pos is None else _plain(frame.iloc[pos])
+
+        before = find(self.read(name, version=version - 1)) if version > 0 else None
+        after = find(self.read(name, version=version))
+        now = find(self.read(name))
+        if (now or {}).get("revision") != (after or {}).get("revision"):
+            raise ConflictError(name, "/".join(map(str, key_tuple)), now, after or {"removed": True},
+                                int((after or {}).get("revision") or 0), int((now or {}).get("revision") or 0))
+        expected = int((now or {}).get("revision") or 0)
+        if before is None:
+            return self.delete(name, [{**wanted, "revision": expected}], user=user)
+        record = {k: v for k, v in before.items() if k in spec.names}
+        return self.upsert(name, [{**record, "revision": expected}], user=user)
+
     def restore(self, name: str, version: int, *, user: str | None = None) -> SaveResult:
         """Make version ``version`` of table ``name`` current again (as a new version)."""
         table(name)
@@ -266,20 +296,28 @@ class Store:
         return self._commit(name, who, change, validate=False)
 
     # ----------------------------------------------------------------- internals
-    def _merge(self, name: str, current: pd.DataFrame, batch: pd.DataFrame,
-               who: str) -> tuple[pd.DataFrame, SaveResult, str]:
+    def _merge(self, name: str, current: pd.DataFrame, batch: pd.DataFrame, who: str,
+               provided: list[str]) -> tuple[pd.DataFrame, SaveResult, str]:
+        """The table with ``batch`` merged in: columns not ``provided`` keep their stored value
+        (or get their default in a new record)."""
         spec = TABLES[name]
         index = _key_index(current, spec.key)
         now = pd.Timestamp.now(tz="UTC")
         data_cols = spec.names
+        defaults, _ = coerce(spec, [{k: None for k in spec.key}])
         keep = pd.Series(True, index=current.index)
         new_rows: list[dict[str, Any]] = []
+        missing: list[Problem] = []
         inserted = updated = unchanged = 0
-        for row in batch.to_dict("records"):
-            key = tuple(row[k] for k in spec.key)
+        for given in batch.to_dict("records"):
+            key = tuple(given[k] for k in spec.key)
             pos = index.get(key)
             old = None if pos is None else _plain(current.iloc[pos])
-            expected = row.pop("revision", None)
+            expected = given.pop("revision", None)
+            base = {c: defaults.at[0, c] for c in data_cols} if old is None else old
+            row = {**{c: base[c] for c in data_cols}, **{c: given[c] for c in provided}}
+            if old is None:
+                missing += required_problems(spec, row)
             actual = 0 if old is None else int(old["revision"])
             if expected is not None and not pd.isna(expected) and int(expected) != actual:
                 raise ConflictError(name, spec.key_text(row), old, _plain_dict(row), int(expected), actual)
@@ -292,6 +330,8 @@ class Store:
                 updated += 1
                 keep.iloc[pos] = False
             new_rows.append({**row, "revision": actual + 1, "saved_at": now, "saved_by": who})
+        if missing:
+            raise BscValidationError(missing)
         if not new_rows:
             return current, SaveResult(name, None, 0, 0, unchanged), ""
         added = pd.DataFrame(new_rows, columns=[c.name for c in spec.all_columns])

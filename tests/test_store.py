@@ -210,3 +210,37 @@ def test_store_at_a_uri(tmp_path: Path) -> None:
     assert DeltaTable(f"{tmp_path}/uri-store/scorecards").to_pandas()["name"].tolist() == ["Org"]
     with pytest.raises(NotAStoreError, match="nowhere"):
         Store.open(f"file://{tmp_path}/nowhere")
+
+
+def test_undo_a_save_an_insert_and_a_delete(plan: Store) -> None:
+    plan.upsert("objectives", [OBJ])
+    changed = plan.upsert("objectives", [{**OBJ, "owner": "Ann"}])
+    plan.undo_save("objectives", "F2", changed.version or 0)
+    row = plan.read("objectives").set_index("objective_id").loc["F2"]
+    assert pd.isna(row["owner"]) and row["revision"] == 3
+    undone_create = plan.upsert("objectives", [{**OBJ, "objective_id": "F3"}])
+    plan.undo_save("objectives", "F3", undone_create.version or 0)
+    assert "F3" not in set(plan.read("objectives")["objective_id"])
+    deleted = plan.delete("objectives", ["F2"])
+    plan.undo_save("objectives", "F2", deleted.version or 0)
+    assert plan.read("objectives").set_index("objective_id").loc["F2", "title"] == OBJ["title"]
+
+
+def test_undo_refuses_when_someone_changed_the_record_since(plan: Store) -> None:
+    mine = plan.upsert("objectives", [{**OBJ, "owner": "Ann"}])
+    plan.upsert("objectives", [{**OBJ, "owner": "Bob"}], user="bob")
+    with pytest.raises(ConflictError, match="theirs='Bob'"):
+        plan.undo_save("objectives", "F2", mine.version or 0)
+    assert plan.read("objectives").set_index("objective_id").loc["F2", "owner"] == "Bob"
+
+
+def test_a_save_of_some_fields_keeps_the_others(plan: Store) -> None:
+    plan.upsert("objectives", [{**OBJ, "description": "Margin from 8 % to 11 % by 2027", "weight": 2}])
+    plan.upsert("objectives", [{"objective_id": "F2", "owner": "Ann"}])
+    row = plan.read("objectives").set_index("objective_id").loc["F2"]
+    assert (row["owner"], row["description"], row["weight"], row["title"]) == (
+        "Ann", "Margin from 8 % to 11 % by 2027", 2.0, OBJ["title"])
+    with pytest.raises(BscValidationError) as info:
+        plan.upsert("objectives", [{"objective_id": "F9", "owner": "Ann"}])
+    assert {p.field for p in info.value.problems} == {"scorecard_id", "perspective_id", "title"}
+    assert "F9" not in set(plan.read("objectives")["objective_id"])
