@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any, TypeAlias
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 
@@ -61,7 +62,15 @@ def _convert(col: Column, raw: pd.Series) -> tuple[pd.Series, pd.Series, str, st
     present = raw.notna()
     if col.kind in ("float", "int"):
         is_bool = raw.map(lambda v: isinstance(v, bool)).astype(bool)
-        cleaned = raw.map(lambda v: v.strip().replace(",", ".") if isinstance(v, str) else v)
+        texts = raw.map(lambda v: isinstance(v, str)).astype(bool)
+        if texts.any():
+            cleaned = _objects([number_text(v) if isinstance(v, str) else v for v in raw], raw.index)
+            ambiguous = texts & cleaned.map(lambda v: v is AMBIGUOUS).astype(bool)
+            if ambiguous.any():
+                return (pd.Series(np.nan, index=raw.index), present & ambiguous, "could mean two different numbers",
+                        "write it without a thousands separator, e.g. 8950, or with a decimal point, e.g. 8.95")
+        else:
+            cleaned = raw
         num = pd.to_numeric(cleaned.where(~is_bool, None), errors="coerce")
         bad = present & (num.isna() | is_bool)
         if col.kind == "int":
@@ -90,6 +99,36 @@ def _convert(col: Column, raw: pd.Series) -> tuple[pd.Series, pd.Series, str, st
         bad = present & ~text.isin(col.choices)
         return text, bad, "is not one of the allowed values", "choose one of: " + ", ".join(col.choices)
     return text, pd.Series(False, index=raw.index), "", ""
+
+
+AMBIGUOUS = object()
+"""Marker for number text such as '8,950' that reads as 8950 or as 8.95."""
+_SPACES = re.compile(r"[\s\u00a0\u202f']")
+
+
+def number_text(text: str) -> str | object:
+    """Number text with a decimal point and no thousands separators (or :data:`AMBIGUOUS`).
+
+    Accepts '1234.5', '1,234.5', '1.234,5', '1 234,5', '12,5' and '1,234,567'.  A single
+    comma or point followed by exactly three digits after one to three digits ('8,950')
+    is ambiguous only when it is a comma: a point is read as a decimal point.
+    """
+    t = _SPACES.sub("", text.strip())
+    commas, points = t.count(","), t.count(".")
+    if commas and points:
+        decimal = "," if t.rfind(",") > t.rfind(".") else "."
+        thousands = "." if decimal == "," else ","
+        return t.replace(thousands, "").replace(decimal, ".")
+    if commas > 1:
+        return t.replace(",", "")
+    if points > 1:
+        return t.replace(".", "")
+    if commas == 1:
+        whole, part = t.split(",")
+        if len(part) == 3 and 1 <= len(whole.lstrip("+-")) <= 3 and part.isdigit():
+            return AMBIGUOUS
+        return t.replace(",", ".")
+    return t
 
 
 def _to_timestamp(value: Any, utc: bool) -> pd.Timestamp | None:

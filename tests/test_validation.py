@@ -147,3 +147,18 @@ def test_bad_id_and_numbers_out_of_bounds(plan: Store) -> None:
 def test_decimal_comma_is_read_as_a_number(plan: Store) -> None:
     plan.upsert("targets", [target(target="12,5", red_flag="10")])
     assert plan.read("targets")["target"].tolist() == [12.5]
+
+
+@pytest.mark.parametrize(("text", "value"), [
+    ("1234.5", 1234.5), ("1,234.5", 1234.5), ("1.234,5", 1234.5), ("1 234,5", 1234.5), ("12,5", 12.5),
+    ("1,234,567", 1234567), ("8.950", 8.95), ("-3,25", -3.25),
+])
+def test_number_formats(plan: Store, text: str, value: float) -> None:
+    plan.upsert("actuals", [{"kpi_id": "rev", "period": "2026-01", "scorecard_id": "org", "value": text}])
+    assert plan.read("actuals")["value"].tolist() == [value]
+
+
+def test_ambiguous_thousands_comma_is_refused(plan: Store) -> None:
+    [problem] = refused(plan, "actuals", [{"kpi_id": "rev", "period": "2026-01", "scorecard_id": "org",
+                                           "value": "8,950"}]).problems
+    assert problem.field == "value" and "two different numbers" in problem.message and "8950" in problem.fix

@@ -1,0 +1,64 @@
+"""The SMART coach: findings for the record being edited and for the whole scorecard."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Mapping
+
+import ipywidgets as widgets
+import pandas as pd
+
+from ..smart import LETTERS, check_smart, findings_for
+
+LEVEL_COLOUR = {"error": "#b00020", "warning": "#e65100", "info": "#1565c0"}
+LETTER_NAMES = {"S": "Specific", "M": "Measurable", "A": "Achievable", "R": "Relevant", "T": "Time-bound"}
+SHOWN = 8
+
+
+def findings_html(findings: pd.DataFrame, limit: int | None = None) -> str:
+    """Findings as an HTML list: level, SMART letter, message and remedy."""
+    if findings.empty:
+        return "<i>No findings — nothing to improve here.</i>"
+    items = []
+    rows = findings if limit is None else findings.head(limit)
+    for row in rows.itertuples(index=False):
+        colour = LEVEL_COLOUR.get(str(row.level), "#333")
+        items.append(f"<li><span style='color:{colour};font-weight:bold'>{html.escape(str(row.level))}</span> "
+                     f"<b title='{LETTER_NAMES.get(str(row.letter), '')}'>{html.escape(str(row.letter))}</b> "
+                     f"{html.escape(str(row.message))}<br><span style='color:#555'>→ "
+                     f"{html.escape(str(row.remedy))}</span></li>")
+    more = "" if limit is None or len(findings) <= limit else f"<li>… and {len(findings) - limit} more</li>"
+    return "<ul style='margin:0;padding-left:18px'>" + "".join(items) + more + "</ul>"
+
+
+class SmartCoach:
+    """A panel that shows SMART findings; call :meth:`refresh` after every save."""
+
+    def __init__(self, scorecard_id: str | None) -> None:
+        self.scorecard_id = scorecard_id
+        self.findings = pd.DataFrame()
+        self.record = widgets.HTML()
+        self.summary = widgets.HTML()
+        self.widget = widgets.VBox(
+            [widgets.HTML("<h4 style='margin:4px 0'>SMART coach</h4>"), self.record, self.summary],
+            layout=widgets.Layout(border="1px solid #90a4ae", padding="6px", width="100%"))
+
+    def refresh(self, frames: Mapping[str, pd.DataFrame], subject_type: str | None = None,
+                subject_id: str | None = None) -> None:
+        """Recompute the findings and show those of the subject and a summary of the scorecard."""
+        if self.scorecard_id is None:
+            self.summary.value = "<i>Create a scorecard in 'Start here' first.</i>"
+            return
+        self.findings = check_smart(frames, self.scorecard_id)
+        if subject_type and subject_id:
+            mine = findings_for(self.findings, subject_type, subject_id, self.scorecard_id)
+            self.record.value = (f"<b>This {html.escape(subject_type)} ({html.escape(subject_id)}):</b>"
+                                 + findings_html(mine))
+        else:
+            self.record.value = ""
+        counts = self.findings.groupby(["letter", "level"]).size() if len(self.findings) else pd.Series(dtype=int)
+        letters = " · ".join(
+            f"<b>{letter}</b> {int(counts.get(letter, pd.Series(dtype=int)).sum()) if len(counts) else 0}"
+            for letter in LETTERS)
+        self.summary.value = (f"<b>Whole scorecard:</b> {len(self.findings)} finding(s) — {letters}"
+                              + findings_html(self.findings, limit=SHOWN))

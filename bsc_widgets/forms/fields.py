@@ -1,0 +1,130 @@
+"""One input per column of the data model, with its plain-words message next to it.
+
+The widget kind follows the column's kind in :mod:`bsc_widgets.schema`: text boxes for
+ids, text, periods and numbers (so that anything typed stays visible and can be
+explained), text areas for long text, drop-downs for choices and references, date
+pickers for dates.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+from collections.abc import Sequence
+from typing import Any
+
+import ipywidgets as widgets
+import pandas as pd
+
+from ..schema import Column
+
+LONG_TEXT = {"vision", "mission", "values", "description", "definition", "text", "note", "success_measure"}
+LABEL_WIDTH = "150px"
+ERROR_STYLE = "color:#b00020"
+
+Options = Sequence[tuple[str, Any]]
+
+
+def label_for(column: Column) -> str:
+    """A field label in plain words: ``red_flag`` -> ``Red flag``."""
+    return column.name.replace("_id", "").replace("_", " ").capitalize()
+
+
+def is_missing(value: Any) -> bool:
+    """True for None, NaN, NaT and pd.NA."""
+    if value is None:
+        return True
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+class Field:
+    """An input for one column, with a message area for what is wrong with it."""
+
+    def __init__(self, column: Column, options: Options | None = None, label: str | None = None) -> None:
+        self.column = column
+        self.name = column.name
+        self.widget = self._make(column, options)
+        self.widget.layout = widgets.Layout(width="420px" if column.name not in LONG_TEXT else "560px")
+        self.widget.tooltip = column.doc
+        self.label = widgets.HTML(f"<b>{html.escape(label or label_for(column))}</b>"
+                                  + (" *" if column.required else ""),
+                                  layout=widgets.Layout(width=LABEL_WIDTH))
+        self.message = widgets.HTML("", layout=widgets.Layout(width="auto"))
+        self.help = widgets.HTML(f"<span style='color:#666;font-size:90%'>{html.escape(column.doc)}</span>")
+        self.box = widgets.VBox([widgets.HBox([self.label, self.widget, self.message]),
+                                 widgets.HBox([widgets.HTML(layout=widgets.Layout(width=LABEL_WIDTH)), self.help])])
+
+    @staticmethod
+    def _make(column: Column, options: Options | None) -> widgets.ValueWidget:
+        if options is not None or column.choices:
+            choices = list(options) if options is not None else [(c, c) for c in column.choices]
+            if not column.required and all(value is not None for _, value in choices):
+                choices = [("—", None), *choices]
+            return widgets.Dropdown(options=choices, value=choices[0][1] if choices else None)
+        if column.kind == "date":
+            return widgets.DatePicker()
+        if column.name in LONG_TEXT:
+            return widgets.Textarea(rows=3)
+        return widgets.Text(placeholder=_placeholder(column))
+
+    def get(self) -> Any:
+        """What the user entered (text as typed; None for an empty box)."""
+        value = self.widget.value
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value
+
+    def set(self, value: Any) -> None:
+        """Show ``value`` (a stored value) in the input."""
+        if isinstance(self.widget, widgets.Dropdown):
+            known = [v for _, v in self.widget.options]
+            if is_missing(value):
+                value = None
+            if value not in known:
+                self.widget.options = [*self.widget.options, (str(value), value)]
+            self.widget.value = value
+        elif isinstance(self.widget, widgets.DatePicker):
+            self.widget.value = None if is_missing(value) else pd.Timestamp(value).date()
+        else:
+            self.widget.value = "" if is_missing(value) else _as_text(value)
+
+    def set_options(self, options: Options) -> None:
+        """Replace a drop-down's options, keeping the current value when it is still offered."""
+        if not isinstance(self.widget, widgets.Dropdown):
+            return
+        current = self.widget.value
+        choices = list(options)
+        if not self.column.required and all(value is not None for _, value in choices):
+            choices = [("—", None), *choices]
+        self.widget.options = choices
+        if current in [v for _, v in choices]:
+            self.widget.value = current
+
+    def show(self, messages: Sequence[str]) -> None:
+        """Show what is wrong (an empty list clears the message)."""
+        if messages:
+            text = "<br>".join(html.escape(m) for m in messages)
+            self.message.value = f"<span style='{ERROR_STYLE}'>⚠ {text}</span>"
+        else:
+            self.message.value = ""
+
+    @property
+    def problem_text(self) -> str:
+        """The message shown (plain text), empty when the field is fine."""
+        return html.unescape(self.message.value.split("⚠ ", 1)[-1].split("</span>")[0]) if self.message.value else ""
+
+
+def _placeholder(column: Column) -> str:
+    return {"period": "e.g. 2026Q1 or 2026-03", "float": "a number", "int": "a whole number",
+            "timestamp": "2026-03-31T14:00:00Z"}.get(column.kind, "")
+
+
+def _as_text(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dt.date | pd.Timestamp):
+        return value.isoformat()
+    return str(value)

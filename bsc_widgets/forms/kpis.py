@@ -1,0 +1,153 @@
+"""Step 3 — KPIs and targets: every field of a KPI, its targets per period, and a live preview
+of where a sample actual would score."""
+
+from __future__ import annotations
+
+import html
+from typing import TYPE_CHECKING, Any
+
+import ipywidgets as widgets
+import numpy as np
+
+from .. import scores
+from .coach import SmartCoach
+from .fields import is_missing
+from .objectives import objective_options
+from .record_form import ERROR_STYLE, RecordForm
+from .targets import TargetGrid
+
+if TYPE_CHECKING:
+    from .workshop import Workshop
+
+KPI_FIELDS = ["kpi_id", "objective_id", "name", "definition", "unit", "polarity", "frequency", "aggregation",
+              "baseline", "baseline_period", "weight", "owner", "source", "indicator", "decimals"]
+STATUS_COLOUR = {"green": "#2e7d32", "amber": "#f9a825", "red": "#c62828"}
+
+
+def preview_score(polarity: str, actual: float, row: dict[str, Any], green_from: float = scores.GREEN_FROM,
+                  amber_from: float = scores.AMBER_FROM) -> tuple[float, str]:
+    """Score and status a sample ``actual`` would get against one target row."""
+    values = {k: np.nan if is_missing(row.get(k)) else float(row[k])
+              for k in ("target", "red_flag", "lower", "upper", "tolerance")}
+    score = float(scores.score(np.array([polarity]), actual, values["target"], values["red_flag"], values["lower"],
+                               values["upper"], values["tolerance"])[0])
+    has = bool(scores.has_target(np.array([polarity]), values["target"], values["red_flag"], values["lower"],
+                                 values["upper"], values["tolerance"])[0])
+    status = str(scores.status([score], [True], [has], green_from, amber_from)[0])
+    return score, status
+
+
+class KpiStep:
+    """KPIs of the workshop's scorecard, their targets, and the score preview."""
+
+    def __init__(self, workshop: Workshop) -> None:
+        self.workshop = workshop
+        self.coach = SmartCoach(workshop.scorecard_id)
+        sid = workshop.scorecard_id
+        if sid is None:
+            self.widget = widgets.HTML("<b>No scorecard yet.</b> Open '00 Start here' and create one first.")
+            return
+        frames = workshop.frames()
+        self.form = RecordForm(workshop.store, "kpis", fixed={"scorecard_id": sid}, fields=KPI_FIELDS,
+                               options={"objective_id": objective_options(frames, sid)}, noun="KPI",
+                               labels={"objective_id": "Objective", "indicator": "Leading / lagging"},
+                               describe=lambda r: f"{r['kpi_id']} — {r['name']}")
+        self.grid = TargetGrid(workshop.store, workshop.scorecard or {})
+        self.sample = widgets.Text(description="Sample actual:", style={"description_width": "110px"})
+        self.sample_period = widgets.Dropdown(description="Period:", style={"description_width": "60px"})
+        self.preview = widgets.HTML()
+        self.sample.observe(lambda _: self.update_preview(), names="value")
+        self.sample_period.observe(lambda _: self.update_preview(), names="value")
+        self.form.on_change(lambda _: self.refresh())
+        self.form.selector.observe(lambda _: self.refresh(), names="value")
+        for control in (self.grid.save_button,):
+            control.on_click(lambda _: self.refresh())
+        tabs = widgets.Tab(children=[
+            widgets.VBox([self.form.widget, self.coach.widget]),
+            self.grid.widget,
+            widgets.VBox([widgets.HTML("<p>Type an actual to see the score and colour it would get against the "
+                                       "target of a period (the bands follow the scoring rules).</p>"),
+                          widgets.HBox([self.sample, self.sample_period]), self.preview]),
+        ])
+        for i, title in enumerate(["KPI", "Targets", "Score preview"]):
+            tabs.set_title(i, title)
+        self.widget = tabs
+        self.refresh(frames)
+
+    def refresh(self, frames: dict[str, Any] | None = None) -> None:
+        """Show the selected KPI's targets, coach findings and preview."""
+        frames = frames if frames is not None else self.workshop.frames()
+        self.form.fields["objective_id"].set_options(objective_options(frames, self.workshop.scorecard_id))
+        kpi = self.form.current
+        self.grid.scorecard = self.workshop.scorecard or {}
+        self.grid.show(kpi)
+        self.sample_period.options = self.grid.periods
+        self.coach.refresh(frames, "kpi", str(kpi["kpi_id"]) if kpi else None)
+        self.update_preview()
+
+    def update_preview(self) -> None:
+        """Score the sample actual against the chosen period's target in the grid."""
+        kpi = self.form.current
+        if kpi is None or not self.sample_period.value:
+            self.preview.value = "<i>Pick a KPI with targets.</i>"
+            return
+        text = self.sample.value.strip().replace(",", ".")
+        if not text:
+            self.preview.value = "<i>Type a sample actual.</i>"
+            return
+        try:
+            actual = float(text)
+        except ValueError:
+            self.preview.value = f"<span style='{ERROR_STYLE}'>⚠ The sample actual must be a number.</span>"
+            return
+        period = self.sample_period.value
+        row = {c: self.grid.cells[(period, c)].value.strip() or None for c in self.grid.columns}
+        try:
+            row = {c: (float(v.replace(",", ".")) if v is not None else None) for c, v in row.items()}
+        except ValueError:
+            self.preview.value = f"<span style='{ERROR_STYLE}'>⚠ The targets of {period} are not numbers.</span>"
+            return
+        card = self.workshop.scorecard or {}
+        green = scores.GREEN_FROM if is_missing(card.get("green_from")) else float(card["green_from"])
+        amber = scores.AMBER_FROM if is_missing(card.get("amber_from")) else float(card["amber_from"])
+        score, status = preview_score(str(kpi["polarity"]), actual, row, green, amber)
+        self.preview.value = self._bands(str(kpi["polarity"]), actual, row, score, status, green, amber)
+
+    @staticmethod
+    def _bands(polarity: str, actual: float, row: dict[str, Any], score: float, status: str, green: float,
+               amber: float) -> str:
+        if status == "no target":
+            return "<b>No target</b> for this period yet: fill in the grid first."
+        zones = colour_zones(polarity, row, green, amber)
+        cells = "".join(f"<td style='background:{STATUS_COLOUR[c]};color:white;padding:4px 10px'>"
+                        f"{html.escape(text)}</td>" for c, text in zones)
+        colour = STATUS_COLOUR.get(status, "#555")
+        return (f"<table style='border-collapse:collapse'><tr>{cells}</tr></table>"
+                f"<p>An actual of <b>{actual:g}</b> scores <b>{score:.2f}</b> / 10: "
+                f"<b style='color:{colour}'>{html.escape(status)}</b>.</p>")
+
+
+def _actual_at(polarity: str, row: dict[str, Any], score: float) -> tuple[float, float]:
+    """The actuals (low, high) at which a KPI scores exactly ``score`` (inverse of the scoring rules)."""
+    if polarity == "range":
+        lo, up, w = row["lower"], row["upper"], row["tolerance"]
+        if score >= 20 / 3:
+            middle, half = (lo + up) / 2, (up - lo) / 2
+            d = (10 - score) * 3 / 10 * half
+            return middle - d, middle + d
+        e = (2 - 3 * score / 10) * w
+        return lo - e, up + e
+    t, r = row["target"], row["red_flag"]
+    a = r + (3 * score / 10 - 1) * (t - r)
+    return a, a
+
+
+def colour_zones(polarity: str, row: dict[str, Any], green: float, amber: float) -> list[tuple[str, str]]:
+    """The ranges of actuals that score red, amber and green against one target row, in plain words."""
+    g_lo, g_hi = _actual_at(polarity, row, green)
+    a_lo, a_hi = _actual_at(polarity, row, amber)
+    if polarity == "range":
+        return [("red", f"below {a_lo:g}"), ("amber", f"{a_lo:g} – {g_lo:g}"), ("green", f"{g_lo:g} – {g_hi:g}"),
+                ("amber", f"{g_hi:g} – {a_hi:g}"), ("red", f"above {a_hi:g}")]
+    worse, better = ("below", "above") if polarity == "higher" else ("above", "below")
+    return [("red", f"{worse} {a_lo:g}"), ("amber", f"between {a_lo:g} and {g_lo:g}"), ("green", f"{better} {g_lo:g}")]

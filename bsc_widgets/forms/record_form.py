@@ -1,0 +1,368 @@
+"""A form for the records of one table: pick, edit, check, save, remove, undo, resolve conflicts.
+
+The form is a thin view: values are checked by :mod:`bsc_widgets.coerce` as they are
+typed and by the store (all rules) when saved; the store's own messages are shown next
+to the fields.  Typed input is never cleared by an error.  A save carries the revision
+the form loaded, so a concurrent edit of the same record is shown as a conflict with
+both versions and a choice, never overwritten silently.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import ipywidgets as widgets
+import pandas as pd
+
+from ..coerce import coerce
+from ..errors import BscValidationError, ConflictError, Problem
+from ..schema import TABLES
+from ..store import SaveResult, Store, current_user
+from .fields import Field, Options, is_missing
+
+OK_STYLE = "color:#1b5e20"
+ERROR_STYLE = "color:#b00020"
+NEW = "__new__"
+
+Listener = Callable[["RecordForm"], None]
+
+
+def sentence(problem: Problem) -> str:
+    """A problem as plain sentences: 'Must be a number. Enter a number such as 12.5.'"""
+    def cap(text: str) -> str:
+        return text[:1].upper() + text[1:]
+
+    typed = problem.value is not None and problem.message != "is required"
+    shown = f" (you entered {problem.value!r})" if typed else ""
+    return f"{cap(problem.message)}{shown}. {cap(problem.fix)}."
+
+
+def _same(a: Any, b: Any) -> bool:
+    if is_missing(a) and is_missing(b):
+        return True
+    if is_missing(a) or is_missing(b):
+        return False
+    try:
+        return bool(a == b) or str(a) == str(b)
+    except (TypeError, ValueError):
+        return False
+
+
+class RecordForm:
+    """Edit the records of ``table`` (optionally only those matching ``fixed`` values)."""
+
+    def __init__(self, store: Store, table: str, *, fixed: Mapping[str, Any] | None = None,
+                 fields: Sequence[str] | None = None, options: Mapping[str, Options] | None = None,
+                 labels: Mapping[str, str] | None = None, describe: Callable[[Mapping[str, Any]], str] | None = None,
+                 noun: str | None = None, user: str | None = None, single: bool = False) -> None:
+        self.store = store
+        self.table = table
+        self.spec = TABLES[table]
+        self.fixed = dict(fixed or {})
+        self.noun = noun or table.rstrip("s")
+        self.user = user or current_user()
+        self.describe = describe or (lambda r: self.spec.key_text(dict(r)))
+        shown = list(fields) if fields is not None else [n for n in self.spec.names if n not in self.fixed]
+        self.fields = {name: Field(self.spec.column(name), (options or {}).get(name), (labels or {}).get(name))
+                       for name in shown}
+        self.current: dict[str, Any] | None = None  # the stored record being edited
+        self.last_save: tuple[dict[str, Any], int] | None = None  # (key, table version) for undo
+        self.listeners: list[Listener] = []
+        self.conflict_error: ConflictError | None = None
+        self.touched: set[str] = set()
+
+        self.selector = widgets.Dropdown(description=f"{self.noun.capitalize()}:", options=[],
+                                         layout=widgets.Layout(width="560px"), style={"description_width": "150px"})
+        self.save_button = widgets.Button(description="Save", button_style="primary", icon="check")
+        self.new_button = widgets.Button(description=f"New {self.noun}", icon="plus")
+        self.remove_button = widgets.Button(description="Remove…", icon="trash")
+        self.undo_button = widgets.Button(description="Undo last change", icon="undo", disabled=True)
+        self.confirm_button = widgets.Button(description="Yes, remove it", button_style="danger")
+        self.cancel_button = widgets.Button(description="Cancel")
+        self.confirm_text = widgets.HTML()
+        self.confirm_box = widgets.HBox([self.confirm_text, self.confirm_button, self.cancel_button],
+                                        layout=widgets.Layout(display="none"))
+        self.status = widgets.HTML()
+        self.keep_mine_button = widgets.Button(description="Save my version", button_style="warning")
+        self.take_theirs_button = widgets.Button(description="Use their version")
+        self.merge_button = widgets.Button(description="Combine both", button_style="info")
+        self.conflict_text = widgets.HTML()
+        self.conflict_box = widgets.VBox(
+            [self.conflict_text, widgets.HBox([self.merge_button, self.keep_mine_button, self.take_theirs_button])],
+            layout=widgets.Layout(display="none", border="2px solid #e65100", padding="6px"))
+        self.widget = widgets.VBox([
+            self.selector,
+            *[f.box for f in self.fields.values()],
+            widgets.HBox([self.save_button, self.new_button, self.remove_button, self.undo_button]),
+            self.confirm_box, self.conflict_box, self.status,
+        ])
+
+        self.selector.observe(self._on_select, names="value")
+        for field in self.fields.values():
+            field.widget.observe(lambda change, name=field.name: self._on_edit(name), names="value")
+        self.save_button.on_click(lambda _: self.save())
+        self.new_button.on_click(lambda _: self.new())
+        self.remove_button.on_click(lambda _: self.ask_remove())
+        self.confirm_button.on_click(lambda _: self.remove())
+        self.cancel_button.on_click(lambda _: self._hide_confirm())
+        self.undo_button.on_click(lambda _: self.undo())
+        self.keep_mine_button.on_click(lambda _: self.keep_mine())
+        self.take_theirs_button.on_click(lambda _: self.take_theirs())
+        self.merge_button.on_click(lambda _: self.combine())
+        self.single = single
+        if single:  # one record, chosen by ``fixed``: no picking, adding or removing
+            for control in (self.selector, self.new_button, self.remove_button):
+                control.layout.display = "none"
+        self.refresh()
+        if single:
+            self.load(self._find(self.spec.key_text(self.fixed)))
+
+    # ------------------------------------------------------------ records
+    def records(self) -> pd.DataFrame:
+        """The stored records this form edits."""
+        frame = self.store.read(self.table, scorecard=self.fixed.get("scorecard_id"))
+        for name, value in self.fixed.items():
+            if name != "scorecard_id" and name in frame.columns:
+                frame = frame[frame[name] == value]
+        return frame.reset_index(drop=True)
+
+    def refresh(self, select: Mapping[str, Any] | None = None) -> None:
+        """Re-read the records offered in the selector (and select ``select`` if given)."""
+        frame = self.records()
+        options: list[tuple[str, Any]] = [(f"(new {self.noun})", NEW)]
+        for row in frame.to_dict("records"):
+            options.append((self.describe(row), self.spec.key_text(row)))
+        wanted = self.spec.key_text(dict(select)) if select is not None else (
+            self.spec.key_text(self.current) if self.current else NEW)
+        self.selector.unobserve(self._on_select, names="value")
+        self.selector.options = options
+        self.selector.value = wanted if wanted in [v for _, v in options] else NEW
+        self.selector.observe(self._on_select, names="value")
+
+    def _find(self, key_text: str) -> dict[str, Any] | None:
+        for row in self.records().to_dict("records"):
+            if self.spec.key_text(row) == key_text:
+                return {k: (None if is_missing(v) else v) for k, v in row.items()}
+        return None
+
+    def _on_select(self, change: Mapping[str, Any]) -> None:
+        if change["new"] == NEW:
+            self.new()
+        else:
+            self.load(self._find(change["new"]))
+
+    def load(self, record: Mapping[str, Any] | None) -> None:
+        """Show a stored record for editing (None: an empty new record)."""
+        self.current = dict(record) if record is not None else None
+        self.touched = set()
+        for name, field in self.fields.items():
+            column = self.spec.column(name)
+            value = record.get(name) if record is not None else column.default
+            field.set(value)
+            field.show([])
+            field.widget.disabled = record is not None and name in self.spec.key
+        self._hide_conflict()
+        self._hide_confirm()
+
+    def new(self) -> None:
+        """Start a new record."""
+        self.load(None)
+        if self.selector.value != NEW:
+            self.selector.unobserve(self._on_select, names="value")
+            self.selector.value = NEW
+            self.selector.observe(self._on_select, names="value")
+        self.say("")
+
+    def values(self) -> dict[str, Any]:
+        """The record as entered (fixed values included)."""
+        return {**self.fixed, **{name: field.get() for name, field in self.fields.items()}}
+
+    # ------------------------------------------------------------ checking
+    def _on_edit(self, name: str) -> None:
+        self.touched.add(name)
+        self.check(only=self.touched)
+
+    def check(self, only: set[str] | None = None) -> list[Problem]:
+        """Check the entered values against the record rules; show problems next to the fields."""
+        _, problems = coerce(self.spec, [self.values()])
+        self.show_problems(problems, only=only)
+        return problems
+
+    def show_problems(self, problems: Sequence[Problem], only: set[str] | None = None) -> None:
+        """Show each problem next to its field; problems of other fields go to the status line."""
+        by_field: dict[str, list[str]] = {}
+        for problem in problems:
+            by_field.setdefault(problem.field, []).append(sentence(problem))
+        for name, field in self.fields.items():
+            if only is None or name in only:
+                field.show(by_field.get(name, []))
+
+    @property
+    def problems_shown(self) -> dict[str, str]:
+        """The messages currently shown next to fields, by field name."""
+        return {name: field.problem_text for name, field in self.fields.items() if field.problem_text}
+
+    # ------------------------------------------------------------ saving
+    def say(self, text: str, ok: bool = True) -> None:
+        """Show a status message under the buttons."""
+        style = OK_STYLE if ok else ERROR_STYLE
+        self.status.value = f"<span style='{style}'>{html.escape(text)}</span>" if text else ""
+
+    def save(self, revision: int | None = None) -> SaveResult | None:
+        """Save the entered record; show what is wrong instead when it cannot be saved."""
+        record = self.values()
+        record["revision"] = revision if revision is not None else int((self.current or {}).get("revision") or 0)
+        try:
+            result = self.store.upsert(self.table, [record], user=self.user)
+        except BscValidationError as error:
+            self.show_problems(error.problems)
+            others = [p for p in error.problems if p.field not in self.fields]
+            shown = len(error.problems) - len(others)
+            text = f"Not saved: {shown} problem(s) are shown next to the fields." if shown else "Not saved."
+            self.say(" ".join([text, *(f"{p.table} '{p.record}': {sentence(p)}" for p in others)]), ok=False)
+            return None
+        except ConflictError as error:
+            self._show_conflict(error)
+            return None
+        key = {k: record[k] for k in self.spec.key}
+        saved = self._find(self.spec.key_text(key))
+        if result.version is not None:
+            self.last_save = (key, result.version)
+            self.undo_button.disabled = False
+        self.current = saved
+        for name in self.spec.key:
+            if name in self.fields:
+                self.fields[name].widget.disabled = True
+        self.show_problems([])
+        self._hide_conflict()
+        what = "No changes to save." if result.version is None else f"Saved {self.noun} {self.describe(record)}."
+        self.say(what)
+        self.refresh(select=key)
+        self._notify()
+        return result
+
+    def ask_remove(self) -> None:
+        """Ask for confirmation before removing the record shown."""
+        if self.current is None:
+            self.say(f"Pick a saved {self.noun} first.", ok=False)
+            return
+        self.confirm_text.value = (f"<b>Remove {html.escape(self.noun)} "
+                                   f"{html.escape(self.describe(self.current))}?</b> &nbsp;")
+        self.confirm_box.layout.display = "flex"
+
+    def _hide_confirm(self) -> None:
+        self.confirm_box.layout.display = "none"
+
+    def remove(self) -> SaveResult | None:
+        """Remove the record shown (after confirmation); refused while other records use it."""
+        self._hide_confirm()
+        if self.current is None:
+            return None
+        key = {k: self.current[k] for k in self.spec.key}
+        try:
+            result = self.store.delete(self.table, [{**key, "revision": self.current.get("revision")}],
+                                       user=self.user)
+        except BscValidationError as error:
+            self.say("Not removed: " + " ".join(f"{p.table} '{p.record}': {p.message}." for p in error.problems[1:])
+                     + " " + error.problems[0].fix + ".", ok=False)
+            return None
+        except ConflictError as error:
+            self._show_conflict(error)
+            return None
+        self.last_save = (key, result.version or 0)
+        self.undo_button.disabled = False
+        self.say(f"Removed {self.noun} {self.describe(self.current)}. Use 'Undo last change' to bring it back.")
+        self.current = None
+        self.refresh()
+        self.new()
+        self._notify()
+        return result
+
+    def undo(self) -> SaveResult | None:
+        """Undo this form's last save or removal."""
+        if self.last_save is None:
+            return None
+        key, version = self.last_save
+        try:
+            result = self.store.undo_save(self.table, key, version, user=self.user)
+        except ConflictError as error:
+            self.say(f"Cannot undo: {error}", ok=False)
+            return None
+        self.last_save = None
+        self.undo_button.disabled = True
+        self.refresh(select=key)
+        self.load(self._find(self.spec.key_text(key)))
+        self.say("Last change undone.")
+        self._notify()
+        return result
+
+    # ------------------------------------------------------------ conflicts
+    def _show_conflict(self, error: ConflictError) -> None:
+        self.conflict_error = error
+        theirs = error.theirs or {}
+        mine = self.values()
+        rows = []
+        for name in self.fields:
+            a, b = theirs.get(name), mine.get(name)
+            if not _same(a, b):
+                rows.append(f"<tr><td>{html.escape(name)}</td><td>{html.escape(str(a))}</td>"
+                            f"<td>{html.escape(str(b))}</td></tr>")
+        who = theirs.get("saved_by") or "someone else"
+        head = (f"<b>Someone else changed this {html.escape(self.noun)} while you were editing it</b> "
+                f"(saved by {html.escape(str(who))}). Nothing was saved. Choose what to keep:"
+                if error.theirs is not None else
+                f"<b>This {html.escape(self.noun)} was removed by someone else while you were editing it.</b> "
+                "Nothing was saved.")
+        table = ("<table><tr><th>field</th><th>their version</th><th>your version</th></tr>"
+                 + "".join(rows) + "</table>") if rows else ""
+        self.conflict_text.value = head + table
+        self.conflict_box.layout.display = "flex"
+        self.say("Save conflict: see the two versions above.", ok=False)
+
+    def _hide_conflict(self) -> None:
+        self.conflict_error = None
+        self.conflict_box.layout.display = "none"
+
+    def keep_mine(self) -> SaveResult | None:
+        """Resolve a conflict by saving the entered version over theirs."""
+        if self.conflict_error is None:
+            return None
+        return self.save(revision=self.conflict_error.actual_revision)
+
+    def take_theirs(self) -> None:
+        """Resolve a conflict by showing their version (the entered values are dropped)."""
+        error = self.conflict_error
+        if error is None:
+            return
+        self.load(error.theirs)
+        self.say("Showing their version; your changes were dropped.")
+
+    def combine(self) -> None:
+        """Resolve a conflict by combining both: their changes where you changed nothing, yours elsewhere.
+
+        The combined record is shown, not saved: check it and press Save.
+        """
+        error = self.conflict_error
+        if error is None or error.theirs is None:
+            return
+        base, theirs, mine = self.current or {}, error.theirs, self.values()
+        both = [n for n in self.fields if not _same(mine.get(n), base.get(n))
+                and not _same(theirs.get(n), base.get(n)) and not _same(mine.get(n), theirs.get(n))]
+        combined = {n: (theirs.get(n) if _same(mine.get(n), base.get(n)) else mine.get(n)) for n in self.fields}
+        self.current = dict(theirs)
+        for name, value in combined.items():
+            self.fields[name].set(value)
+        self._hide_conflict()
+        note = f" Both changed {', '.join(both)}: your value is kept there." if both else ""
+        self.say("Combined their changes with yours; check and press Save." + note)
+
+    # ------------------------------------------------------------ listeners
+    def on_change(self, listener: Listener) -> None:
+        """Call ``listener(form)`` after every save, removal or undo."""
+        self.listeners.append(listener)
+
+    def _notify(self) -> None:
+        for listener in self.listeners:
+            listener(self)

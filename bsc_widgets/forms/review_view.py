@@ -1,0 +1,72 @@
+"""Step 6 — Review: pick a period and see the scorecard — overall and perspective scores, the
+strategy map coloured by status, the KPI table, and the action items that need attention."""
+
+from __future__ import annotations
+
+import html
+from typing import TYPE_CHECKING
+
+import ipywidgets as widgets
+from IPython.display import HTML, display
+
+from ..errors import BscError
+from ..report_data import data_periods
+from .action_plans import attention, attention_html
+
+if TYPE_CHECKING:
+    import plotly.graph_objects as go
+
+    from ..report_sections import ReviewReport
+    from .workshop import Workshop
+
+
+class ReviewStep:
+    """The scorecard of the workshop for a review period, recomputed from the store on demand."""
+
+    def __init__(self, workshop: Workshop) -> None:
+        self.workshop = workshop
+        self.report: ReviewReport | None = None
+        self.figure: go.Figure | None = None
+        sid = workshop.scorecard_id
+        if sid is None:
+            self.widget = widgets.HTML("<b>No scorecard yet.</b> Open '00 Start here' and create one first.")
+            return
+        periods = data_periods(workshop.frames(), sid)
+        self.period = widgets.Dropdown(description="Period:", options=periods, value=periods[-1] if periods else None,
+                                       style={"description_width": "60px"})
+        self.refresh_button = widgets.Button(description="Refresh", icon="refresh")
+        self.output = widgets.Output(layout=widgets.Layout(width="100%"))
+        self.message = widgets.HTML()
+        self.period.observe(lambda _: self.show(), names="value")
+        self.refresh_button.on_click(lambda _: self.show())
+        self.widget = widgets.VBox([widgets.HBox([self.period, self.refresh_button]), self.message, self.output])
+        if not periods:
+            self.message.value = "<i>No actuals yet: record some in step 5, then refresh.</i>"
+        self.show()
+
+    def show(self) -> None:
+        """Score the chosen period and show the review."""
+        from ..charts import strategy_map
+        from ..report_sections import _CSS as REPORT_CSS
+        from ..report_sections import headline, kpi_table, open_review, scores_table
+
+        if self.period.value is None:
+            return
+        sid = str(self.workshop.scorecard_id)
+        try:
+            self.report = open_review(self.workshop.store.location, sid, str(self.period.value))
+        except BscError as error:
+            self.message.value = f"<span style='color:#b00020'>{html.escape(str(error))}</span>"
+            return
+        self.message.value = ""
+        frames = self.report.frames
+        self.figure = strategy_map(frames, sid, self.report.review, period=str(self.period.value))
+        items = attention(dict(frames), sid, self.report.params.today)
+        self.output.clear_output(wait=True)
+        with self.output:
+            display(HTML(f"<style>{REPORT_CSS}</style>"))
+            display(headline(self.report))
+            display(scores_table(self.report))
+            display(self.figure)
+            display(kpi_table(self.report))
+            display(HTML("<h3>Action items that need attention</h3>" + attention_html(items)))

@@ -1,0 +1,379 @@
+"""Headless tests of the workshop forms: set widget values, click buttons, check the store."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from bsc_widgets import Store
+from bsc_widgets.forms.record_form import RecordForm
+from bsc_widgets.forms.workshop import CHOICE_FILE, Workshop, open_workshop
+from bsc_widgets.samples import load_sample
+from bsc_widgets.schema import TABLES
+
+
+@pytest.fixture(scope="module")
+def sample_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    where = tmp_path_factory.mktemp("forms") / "sample"
+    load_sample(Store.create(where))
+    return where
+
+
+@pytest.fixture
+def ws(sample_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Workshop:
+    """A workshop on a fresh copy of the sample, run from a temporary folder."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("BSC_STORE", raising=False)
+    monkeypatch.delenv("BSC_SCORECARD", raising=False)
+    shutil.copytree(sample_template, tmp_path / "store")
+    return open_workshop(str(tmp_path / "store"), "org")
+
+
+def stored(ws: Workshop, table: str, key: str | tuple[str, ...]) -> pd.Series:
+    keys = list(TABLES[table].key)
+    return ws.store.read(table).set_index(keys if len(keys) > 1 else keys[0]).loc[key]
+
+
+def objective_form(ws: Workshop) -> RecordForm:
+    return RecordForm(ws.store, "objectives", fixed={"scorecard_id": "org"},
+                      fields=["objective_id", "perspective_id", "title", "owner", "weight"],
+                      options={"perspective_id": [("Financial", "financial"), ("Customer", "customer")]})
+
+
+# ------------------------------------------------------------------ record form behaviour
+def test_edit_and_save_an_existing_record(ws: Workshop) -> None:
+    form = objective_form(ws)
+    form.selector.value = "F1"
+    assert form.fields["title"].widget.value == stored(ws, "objectives", "F1")["title"]
+    assert form.fields["objective_id"].widget.disabled, "ids of saved records cannot be changed"
+    form.fields["owner"].widget.value = "Maria Lind"
+    result = form.save()
+    assert result is not None and result.updated == 1
+    row = stored(ws, "objectives", "F1")
+    assert (row["owner"], row["revision"]) == ("Maria Lind", 2)
+    assert pd.notna(row["description"]), "fields the form does not show are kept"
+    assert "Saved objective" in form.status.value
+
+
+def test_invalid_input_is_explained_next_to_the_field_and_nothing_is_saved(ws: Workshop) -> None:
+    form = objective_form(ws)
+    form.selector.value = "F1"
+    version = ws.store.version("objectives")
+    form.fields["weight"].widget.value = "heavy"
+    assert "Must be a number (you entered 'heavy')" in form.problems_shown["weight"], "checked while typing"
+    form.fields["title"].widget.value = "   "
+    assert form.save() is None
+    assert set(form.problems_shown) == {"weight", "title"}
+    assert "Enter the title" in form.problems_shown["title"]
+    assert form.fields["weight"].widget.value == "heavy", "typed input is never cleared"
+    assert ws.store.version("objectives") == version
+    assert "Not saved" in form.status.value
+
+
+def test_cross_table_problem_is_shown_next_to_its_field(ws: Workshop) -> None:
+    options = [("F1", "F1"), ("C1", "C1")]
+    form = RecordForm(ws.store, "links", fixed={"scorecard_id": "org"}, fields=["cause", "effect", "note"],
+                      options={"cause": options, "effect": options})
+    form.fields["cause"].widget.value = "F1"
+    form.fields["effect"].widget.value = "F1"
+    assert form.save() is None
+    assert "cannot cause itself" in form.problems_shown["effect"].lower()
+
+
+def test_new_record_then_undo(ws: Workshop) -> None:
+    form = objective_form(ws)
+    form.new_button.click()
+    form.fields["objective_id"].widget.value = "F9"
+    form.fields["perspective_id"].widget.value = "financial"
+    form.fields["title"].widget.value = "Open two stores in Austria by 2027"
+    form.save_button.click()
+    assert stored(ws, "objectives", "F9")["title"] == "Open two stores in Austria by 2027"
+    assert not form.undo_button.disabled
+    form.undo_button.click()
+    assert "F9" not in set(ws.store.read("objectives")["objective_id"])
+    assert "undone" in form.status.value
+
+
+def test_undo_an_edit_restores_the_previous_values(ws: Workshop) -> None:
+    form = objective_form(ws)
+    form.selector.value = "C1"
+    before = stored(ws, "objectives", "C1")["title"]
+    form.fields["title"].widget.value = "A title typed by mistake in the workshop"
+    form.save()
+    form.undo()
+    assert stored(ws, "objectives", "C1")["title"] == before
+    assert form.fields["title"].widget.value == before
+
+
+def test_removal_asks_for_confirmation_and_can_be_undone(ws: Workshop) -> None:
+    form = RecordForm(ws.store, "links", fixed={"scorecard_id": "org"}, fields=["cause", "effect", "note"])
+    first = form.selector.options[1][1]
+    form.selector.value = first
+    count = len(ws.store.read("links"))
+    form.remove_button.click()
+    assert form.confirm_box.layout.display == "flex" and len(ws.store.read("links")) == count
+    form.cancel_button.click()
+    assert form.confirm_box.layout.display == "none" and len(ws.store.read("links")) == count
+    form.remove_button.click()
+    form.confirm_button.click()
+    assert len(ws.store.read("links")) == count - 1
+    form.undo()
+    assert len(ws.store.read("links")) == count
+
+
+def test_removal_is_refused_while_other_records_use_it(ws: Workshop) -> None:
+    form = objective_form(ws)
+    form.selector.value = "F1"
+    form.ask_remove()
+    assert form.remove() is None
+    assert "F1" in set(ws.store.read("objectives")["objective_id"])
+    assert "Not removed" in form.status.value and "kpis" in form.status.value
+
+
+def test_save_conflict_shows_both_versions_and_combine_keeps_both_changes(ws: Workshop) -> None:
+    ann, bob = objective_form(ws), objective_form(ws)
+    ann.user, bob.user = "ann", "bob"
+    ann.selector.value = bob.selector.value = "C1"
+    ann.fields["owner"].widget.value = "Ann Berg"
+    ann.save()
+    bob.fields["weight"].widget.value = "3"
+    assert bob.save() is None
+    assert bob.conflict_box.layout.display == "flex"
+    text = bob.conflict_text.value
+    assert "saved by ann" in text and "Ann Berg" in text and "their version" in text and "your version" in text
+    assert stored(ws, "objectives", "C1")["owner"] == "Ann Berg", "nothing was overwritten"
+    bob.merge_button.click()
+    assert bob.fields["owner"].widget.value == "Ann Berg" and bob.fields["weight"].widget.value == "3"
+    bob.save_button.click()
+    row = stored(ws, "objectives", "C1")
+    assert (row["owner"], row["weight"], row["saved_by"]) == ("Ann Berg", 3.0, "bob")
+
+
+def test_conflict_keep_mine_or_take_theirs(ws: Workshop) -> None:
+    ann, bob = objective_form(ws), objective_form(ws)
+    ann.selector.value = bob.selector.value = "C2"
+    ann.fields["owner"].widget.value = "Ann"
+    ann.save()
+    bob.fields["owner"].widget.value = "Bob"
+    bob.save()
+    bob.take_theirs_button.click()
+    assert bob.fields["owner"].widget.value == "Ann"
+    bob.fields["owner"].widget.value = "Bob"
+    bob.save()  # no conflict now: bob has seen Ann's version
+    assert stored(ws, "objectives", "C2")["owner"] == "Bob"
+    ann.fields["owner"].widget.value = "Ann again"
+    ann.save()
+    assert ann.conflict_box.layout.display == "flex"
+    ann.keep_mine_button.click()
+    assert stored(ws, "objectives", "C2")["owner"] == "Ann again"
+
+
+# ------------------------------------------------------------------ the steps
+def test_start_here_creates_a_department_with_the_four_perspectives(ws: Workshop) -> None:
+    start = ws.start_here()
+    form = start.form
+    form.new()
+    form.fields["scorecard_id"].widget.value = "hr"
+    form.fields["name"].widget.value = "People and Culture"
+    form.fields["parent_id"].widget.value = "org"
+    form.save()
+    persp = ws.store.read("perspectives", scorecard="hr").sort_values("position")
+    assert list(persp["perspective_id"]) == ["financial", "customer", "internal", "learning"]
+    assert ws.scorecard_id == "hr"
+    choice = json.loads(Path(CHOICE_FILE).read_text())
+    assert choice == {"store": ws.store.location, "scorecard": "hr"}
+    reopened = open_workshop()
+    assert (reopened.store.location, reopened.scorecard_id) == (ws.store.location, "hr")
+
+
+def test_start_here_loads_the_sample_into_a_new_folder_and_refuses_a_used_one(ws: Workshop, tmp_path: Path) -> None:
+    start = ws.start_here()
+    start.location.value = str(tmp_path / "rehearsal")
+    start.load_sample()
+    assert "Loaded the sample" in start.store_status.value
+    assert len(Store.open(tmp_path / "rehearsal").read("kpis")) == 30
+    start.load_sample()
+    assert "already holds a store" in start.store_status.value
+
+
+def test_vision_step_saves_and_checks_the_horizon(ws: Workshop) -> None:
+    step = ws.vision()
+    assert step.form is not None
+    step.form.fields["vision"].widget.value = "By 2030 the outdoor brand people trust most."
+    step.form.fields["horizon_end"].widget.value = "2024-01"
+    step.form.save()
+    assert "Ends before the horizon starts" in step.form.problems_shown["horizon_end"]
+    step.form.fields["horizon_end"].widget.value = "2028-12"
+    step.form.save()
+    card = stored(ws, "scorecards", "org")
+    assert (card["horizon_end"], card["vision"]) == ("2028-12", "By 2030 the outdoor brand people trust most.")
+    assert "Whole scorecard" in step.coach.summary.value
+
+
+def test_objectives_step_updates_the_strategy_map(ws: Workshop) -> None:
+    step = ws.objectives()
+    form = step.objectives
+    form.new()
+    form.fields["objective_id"].widget.value = "L4"
+    form.fields["perspective_id"].widget.value = "learning"
+    form.fields["title"].widget.value = "Grow digital skills in every store team"
+    form.save()
+    assert step.figure is not None and "Grow digital skills" in step.figure.to_json()
+    link = step.links
+    link.fields["cause"].widget.value = "L4"
+    link.fields["effect"].widget.value = "P2"
+    link.save()
+    assert ((ws.store.read("links")["cause"] == "L4") & (ws.store.read("links")["effect"] == "P2")).any()
+    assert "SMART coach" in step.coach.widget.children[0].value
+
+
+def test_objectives_can_be_reordered_and_perspectives_renamed(ws: Workshop) -> None:
+    step = ws.objectives()
+    step.order_perspective.value = "financial"
+    first, second = [v for _, v in step.order.options][:2]
+    step.order.value = second
+    step.up_button.click()
+    assert [v for _, v in step.order.options][:2] == [second, first]
+    positions = ws.store.read("objectives").set_index("objective_id")["position"]
+    assert positions[second] < positions[first]
+    persp = step.perspectives
+    persp.selector.value = "org/customer"
+    persp.fields["name"].widget.value = "Members and customers"
+    persp.fields["position"].widget.value = "1"
+    persp.save()
+    assert ws.store.read("perspectives").set_index(["scorecard_id", "perspective_id"]).loc[
+        ("org", "customer"), "name"] == "Members and customers"
+
+
+def test_kpi_step_targets_grid_fill_save_and_problems(ws: Workshop) -> None:
+    step = ws.kpis()
+    form = step.form
+    form.new()
+    values = {"kpi_id": "web-conv", "objective_id": "C3", "name": "Web shop conversion rate", "unit": "%",
+              "polarity": "higher", "frequency": "Q", "aggregation": "mean", "baseline": "2.1",
+              "baseline_period": "2024Q3"}
+    for name, value in values.items():
+        form.fields[name].widget.value = value
+    form.save()
+    grid = step.grid
+    assert grid.periods[0] == "2024Q4" and grid.periods[-1] == "2027Q4"
+    grid.final.value = "3.4"
+    grid.gap.value = "10%"
+    grid.fill()
+    assert grid.cells[("2027Q4", "target")].value == "3.4"
+    assert float(grid.cells[("2027Q4", "red_flag")].value) == pytest.approx(3.06)
+    grid.cells[("2025Q1", "target")].value = "ten"
+    grid.cells[("2025Q2", "red_flag")].value = grid.cells[("2025Q2", "target")].value
+    assert not grid.save()
+    assert "Must be a number" in grid.row_messages["2025Q1"].value
+    assert "Equals the target" in grid.row_messages["2025Q2"].value
+    assert ws.store.read("targets").query("kpi_id == 'web-conv'").empty
+    grid.cells[("2025Q1", "target")].value = "2.3"
+    grid.cells[("2025Q2", "red_flag")].value = "2.2"
+    assert grid.save()
+    saved = ws.store.read("targets").query("kpi_id == 'web-conv'")
+    assert len(saved) == len(grid.periods) == 13
+    grid.show(form.current)
+    grid.cells[("2027Q4", "target")].value = ""
+    grid.cells[("2027Q4", "red_flag")].value = ""
+    assert grid.save()
+    assert "2027Q4" not in set(ws.store.read("targets").query("kpi_id == 'web-conv'")["period"])
+
+
+def test_kpi_step_preview_scores_a_sample_actual(ws: Workshop) -> None:
+    step = ws.kpis()
+    step.form.selector.value = "nps"
+    step.sample_period.value = "2026Q3"
+    target = float(step.grid.cells[("2026Q3", "target")].value)
+    step.sample.value = f"{target:g}"
+    assert "scores <b>6.67</b>" in step.preview.value and "green" in step.preview.value
+    step.sample.value = "lots"
+    assert "must be a number" in step.preview.value
+
+
+def test_action_plan_step_lists_what_needs_attention(ws: Workshop) -> None:
+    step = ws.action_plans()
+    overdue = set(step.items.loc[step.items["problem"].str.startswith("overdue"), "id"])
+    tasks = ws.store.read("tasks")
+    expected = set(tasks[(~tasks["status"].isin(["done", "cancelled"])) & (tasks["due"] < dt.date.today())]["task_id"])
+    assert overdue == expected and overdue
+    form = step.tasks
+    form.new()
+    form.fields["task_id"].widget.value = "I1-T9"
+    form.fields["initiative_id"].widget.value = "I1"
+    form.fields["description"].widget.value = "Write the cut-over runbook"
+    form.fields["due"].widget.value = dt.date(2020, 1, 31)
+    form.save()
+    assert "Enter the owner" in form.problems_shown["owner"]
+    form.fields["owner"].widget.value = "Tom Gallagher"
+    form.save()
+    assert "I1-T9" in set(step.items["id"]), "the new overdue task is listed"
+    assert step.figure is not None and "I1-T9" in step.figure.to_json()
+
+
+def test_actuals_step_saves_the_grid_and_explains_bad_values(ws: Workshop) -> None:
+    step = ws.actuals()
+    grid = step.grid
+    grid.month.value = "2026-11"
+    period, value, note, _ = grid.cells["rev-net"]
+    assert period == "2026-11" and value.value == ""
+    value.value = "8950,5"
+    note.value = "Black Friday week"
+    period_q, value_q, _, message_q = grid.cells["nps"]
+    assert period_q == "2026Q4"
+    value_q.value = "high"
+    assert not grid.save()
+    assert "Must be a number" in message_q.value
+    assert ("rev-net", "2026-11") not in set(zip(ws.store.read("actuals")["kpi_id"],
+                                                 ws.store.read("actuals")["period"], strict=True))
+    value_q.value = "41"
+    assert grid.save()
+    row = stored(ws, "actuals", ("rev-net", "2026-11"))
+    assert (row["value"], row["note"]) == (8950.5, "Black Friday week") and row["entered_by"]
+
+
+def test_actuals_step_comments_and_import(ws: Workshop) -> None:
+    step = ws.actuals()
+    form = step.comments
+    form.fields["subject_type"].widget.value = "objective"
+    assert "C3" in [v for _, v in form.fields["subject_id"].widget.options]
+    form.fields["subject_id"].widget.value = "C3"
+    form.fields["period"].widget.value = "2026Q3"
+    form.fields["kind"].widget.value = "recommendation"
+    form.fields["text"].widget.value = "Fix the boot sizing chart before the winter season."
+    form.save()
+    assert (ws.store.read("comments")["subject_id"] == "C3").any()
+    panel = step.imports
+    report = panel.check(b"kpi,period,value\nnps,2026Q4,40\nnps,2026Q5,41\nghost,2026Q4,1\n", "actuals.csv")
+    assert report is not None and not report.ok and panel.apply_button.disabled
+    assert "line 3" in panel.result.value and "line 4" in panel.result.value
+    report = panel.check(b"kpi,period,value\nnps,2026Q4,40\n", "actuals.csv")
+    assert report is not None and report.ok and not panel.apply_button.disabled
+    assert panel.apply()
+    assert stored(ws, "actuals", ("nps", "2026Q4"))["value"] == 40
+
+
+def test_review_step_shows_the_engines_scores(ws: Workshop) -> None:
+    from bsc_widgets.review import score_review
+
+    step = ws.review()
+    assert step.period.value == "2026Q4"
+    step.period.value = "2026Q3"
+    assert step.report is not None
+    expected = score_review(ws.frames(), "2026Q3", "org").scorecards.iloc[0]["score"]
+    assert step.report.review.scorecards.iloc[0]["score"] == pytest.approx(expected)
+    assert step.figure is not None
+
+
+def test_steps_without_a_scorecard_point_to_start_here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("BSC_STORE", raising=False)
+    ws = open_workshop(str(tmp_path / "empty"))
+    assert ws.scorecard_id is None
+    for step in (ws.vision(), ws.objectives(), ws.kpis(), ws.action_plans(), ws.actuals(), ws.review()):
+        assert "Start here" in step.widget.value
