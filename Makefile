@@ -18,10 +18,11 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	rm -rf $(SAMPLE_STORE)
+	rm -rf $(SAMPLE_STORE) out/reports
 	$(BIN)/bsc init $(SAMPLE_STORE) --sample
-	$(BIN)/bsc show --store $(SAMPLE_STORE)
 	$(BIN)/bsc validate --store $(SAMPLE_STORE)
+	$(BIN)/bsc report --store $(SAMPLE_STORE) --all-scorecards --all-periods --out out/reports
+	@echo "Open out/reports/index.html in a browser (works offline)."
 
 test: $(STAMP)
 	$(BIN)/ruff check .

@@ -31,9 +31,18 @@ def main() -> None:
 @main.command()
 @click.argument("directory", type=click.Path(file_okay=False))
 @click.option("--sample", is_flag=True, help="Load the embedded sample organisation (Alder & Finch).")
+@click.option("--template", default=None, metavar="NAME",
+              help="Start a scorecard from a KPI library (see `bsc templates`), or a library .toml file.")
+@click.option("--scorecard", "scorecard_id", default="org", show_default=True,
+              help="With --template: id of the new scorecard.")
+@click.option("--name", default=None, help="With --template: name of the new scorecard (default: the library's).")
 @handles_errors
-def init(directory: str, sample: bool) -> None:
+def init(directory: str, sample: bool, template: str | None, scorecard_id: str, name: str | None) -> None:
     """Create a new, empty store in DIRECTORY (optionally with the sample organisation)."""
+    if template is not None:
+        from .libraries import load_library
+
+        load_library(template)  # a wrong name fails before the store is created
     store = Store.create(directory)
     message = f"Created store {store.location} (schema version {store.schema_version})."
     if sample:
@@ -42,6 +51,12 @@ def init(directory: str, sample: bool) -> None:
         results = load_sample(store)
         counts = ", ".join(f"{r.inserted} {r.table}" for r in results if r.inserted)
         message += f"\nLoaded the sample organisation: {counts}."
+    if template is not None:
+        from .libraries import start_scorecard
+
+        results = start_scorecard(store, template, scorecard_id=scorecard_id, name=name)
+        counts = ", ".join(f"{r.inserted} {r.table}" for r in results if r.inserted)
+        message += f"\nStarted scorecard '{scorecard_id}' from KPI library {template}: {counts}."
     click.echo(message)
 
 
@@ -210,3 +225,14 @@ def score(store_path: str, periods: tuple[str, ...], scorecard: str | None, fmt:
 
         by_level = {level: json.loads(frame.to_json(orient="records")) for level, frame in review.tables().items()}
         click.echo(json.dumps({"periods": review.periods, **by_level}, indent=2))
+
+
+from .cli_data import export_, import_, templates  # noqa: E402
+
+main.add_command(import_)
+main.add_command(export_)
+main.add_command(templates)
+
+from .cli_reports import report  # noqa: E402
+
+main.add_command(report)

@@ -1,0 +1,158 @@
+"""Charts: strategy map, KPI trend and Gantt figures built from the sample organisation."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from bsc_widgets import InputError, Store, charts, check_smart, score_review
+from bsc_widgets.samples import load_sample
+from bsc_widgets.scores import STATUSES
+
+Frames = dict[str, pd.DataFrame]
+
+
+@pytest.fixture(scope="module")
+def frames(tmp_path_factory: pytest.TempPathFactory) -> Frames:
+    store = Store.create(Path(tmp_path_factory.mktemp("charts")) / "store")
+    load_sample(store)
+    return store.read_all()
+
+
+def _trace(fig: object, name: str) -> object:
+    matches = [t for t in fig.data if t.name == name]  # type: ignore[attr-defined]
+    assert len(matches) == 1, [t.name for t in fig.data]  # type: ignore[attr-defined]
+    return matches[0]
+
+
+def test_every_status_has_a_colour() -> None:
+    assert set(charts.STATUS_COLOURS) == set(STATUSES)
+    assert charts.status_colour("nonsense") == charts.STATUS_COLOURS["no data"]
+
+
+def test_strategy_map_draws_bands_boxes_and_arrows(frames: Frames) -> None:
+    fig = charts.strategy_map(frames, "org")
+    objectives = frames["objectives"][frames["objectives"]["scorecard_id"] == "org"]
+    titles = _trace(fig, "objective titles")
+    assert len(titles.x) == len(objectives)
+    assert {t.split("</b>")[0].removeprefix("<b>") for t in titles.text} == set(objectives["objective_id"])
+    links = frames["links"][frames["links"]["scorecard_id"] == "org"]
+    arrows = _trace(fig, "links")
+    assert sum(s > 0 for s in arrows.marker.size) == len(links)
+    labels = _trace(fig, "perspectives")
+    names = [t.removeprefix("<b>").removesuffix("</b>").replace("<br>", " ") for t in labels.text]
+    assert names == ["Financial", "Customer", "Internal Processes", "Learning &amp; Growth"]
+    assert list(labels.y) == sorted(labels.y)  # the first position is drawn at the top (y axis reversed)
+    assert fig.layout.yaxis.range[0] > fig.layout.yaxis.range[1]
+    # Each objective sits inside its perspective's band.
+    bands = {s.y0: s.y1 for s in fig.layout.shapes}
+    order = frames["perspectives"].query("scorecard_id == 'org'").sort_values("position")["perspective_id"].tolist()
+    y = dict(zip([t.split("</b>")[0].removeprefix("<b>") for t in titles.text], titles.y, strict=True))
+    tops = sorted(bands)
+    for obj in objectives.itertuples():
+        top = tops[order.index(obj.perspective_id)]
+        assert top < y[obj.objective_id] < bands[top]
+
+
+def test_strategy_map_follows_reordered_perspectives(frames: Frames) -> None:
+    moved = dict(frames)
+    persp = frames["perspectives"].copy()
+    persp.loc[(persp["scorecard_id"] == "org") & (persp["perspective_id"] == "customer"), "position"] = 0
+    moved["perspectives"] = persp
+    labels = _trace(charts.strategy_map(moved, "org"), "perspectives")
+    assert labels.text[0] == "<b>Customer</b>"
+
+
+def test_strategy_map_colours_boxes_by_status(frames: Frames) -> None:
+    review = score_review(frames, "2026Q3", "org")
+    fig = charts.strategy_map(frames, "org", review)
+    objs = review.objectives
+    for status, count in objs["status"].astype(str).value_counts().items():
+        if count:
+            boxes = _trace(fig, status)
+            assert boxes.fillcolor == charts.STATUS_COLOURS[status]
+            assert len(boxes.x) == 6 * count  # five corners and a gap per box
+    text = dict(zip([t.split("</b>")[0].removeprefix("<b>") for t in _trace(fig, "objective titles").text],
+                    _trace(fig, "objective titles").text, strict=True))
+    p2 = objs.set_index("objective_id").loc["P2"]
+    assert f"{p2['score']:.1f} / 10" in text["P2"]
+
+
+def test_strategy_map_rejects_unknown_scorecard_and_period(frames: Frames) -> None:
+    with pytest.raises(InputError, match=r"unknown scorecard 'nope'.*org"):
+        charts.strategy_map(frames, "nope")
+    with pytest.raises(InputError, match="2026Q1 is not in the review"):
+        charts.strategy_map(frames, "org", score_review(frames, "2026Q3", "org"), period="2026Q1")
+
+
+def test_strategy_map_is_fast_for_200_objectives(frames: Frames) -> None:
+    n = 200
+    big = dict(frames)
+    big["objectives"] = pd.DataFrame({
+        "objective_id": [f"O{i}" for i in range(n)], "scorecard_id": "org",
+        "perspective_id": np.array(["financial", "customer", "internal", "learning"])[np.arange(n) % 4],
+        "title": [f"Improve the outcome number {i} for our customers and staff" for i in range(n)],
+        "owner": "Someone", "weight": 1.0, "supports": None, "position": np.arange(n) // 4 + 1})
+    big["links"] = pd.DataFrame({"scorecard_id": "org", "cause": [f"O{i}" for i in range(n - 1)],
+                                 "effect": [f"O{(7 * i + 3) % n}" for i in range(n - 1)]})
+    review = score_review(big, "2026Q3", "org")
+    charts.strategy_map(big, "org", review)  # warm up plotly's validators
+    timings = []
+    for _ in range(3):
+        start = time.perf_counter()
+        fig = charts.strategy_map(big, "org", review)
+        timings.append(time.perf_counter() - start)
+    assert len(_trace(fig, "objective titles").x) == n
+    assert min(timings) < 0.2, timings
+
+
+def test_kpi_trend_shows_actuals_targets_and_red_flag(frames: Frames) -> None:
+    fig = charts.kpi_trend(frames, "rev-net", period="2026Q2")
+    actual = _trace(fig, "actual")
+    acts = frames["actuals"].query("kpi_id == 'rev-net'").sort_values("period")
+    shown = acts[acts["period"] <= "2026-06"]
+    assert list(actual.y) == shown["value"].tolist()
+    assert list(actual.customdata) == shown["period"].tolist()
+    targets = frames["targets"].query("kpi_id == 'rev-net'").sort_values("period")
+    assert list(_trace(fig, "target").y) == targets["target"].tolist()  # the path runs on past the period
+    assert list(_trace(fig, "red flag").y) == targets["red_flag"].tolist()
+    assert len(fig.layout.shapes) == 1 and str(fig.layout.shapes[0].x0).startswith("2026-04-01")
+
+
+def test_kpi_trend_draws_a_band_for_range_kpis_and_a_forecast(frames: Frames) -> None:
+    review = score_review(frames, "2026Q3", "org")
+    fig = charts.kpi_trend(frames, "inventory-cover", period="2026Q3", review=review)
+    names = [t.name for t in fig.data]
+    assert "band (upper)" in names and "band (lower)" in names and "target" not in names
+    assert _trace(fig, "band (lower)").fill == "tonexty"
+    row = review.kpis.set_index("kpi_id").loc["inventory-cover"]
+    forecast = _trace(fig, f"forecast ({row['forecast']})")
+    assert forecast.y[-1] == pytest.approx(row["forecast_value"])
+
+
+def test_kpi_trend_rejects_unknown_kpi(frames: Frames) -> None:
+    with pytest.raises(InputError, match="unknown KPI 'nope'"):
+        charts.kpi_trend(frames, "nope")
+
+
+def test_gantt_marks_overdue_tasks(frames: Frames) -> None:
+    today = dt.date(2026, 11, 24)
+    fig = charts.gantt(frames, "org", today=today)
+    findings = check_smart(frames, "org", today=today)
+    overdue = set(findings.loc[findings["check"] == "task-overdue", "subject_id"])
+    assert len(overdue) == 6
+    marked = _trace(fig, "task overdue")
+    assert {label.split(" ")[0] for label in marked.y} == overdue
+    initiatives = frames["initiatives"].query("scorecard_id == 'org'")
+    bars = [t for t in fig.data if t.type == "bar" and t.name.startswith("initiative ")]
+    assert sum(len(t.y) for t in bars) == len(initiatives)
+    tasks = frames["tasks"].query("scorecard_id == 'org'")
+    assert len(fig.layout.yaxis.categoryarray) == len(initiatives) + len(tasks)
+    assert fig.layout.shapes[0].x0 == today
+    earlier = charts.gantt(frames, "org", today=dt.date(2025, 1, 1))
+    assert "task overdue" not in [t.name for t in earlier.data]

@@ -1,0 +1,159 @@
+"""Period review reports: the real template through papermill on the sample, the CLI, the index, Dask."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from bsc_widgets import InputError, Store, score_review
+from bsc_widgets import report_sections as rs
+from bsc_widgets.cli import main
+from bsc_widgets.report_data import check_parameters, data_periods
+from bsc_widgets.reports import DEFAULT_TEMPLATE, SHARED_PLOTLY_JS, ReportJob, ReportRunner, run_reports
+from bsc_widgets.samples import load_sample
+
+TODAY = "2026-11-24"
+NETWORK = re.compile(r"""<script[^>]*\ssrc=["']?https?:|<link[^>]*\shref=["']?https?:|@import\s+(url\()?["']?https?:""",
+                     re.I)
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = Path(tmp_path_factory.mktemp("reports")) / "store"
+    load_sample(Store.create(path))
+    return path
+
+
+@pytest.fixture(scope="module")
+def frames(store: Path) -> dict[str, pd.DataFrame]:
+    return Store.open(store).read_all()
+
+
+@pytest.fixture(scope="module")
+def batch(store: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, object]:
+    """Two scorecards x (two valid periods + one outside the data), two worker processes, through the CLI."""
+    out = Path(tmp_path_factory.mktemp("out"))
+    result = CliRunner().invoke(main, ["report", "--store", str(store), "--scorecard", "org", "--scorecard", "cs",
+                                       "--period", "2026Q2", "--period", "2026Q3", "--period", "2030Q1",
+                                       "--today", TODAY, "--out", str(out), "--workers", "2"])
+    return out, result
+
+
+def _fmt(value: float, pattern: str) -> str:
+    return pattern.format(value).replace("-", "−")
+
+
+# ----------------------------------------------------------------------------- the template
+def test_template_has_one_parameters_cell_with_primitive_defaults() -> None:
+    nb = nbformat.read(DEFAULT_TEMPLATE, as_version=4)
+    tagged = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
+    assert len(tagged) == 1
+    namespace: dict[str, object] = {}
+    exec(tagged[0].source, namespace)  # the defaults are plain literals
+    defaults = {k: v for k, v in namespace.items() if not k.startswith("__")}
+    assert set(defaults) == set(ReportJob("", "org", "2026Q3").parameters())
+    assert all(isinstance(v, str) for v in defaults.values())
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert code[0] is tagged[0] and "rs.open_review(" in code[1].source  # validation comes first
+    for cell in code[2:]:  # thin: one package call per cell
+        assert re.fullmatch(r"rs\.\w+\(report\)", cell.source.strip()), cell.source
+
+
+def test_parameters_fail_with_a_clear_message(frames: dict[str, pd.DataFrame]) -> None:
+    with pytest.raises(InputError, match="unknown scorecard 'sales'; scorecards in this store: cs, org"):
+        check_parameters(frames, "sales", "2026Q3")
+    with pytest.raises(InputError, match="'2026Q5' is not a period"):
+        check_parameters(frames, "org", "2026Q5")
+    with pytest.raises(InputError, match="2030Q1 is outside the data of scorecard 'org': its actuals run from "
+                                         "2024Q4 to 2026Q4"):
+        check_parameters(frames, "org", "2030Q1")
+    assert str(check_parameters(frames, "org", "2026-03").period) == "2026-03"
+    assert data_periods(frames, "org")[:2] == ["2024Q4", "2025Q1"]
+
+
+def test_sections_show_the_scoring_engine_numbers(store: Path, frames: dict[str, pd.DataFrame]) -> None:
+    report = rs.open_review(str(store), "org", "2026Q3", today=TODAY, plotly_js=SHARED_PLOTLY_JS)
+    card = score_review(frames, "2026Q3", "org").scorecards.iloc[0]
+    head = rs.headline(report)
+    assert _fmt(card["score"], "{:.2f}") in head.body and _fmt(card["coverage"], "{:.0%}") in head.body
+    assert _fmt(card["score_change"], "{:+.2f}") in head.body
+    assert json.loads(head.extra[rs.HEADLINE_MIME])["score"] == pytest.approx(card["score"])
+    quality = rs.data_quality(report).body
+    assert "engagement" in quality and "no actual for 2026Q3" in quality  # the pulse survey moved to October
+    assert "identified-sales" in quality and "1 of 3 months missing" in quality
+    plans = rs.action_plans(report).body
+    assert plans.count(">overdue<") >= 6
+    with pytest.raises(InputError, match="network address"):
+        rs.open_review(str(store), "org", "2026Q3", plotly_js="https://cdn.plot.ly/plotly.min.js")
+
+
+# ----------------------------------------------------------------------------- the pipeline
+def test_batch_writes_reports_index_and_fails_cleanly(batch: tuple[Path, object], frames: dict) -> None:
+    out, result = batch
+    assert result.exit_code == 1, result.output  # type: ignore[attr-defined]
+    output = result.output  # type: ignore[attr-defined]
+    assert "4 of 6 report(s) succeeded" in output
+    for sid in ("org", "cs"):
+        assert f"FAILED {sid}-2030Q1: InputError: period 2030Q1 is outside the data of scorecard '{sid}'" in output
+        assert f"{sid}-2030Q1.ipynb" in output
+        failed = nbformat.read(out / f"{sid}-2030Q1.ipynb", as_version=4)
+        errors = [o for c in failed.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
+        assert errors and errors[0].ename == "InputError"
+        assert not (out / f"{sid}-2030Q1.html").exists()
+    index = (out / "index.html").read_text(encoding="utf-8")
+    for sid in ("org", "cs"):
+        review = score_review(frames, ["2026Q2", "2026Q3"], sid).scorecards
+        for row in review.itertuples():
+            page = (out / f"{sid}-{row.period}.html").read_text(encoding="utf-8")
+            assert (out / f"{sid}-{row.period}.ipynb").exists()
+            for text in (_fmt(row.score, "{:.2f}"), _fmt(row.coverage, "{:.0%}"), _fmt(row.score_change, "{:+.2f}")):
+                assert text in page and text in index, (sid, row.period, text)
+            assert f'href="{sid}-{row.period}.html"' in index
+            assert not NETWORK.search(page), NETWORK.search(page)
+            assert "Plotly.newPlot" in page and "bsc-strategy-map" in page and 'class="bsc-toc"' in page
+            assert "rs.open_review" not in page  # code is hidden
+            assert len(page) <= 6_000_000
+    assert "failed: InputError: period 2030Q1 is outside the data" in index
+
+
+def test_shared_plotly_and_default_parameters(tmp_path: Path) -> None:
+    # The template's defaults work on the embedded sample (store ""), and reports can share plotly.js.
+    results = run_reports([ReportJob("", "org", "2026Q3", today=TODAY, plotly_js=SHARED_PLOTLY_JS)], tmp_path,
+                          workers=1)
+    assert results[0].ok, results[0].error
+    page = (tmp_path / "org-2026Q3.html").read_text(encoding="utf-8")
+    assert '<script src="plotly.min.js"></script>' in page and len(page) <= 600_000
+    assert (tmp_path / SHARED_PLOTLY_JS).stat().st_size > 1_000_000
+    assert not NETWORK.search(page)
+
+
+def test_dask_cluster_gives_the_same_reports(batch: tuple[Path, object], store: Path, tmp_path: Path) -> None:
+    distributed = pytest.importorskip("distributed")
+    local_out, _ = batch
+    jobs = [ReportJob(str(store), "org", "2026Q3", today=TODAY), ReportJob(str(store), "cs", "2026Q2", today=TODAY),
+            ReportJob(str(store), "cs", "2030Q1", today=TODAY)]
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=True, dashboard_address=None) as cluster:
+        results = run_reports(jobs, tmp_path, dask_address=cluster.scheduler_address)
+    assert [r.ok for r in results] == [True, True, False]
+    assert "outside the data" in str(results[2].error)
+    for job in jobs[:2]:
+        assert (tmp_path / f"{job.name}.html").read_text(encoding="utf-8") == \
+            (local_out / f"{job.name}.html").read_text(encoding="utf-8")
+
+
+def test_runner_reuses_its_kernel_without_leaking_state(store: Path) -> None:
+    with ReportRunner() as runner:
+        first = runner.run(ReportJob(str(store), "cs", "2026Q3", today=TODAY, plotly_js=SHARED_PLOTLY_JS))
+        assert runner._kernel is not None
+        pid = runner._kernel.km.provisioner.process.pid  # type: ignore[union-attr]
+        runner._kernel.run("assert 'report' not in globals() and 'rs' not in globals()", 30)  # namespace was reset
+        second = runner.run(ReportJob(str(store), "nope", "2026Q3", plotly_js=SHARED_PLOTLY_JS))
+        assert runner._kernel is not None and runner._kernel.km.provisioner.process.pid == pid  # type: ignore[union-attr]
+    assert first.ok and not second.ok
+    assert "unknown scorecard 'nope'" in str(second.error)
