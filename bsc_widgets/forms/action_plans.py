@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
 import pandas as pd
-from IPython.display import display
 
 from ..smart import SmartConfig
 from .coach import SmartCoach
+from .display import show_in
 from .fields import is_missing
 from .objectives import objective_options
 from .record_form import RecordForm
@@ -118,7 +118,5 @@ class ActionPlanStep:
         self.items = attention(frames, sid, self.today)
         self.attention.value = attention_html(self.items)
         self.figure = gantt(frames, sid, today=self.today)
-        self.gantt.clear_output(wait=True)
-        with self.gantt:
-            display(self.figure)
+        show_in(self.gantt, self.figure)
         self._coach(frames)

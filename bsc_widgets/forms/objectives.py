@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
 import pandas as pd
-from IPython.display import display
 
 from ..errors import BscError
 from .coach import SmartCoach
+from .display import show_in
 from .record_form import RecordForm, sentence
 from .workshop import Workshop
 
@@ -121,9 +121,7 @@ class ObjectivesStep:
         from ..charts import strategy_map
 
         self.figure = strategy_map(frames, str(self.workshop.scorecard_id))
-        self.map.clear_output(wait=True)
-        with self.map:
-            display(self.figure)
+        show_in(self.map, self.figure)
 
     def _coach_for_selected(self, frames: dict[str, pd.DataFrame] | None = None) -> None:
         current = self.objectives.current

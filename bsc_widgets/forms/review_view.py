@@ -7,11 +7,11 @@ import html
 from typing import TYPE_CHECKING
 
 import ipywidgets as widgets
-from IPython.display import HTML, display
 
 from ..errors import BscError
 from ..report_data import data_periods
 from .action_plans import attention, attention_html
+from .display import show_in
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
@@ -35,11 +35,14 @@ class ReviewStep:
         self.period = widgets.Dropdown(description="Period:", options=periods, value=periods[-1] if periods else None,
                                        style={"description_width": "60px"})
         self.refresh_button = widgets.Button(description="Refresh", icon="refresh")
+        self.summary = widgets.HTML()
         self.output = widgets.Output(layout=widgets.Layout(width="100%"))
+        self.details = widgets.HTML()
         self.message = widgets.HTML()
         self.period.observe(lambda _: self.show(), names="value")
         self.refresh_button.on_click(lambda _: self.show())
-        self.widget = widgets.VBox([widgets.HBox([self.period, self.refresh_button]), self.message, self.output])
+        self.widget = widgets.VBox([widgets.HBox([self.period, self.refresh_button]), self.message, self.summary,
+                                    self.output, self.details])
         if not periods:
             self.message.value = "<i>No actuals yet: record some in step 5, then refresh.</i>"
         self.show()
@@ -47,8 +50,7 @@ class ReviewStep:
     def show(self) -> None:
         """Score the chosen period and show the review."""
         from ..charts import strategy_map
-        from ..report_sections import _CSS as REPORT_CSS
-        from ..report_sections import headline, kpi_table, open_review, scores_table
+        from ..report_sections import REPORT_CSS, headline, kpi_table, open_review, scores_table
 
         if self.period.value is None:
             return
@@ -62,11 +64,7 @@ class ReviewStep:
         frames = self.report.frames
         self.figure = strategy_map(frames, sid, self.report.review, period=str(self.period.value))
         items = attention(dict(frames), sid, self.report.params.today)
-        self.output.clear_output(wait=True)
-        with self.output:
-            display(HTML(f"<style>{REPORT_CSS}</style>"))
-            display(headline(self.report))
-            display(scores_table(self.report))
-            display(self.figure)
-            display(kpi_table(self.report))
-            display(HTML("<h3>Action items that need attention</h3>" + attention_html(items)))
+        self.summary.value = f"<style>{REPORT_CSS}</style>{headline(self.report)}{scores_table(self.report)}"
+        show_in(self.output, self.figure)
+        self.details.value = (f"<style>{REPORT_CSS}</style>{kpi_table(self.report)}"
+                              f"<h3>Action items that need attention</h3>{attention_html(items)}")
