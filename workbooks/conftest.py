@@ -1,0 +1,34 @@
+"""nbval runs the workbooks on a fresh copy of the embedded sample (never on a developer's own plan)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+
+import pytest
+
+_SAVED: dict[str, str | None] = {}
+_TMP: list[str] = []
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    from bsc_widgets import Store
+    from bsc_widgets.samples import load_sample
+
+    folder = tempfile.mkdtemp(prefix="bsc-workbooks-")
+    _TMP.append(folder)
+    load_sample(Store.create(os.path.join(folder, "store")))
+    for name, value in (("BSC_STORE", os.path.join(folder, "store")), ("BSC_SCORECARD", "org")):
+        _SAVED[name] = os.environ.get(name)
+        os.environ[name] = value
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    for name, value in _SAVED.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+    for folder in _TMP:
+        shutil.rmtree(folder, ignore_errors=True)
