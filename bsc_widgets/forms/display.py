@@ -6,6 +6,7 @@ from typing import Any
 
 import ipywidgets as widgets
 import plotly.graph_objects as go
+from IPython import get_ipython
 from IPython.display import display
 
 FIGURE_RENDERER = "plotly_mimetype"
@@ -13,7 +14,12 @@ FIGURE_RENDERER = "plotly_mimetype"
 
 
 def show_in(output: widgets.Output, *items: Any) -> None:
-    """Replace what ``output`` shows with ``items`` (plotly figures or anything IPython can display)."""
+    """Replace what ``output`` shows with ``items`` (plotly figures or anything IPython can display).
+
+    Outside a kernel (scripts, tests) there is nowhere to show them, so nothing is printed.
+    """
+    if get_ipython() is None:
+        return
     output.clear_output(wait=True)
     with output:
         for item in items:
