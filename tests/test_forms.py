@@ -377,3 +377,20 @@ def test_steps_without_a_scorecard_point_to_start_here(tmp_path: Path, monkeypat
     assert ws.scorecard_id is None
     for step in (ws.vision(), ws.objectives(), ws.kpis(), ws.action_plans(), ws.actuals(), ws.review()):
         assert "Start here" in step.widget.value
+
+
+def test_kpi_step_starts_a_scorecard_from_a_library(ws: Workshop) -> None:
+    panel = ws.kpis().library
+    panel.library.value = "healthcare"
+    assert "<li>" in panel.preview.value
+    assert not panel.create()
+    assert "Enter an id" in panel.status.value
+    panel.scorecard_id.value = "clinic"
+    panel.name.value = "St Mary's Clinic"
+    panel.horizon_start.value, panel.horizon_end.value = "2026-01", "2028-12"
+    assert panel.create()
+    assert ws.scorecard_id == "clinic"
+    kpis = ws.store.read("kpis", scorecard="clinic")
+    assert len(kpis) >= 10 and all(k.startswith("clinic-") for k in kpis["kpi_id"])
+    assert ws.store.read("scorecards").set_index("scorecard_id").loc["clinic", "name"] == "St Mary's Clinic"
+    assert not panel.create() and "already exists" in panel.status.value

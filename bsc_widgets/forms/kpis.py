@@ -12,6 +12,7 @@ import numpy as np
 from .. import scores
 from .coach import SmartCoach
 from .fields import is_missing
+from .library import LibraryPanel
 from .objectives import objective_options
 from .record_form import ERROR_STYLE, RecordForm
 from .targets import TargetGrid
@@ -62,14 +63,16 @@ class KpiStep:
         self.form.selector.observe(lambda _: self.refresh(), names="value")
         for control in (self.grid.save_button,):
             control.on_click(lambda _: self.refresh())
+        self.library = LibraryPanel(workshop)
         tabs = widgets.Tab(children=[
             widgets.VBox([self.form.widget, self.coach.widget]),
             self.grid.widget,
             widgets.VBox([widgets.HTML("<p>Type an actual to see the score and colour it would get against the "
                                        "target of a period (the bands follow the scoring rules).</p>"),
                           widgets.HBox([self.sample, self.sample_period]), self.preview]),
+            self.library.widget,
         ])
-        for i, title in enumerate(["KPI", "Targets", "Score preview"]):
+        for i, title in enumerate(["KPI", "Targets", "Score preview", "Start from a KPI library"]):
             tabs.set_title(i, title)
         self.widget = tabs
         self.refresh(frames)
