@@ -1,4 +1,11 @@
-"""nbval runs the workbooks on a fresh copy of the embedded sample (never on a developer's own plan)."""
+"""nbval runs the workbooks on a fresh copy of the embedded sample (never on a developer's own plan).
+
+The cells that show a form are tagged ``nbval-ignore-output``: nbval does not skip widget
+outputs (it compares their text/plain repr, which holds the store path) and it sees
+figures shown inside an ``ipywidgets.Output`` as outputs of the cell.  Those cells still
+run, so a workbook that fails to build its form fails the test; the forms' behaviour is
+tested headlessly in tests/test_forms.py.
+"""
 
 from __future__ import annotations
 

@@ -35,6 +35,9 @@ class ReviewStep:
         self.period = widgets.Dropdown(description="Period:", options=periods, value=periods[-1] if periods else None,
                                        style={"description_width": "60px"})
         self.refresh_button = widgets.Button(description="Refresh", icon="refresh")
+        # HTML goes into HTML widgets and only the figure into an Output widget: several rich
+        # outputs (and custom mimetypes) in one Output made nbclient/papermill wait for the
+        # kernel's idle message until their timeout.
         self.summary = widgets.HTML()
         self.output = widgets.Output(layout=widgets.Layout(width="100%"))
         self.details = widgets.HTML()
