@@ -4,36 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pandas as pd
 import pytest
+from plans import make_plan
 
 from bsc_widgets import Store
-from bsc_widgets.coerce import coerce
-from bsc_widgets.schema import PLAN_TABLES, TABLES
-from bsc_widgets.validation import check_plan
-
-PERSPECTIVES = ["financial", "customer", "internal", "learning"]
-
-
-def make_plan(store: Store) -> Store:
-    """A small valid plan: scorecard 'org', four perspectives, two objectives, two KPIs."""
-    store.upsert("scorecards", [{"scorecard_id": "org", "name": "Org", "horizon_start": "2025-01",
-                                 "horizon_end": "2027-12", "review_frequency": "Q"}])
-    store.upsert("perspectives", [{"scorecard_id": "org", "perspective_id": p, "name": p.title(),
-                                   "position": i + 1} for i, p in enumerate(PERSPECTIVES)])
-    store.upsert("objectives", [
-        {"objective_id": "F1", "scorecard_id": "org", "perspective_id": "financial",
-         "title": "Grow profitable revenue in core markets"},
-        {"objective_id": "C1", "scorecard_id": "org", "perspective_id": "customer",
-         "title": "Keep customers coming back"},
-    ])
-    store.upsert("kpis", [
-        {"kpi_id": "rev", "scorecard_id": "org", "objective_id": "F1", "name": "Revenue",
-         "polarity": "higher", "frequency": "M", "aggregation": "sum"},
-        {"kpi_id": "churn", "scorecard_id": "org", "objective_id": "C1", "name": "Churn",
-         "polarity": "lower", "frequency": "Q", "aggregation": "last"},
-    ])
-    return store
 
 
 @pytest.fixture
@@ -46,15 +20,3 @@ def store(tmp_path: Path) -> Store:
 def plan(store: Store) -> Store:
     """A store holding the small plan of :func:`make_plan`."""
     return make_plan(store)
-
-
-def plan_frames(**tables: list[dict[str, object]]) -> dict[str, pd.DataFrame]:
-    """Typed frames for every plan table from records, checked to be a valid plan (no store needed)."""
-    frames = {}
-    for name in PLAN_TABLES:
-        records = tables.get(name) or pd.DataFrame(columns=TABLES[name].names)
-        frame, problems = coerce(TABLES[name], records)
-        assert not problems, problems
-        frames[name] = frame
-    assert check_plan(frames) == [], check_plan(frames)
-    return frames

@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import make_plan
+from plans import make_plan
 
 from bsc_widgets import Store
 

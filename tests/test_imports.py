@@ -10,8 +10,8 @@ from typing import Any
 import pandas as pd
 import pytest
 from click.testing import CliRunner
-from conftest import make_plan
 from openpyxl import Workbook
+from plans import make_plan
 
 from bsc_widgets import Store
 from bsc_widgets.cli import main

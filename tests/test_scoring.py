@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import plan_frames
+from plans import plan_frames
 
 from bsc_widgets import scores
 from bsc_widgets.errors import InputError

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from conftest import plan_frames
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
+from plans import plan_frames
 
 from bsc_widgets import scores
 from bsc_widgets.review import score_review
