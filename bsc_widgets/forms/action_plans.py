@@ -16,6 +16,7 @@ from .display import show_in
 from .fields import is_missing
 from .objectives import objective_options
 from .record_form import RecordForm
+from .workshop import no_scorecard
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
@@ -73,7 +74,7 @@ class ActionPlanStep:
         self.coach = SmartCoach(workshop.scorecard_id)
         sid = workshop.scorecard_id
         if sid is None:
-            self.widget = widgets.HTML("<b>No scorecard yet.</b> Open '00 Start here' and create one first.")
+            self.widget = no_scorecard()
             return
         frames = workshop.frames()
         self.initiatives = RecordForm(workshop.store, "initiatives", fixed={"scorecard_id": sid},

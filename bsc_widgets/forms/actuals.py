@@ -17,6 +17,7 @@ from ..store import current_user
 from .fields import is_missing
 from .record_form import ERROR_STYLE, OK_STYLE, RecordForm, sentence
 from .targets import horizon_periods
+from .workshop import no_scorecard
 
 if TYPE_CHECKING:
     from ..import_report import ImportReport
@@ -180,7 +181,7 @@ class ActualsStep:
         self.workshop = workshop
         sid = workshop.scorecard_id
         if sid is None:
-            self.widget = widgets.HTML("<b>No scorecard yet.</b> Open '00 Start here' and create one first.")
+            self.widget = no_scorecard()
             return
         self.grid = ActualsGrid(workshop)
         self.comments = RecordForm(

@@ -16,6 +16,7 @@ from .library import LibraryPanel
 from .objectives import objective_options
 from .record_form import ERROR_STYLE, RecordForm
 from .targets import TargetGrid
+from .workshop import no_scorecard
 
 if TYPE_CHECKING:
     from .workshop import Workshop
@@ -46,7 +47,7 @@ class KpiStep:
         self.coach = SmartCoach(workshop.scorecard_id)
         sid = workshop.scorecard_id
         if sid is None:
-            self.widget = widgets.HTML("<b>No scorecard yet.</b> Open '00 Start here' and create one first.")
+            self.widget = no_scorecard()
             return
         frames = workshop.frames()
         self.form = RecordForm(workshop.store, "kpis", fixed={"scorecard_id": sid}, fields=KPI_FIELDS,
@@ -61,8 +62,7 @@ class KpiStep:
         self.sample_period.observe(lambda _: self.update_preview(), names="value")
         self.form.on_change(lambda _: self.refresh())
         self.form.selector.observe(lambda _: self.refresh(), names="value")
-        for control in (self.grid.save_button,):
-            control.on_click(lambda _: self.refresh())
+        self.grid.save_button.on_click(lambda _: self._targets_saved())
         self.library = LibraryPanel(workshop)
         tabs = widgets.Tab(children=[
             widgets.VBox([self.form.widget, self.coach.widget]),
@@ -86,6 +86,12 @@ class KpiStep:
         self.grid.show(kpi)
         self.sample_period.options = self.grid.periods
         self.coach.refresh(frames, "kpi", str(kpi["kpi_id"]) if kpi else None)
+        self.update_preview()
+
+    def _targets_saved(self) -> None:
+        """After 'Save targets': update the coach and the preview; the grid keeps its messages and what was typed."""
+        kpi = self.form.current
+        self.coach.refresh(self.workshop.frames(), "kpi", str(kpi["kpi_id"]) if kpi else None)
         self.update_preview()
 
     def update_preview(self) -> None:

@@ -12,7 +12,7 @@ from ..errors import BscError
 from .coach import SmartCoach
 from .display import show_in
 from .record_form import RecordForm, sentence
-from .workshop import Workshop
+from .workshop import Workshop, no_scorecard
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
@@ -41,7 +41,7 @@ class ObjectivesStep:
         self.coach = SmartCoach(workshop.scorecard_id)
         sid = workshop.scorecard_id
         if sid is None:
-            self.widget = widgets.HTML("<b>No scorecard yet.</b> Open '00 Start here' and create one first.")
+            self.widget = no_scorecard()
             return
         store = workshop.store
         frames = workshop.frames()

@@ -12,6 +12,7 @@ from ..errors import BscError
 from ..report_data import data_periods
 from .action_plans import attention, attention_html
 from .display import show_in
+from .workshop import no_scorecard
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
@@ -29,7 +30,7 @@ class ReviewStep:
         self.figure: go.Figure | None = None
         sid = workshop.scorecard_id
         if sid is None:
-            self.widget = widgets.HTML("<b>No scorecard yet.</b> Open '00 Start here' and create one first.")
+            self.widget = no_scorecard()
             return
         periods = data_periods(workshop.frames(), sid)
         self.period = widgets.Dropdown(description="Period:", options=periods, value=periods[-1] if periods else None,

@@ -8,6 +8,7 @@ import ipywidgets as widgets
 
 from .coach import SmartCoach
 from .record_form import RecordForm
+from .workshop import no_scorecard
 
 if TYPE_CHECKING:
     from .workshop import Workshop
@@ -26,7 +27,7 @@ class VisionStep:
         self.coach = SmartCoach(workshop.scorecard_id)
         if workshop.scorecard_id is None:
             self.form = None
-            self.widget = widgets.HTML("<b>No scorecard yet.</b> Open '00 Start here' and create one first.")
+            self.widget = no_scorecard()
             return
         self.form = RecordForm(workshop.store, "scorecards", fixed={"scorecard_id": workshop.scorecard_id},
                                fields=FIELDS, labels=LABELS, noun="scorecard", single=True)

@@ -14,6 +14,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+import ipywidgets as widgets
 import pandas as pd
 
 from ..errors import NotAStoreError
@@ -123,6 +124,11 @@ class Workshop:
         from .review_view import ReviewStep
 
         return ReviewStep(self)
+
+
+def no_scorecard() -> widgets.HTML:
+    """What a step shows when the store has no scorecard yet."""
+    return widgets.HTML("<b>No scorecard yet.</b> Open '00 Start here' and create one first.")
 
 
 def open_workshop(store: str | None = None, scorecard: str | None = None) -> Workshop:
