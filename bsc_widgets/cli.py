@@ -236,3 +236,8 @@ main.add_command(templates)
 from .cli_reports import report  # noqa: E402
 
 main.add_command(report)
+
+from .cli_app import lab, workshop  # noqa: E402
+
+main.add_command(lab)
+main.add_command(workshop)

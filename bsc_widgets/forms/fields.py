@@ -56,6 +56,8 @@ class Field:
         self.help = widgets.HTML(f"<span style='color:#666;font-size:90%'>{html.escape(column.doc)}</span>")
         self.box = widgets.VBox([widgets.HBox([self.label, self.widget, self.message]),
                                  widgets.HBox([widgets.HTML(layout=widgets.Layout(width=LABEL_WIDTH)), self.help])])
+        self.box.add_class(f"bsc-field-{column.name}")  # stable hooks for browser tests and custom styles
+        self.message.add_class("bsc-field-message")
 
     @staticmethod
     def _make(column: Column, options: Options | None) -> widgets.ValueWidget:

@@ -1,0 +1,148 @@
+"""The workshop app (`bsc workshop`, Voila) in Chromium: landing page, KPI step, review, two participants."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from browser_support import Server, button, copy_store, failure_screenshot, new_page, start_server
+
+from bsc_widgets import Store
+from bsc_widgets.scores import STATUSES
+
+STEPS = ["00-start-here", "01-vision-and-mission", "02-objectives-and-strategy-map", "03-kpis-and-targets",
+         "04-action-plans", "05-record-actuals", "06-review"]
+
+
+@pytest.fixture(scope="module")
+def workshop(sample_store_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """`bsc workshop` on a copy of the sample, on a free loopback port with a random token."""
+    tmp = tmp_path_factory.mktemp("workshop")
+    server = start_server("workshop", copy_store(sample_store_template, tmp / "store"), tmp)
+    try:
+        server.wait_ready("/")
+        yield server
+    finally:
+        server.stop()
+
+
+def open_step(page: Any, server: Server, step: str, form: str | None = None) -> Any:
+    """Open a workshop step from the landing page, as a participant does; wait until its form is live."""
+    page.goto(server.url("/"))
+    page.locator(f"a.bsc-step[data-step='{step}']").click()
+    if form is not None:
+        page.locator(form).wait_for()
+    return page
+
+
+def assert_no_code(page: Any) -> None:
+    """Participants see no code: no input areas and no Python source in the page."""
+    assert page.locator(".jp-CodeCell .jp-InputArea, .jp-CodeMirrorEditor, .cm-editor").count() == 0
+    assert "open_workshop" not in page.content()
+
+
+def test_landing_page_lists_the_steps(browser: Any, workshop: Server, screenshots: Path) -> None:
+    context, page, watch = new_page(browser, (workshop.base,))
+    try:
+        with failure_screenshot(page, screenshots / "workshop-landing-FAILED.png", watch):
+            page.goto(workshop.url("/"))
+            links = page.locator("a.bsc-step")
+            assert [links.nth(i).get_attribute("data-step") for i in range(links.count())] == STEPS
+            assert "conftest" not in page.content(), "only the workshop steps are listed"
+            page.screenshot(path=str(screenshots / "workshop-landing.png"))
+            assert watch.external == [] and watch.errors == [], (watch.external, watch.errors)
+    finally:
+        context.close()
+
+
+def test_add_a_kpi_with_targets_then_see_it_in_the_review(browser: Any, workshop: Server, screenshots: Path) -> None:
+    context, page, watch = new_page(browser, (workshop.base,))
+    try:
+        with failure_screenshot(page, screenshots / "workshop-kpi-FAILED.png", watch):
+            open_step(page, workshop, "03-kpis-and-targets", ".bsc-form-kpis")
+            assert_no_code(page)
+            form = page.locator(".bsc-form-kpis")
+            form.locator(".bsc-field-kpi_id input").fill("showroom-visits")
+            objectives = form.locator(".bsc-field-objective_id select")
+            objectives.select_option(label=objectives.locator("option", has_text="F1 — ").first.inner_text())
+            form.locator(".bsc-field-name input").fill("Showroom visits")
+            form.locator(".bsc-field-unit input").fill("visits")
+            form.locator(".bsc-field-frequency select").select_option(label="Q")
+            form.locator(".bsc-field-aggregation select").select_option(label="sum")
+            form.locator(".bsc-field-baseline input").fill("1000")
+            button(form, "Save").click()
+            form.locator(".bsc-status").get_by_text("Saved KPI showroom-visits").wait_for()
+            page.screenshot(path=str(screenshots / "workshop-kpi-saved.png"))
+
+            page.locator(".lm-TabBar-tab", has_text="Targets").click()
+            grid = page.locator(".widget-tab-contents .widget-vbox", has_text="Fill from a path").first
+            grid.locator(".widget-text", has_text="Final target").locator("input").fill("1600")
+            button(grid, "Fill the grid").click()
+            grid.get_by_text("Grid filled").wait_for()
+            button(grid, "Save targets").click()
+            grid.get_by_text("Saved 13 target(s)").wait_for()
+            page.screenshot(path=str(screenshots / "workshop-targets-saved.png"))
+            targets = Store.open(workshop.store).read("targets")
+            mine = targets[targets["kpi_id"] == "showroom-visits"].sort_values("period")
+            assert len(mine) == 13 and mine["target"].iloc[-1] == 1600
+            assert (mine["red_flag"] < mine["target"]).all()
+
+            open_step(page, workshop, "06-review")
+            page.locator(".js-plotly-plot .main-svg").first.wait_for()
+            row = page.locator("tr", has_text="Showroom visits")
+            row.wait_for()
+            assert row.locator(".bsc-chip").inner_text() in STATUSES
+            assert page.locator(".bsc-headline").get_by_text("Status").count() == 1
+            assert_no_code(page)
+            page.screenshot(path=str(screenshots / "workshop-review.png"))
+            row.scroll_into_view_if_needed()
+            page.screenshot(path=str(screenshots / "workshop-review-kpi.png"))
+            assert watch.external == [], f"the app fetched from the network: {watch.external}"
+    finally:
+        context.close()
+
+
+def test_two_participants_edit_the_same_objective(browser: Any, workshop: Server, screenshots: Path) -> None:
+    label = "F2 — " + str(Store.open(workshop.store).read("objectives").set_index("objective_id").at["F2", "title"])
+    (ctx_a, page_a, watch_a), (ctx_b, page_b, watch_b) = new_page(browser, (workshop.base,)), \
+        new_page(browser, (workshop.base,))
+    try:
+        with failure_screenshot(page_b, screenshots / "workshop-conflict-FAILED.png", watch_b):
+            forms = []
+            for page in (page_a, page_b):
+                open_step(page, workshop, "02-objectives-and-strategy-map", ".bsc-form-objectives")
+                form = page.locator(".bsc-form-objectives")
+                form.locator("select").first.select_option(label=label)
+                form.locator(".bsc-field-objective_id input").and_(page.locator("[disabled]")).wait_for()
+                forms.append(form)
+            form_a, form_b = forms
+            form_a.locator(".bsc-field-owner input").fill("Alice Andersen")
+            button(form_a, "Save").click()
+            form_a.locator(".bsc-status").get_by_text("Saved objective F2").wait_for()
+
+            new_title = "Raise gross margin through full-price selling and fewer markdowns"
+            form_b.locator(".bsc-field-title input").fill(new_title)
+            button(form_b, "Save").click()
+            conflict = form_b.locator(".bsc-conflict")
+            conflict.get_by_text("Someone else changed this objective").wait_for()
+            assert "Alice Andersen" in conflict.inner_text(), "their version is shown"
+            stored = Store.open(workshop.store).read("objectives").set_index("objective_id").loc["F2"]
+            assert stored["title"] != new_title, "nothing is saved on a conflict"
+            conflict.scroll_into_view_if_needed()
+            page_b.screenshot(path=str(screenshots / "workshop-conflict.png"))
+
+            button(conflict, "Combine both").click()
+            form_b.locator(".bsc-status").get_by_text("Combined their changes").wait_for()
+            assert form_b.locator(".bsc-field-owner input").input_value() == "Alice Andersen"
+            button(form_b, "Save").click()
+            form_b.locator(".bsc-status").get_by_text("Saved objective F2").wait_for()
+            stored = Store.open(workshop.store).read("objectives").set_index("objective_id").loc["F2"]
+            assert (stored["title"], stored["owner"]) == (new_title, "Alice Andersen"), "both changes are kept"
+            form_b.scroll_into_view_if_needed()
+            page_b.screenshot(path=str(screenshots / "workshop-conflict-resolved.png"))
+            assert watch_a.external == [] and watch_b.external == []
+    finally:
+        ctx_a.close()
+        ctx_b.close()

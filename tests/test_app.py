@@ -1,0 +1,88 @@
+"""`bsc lab` / `bsc workshop` command lines: loopback and a token by default, the store for every kernel."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from bsc_widgets.app import (
+    JUPYTER_DATA,
+    LAB_SETTINGS,
+    VOILA_TEMPLATE,
+    WORKBOOKS,
+    exposure_warning,
+    lab_command,
+    resolve_store,
+    workshop_command,
+)
+from bsc_widgets.cli import main
+
+TEMPLATE = JUPYTER_DATA / "voila" / "templates" / VOILA_TEMPLATE
+
+
+def option(argv: list[str], name: str) -> str:
+    values = [a.split("=", 1)[1] for a in argv if a.startswith(f"{name}=")]
+    assert len(values) == 1, (name, argv)
+    return values[0]
+
+
+def test_workshop_binds_loopback_with_a_random_token_and_no_code(tmp_path: Path) -> None:
+    one = workshop_command(workbooks=WORKBOOKS, store=str(tmp_path), port=9999, env={})
+    two = workshop_command(workbooks=WORKBOOKS, store=str(tmp_path), port=9999, env={})
+    assert option(one.argv, "--Voila.ip") == "127.0.0.1" and option(one.argv, "--port") == "9999"
+    assert option(one.argv, "--token") != option(two.argv, "--token") and len(option(one.argv, "--token")) >= 24
+    assert option(one.argv, "--strip_sources") == "True" and option(one.argv, "--template") == VOILA_TEMPLATE
+    assert one.env["BSC_STORE"] == str(tmp_path)
+    assert one.env["JUPYTER_PATH"].split(":")[0] == str(JUPYTER_DATA)
+    assert one.url == f"http://127.0.0.1:9999/?token={option(one.argv, '--token')}" and one.warnings == []
+
+
+def test_lab_binds_loopback_and_keeps_the_workbooks_choice_without_a_store(tmp_path: Path) -> None:
+    command = lab_command(workbooks=WORKBOOKS, token="secret", port=8899, env={"PATH": "/bin"})
+    assert option(command.argv, "--ServerApp.ip") == "127.0.0.1"
+    assert option(command.argv, "--IdentityProvider.token") == "secret"
+    assert option(command.argv, "--ServerApp.root_dir") == str(WORKBOOKS)
+    assert option(command.argv, "--LabApp.news_url") == "None"
+    assert "BSC_STORE" not in command.env and command.url == "http://127.0.0.1:8899/lab?token=secret"
+    overrides = json.loads((Path(option(command.argv, "--LabApp.app_settings_dir")) / "overrides.json").read_text())
+    assert overrides["@jupyterlab/apputils-extension:notification"]["fetchNews"] == "false"
+    assert LAB_SETTINGS.is_dir()
+
+
+def test_another_address_is_explicit_and_warned_about() -> None:
+    assert exposure_warning("127.0.0.1") == [] and exposure_warning("::1") == [] and exposure_warning("localhost") == []
+    command = lab_command(workbooks=WORKBOOKS, ip="0.0.0.0", token="t", env={})
+    assert command.warnings and "anyone who can reach" in command.warnings[0]
+
+
+def test_store_resolution_follows_the_workbooks(tmp_path: Path) -> None:
+    books = tmp_path / "books"
+    books.mkdir()
+    assert resolve_store("given", books, env={"BSC_STORE": "env"}) == str(Path("given").resolve())
+    assert resolve_store(None, books, env={"BSC_STORE": "s3://bucket/plan"}) == "s3://bucket/plan"
+    assert resolve_store(None, books, env={}) == str(books / "workshop-store")
+    (books / ".bsc-workshop.json").write_text(json.dumps({"store": "our-plan", "scorecard": "org"}))
+    assert resolve_store(None, books, env={}) == str(books / "our-plan")
+
+
+def test_voila_template_fetches_nothing_from_the_network() -> None:
+    for path in TEMPLATE.iterdir():
+        text = path.read_text()
+        assert not re.search(r"(src|href)\s*=\s*[\"']?(https?:)?//", text), path
+        assert "cdn" not in re.sub(r"\{#.*?#\}", "", text, flags=re.S).lower(), path
+
+
+def test_workshop_refuses_a_folder_that_is_not_a_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "notes.txt").write_text("not a store")
+    monkeypatch.delenv("BSC_STORE", raising=False)
+    result = CliRunner().invoke(main, ["workshop", "--store", str(tmp_path), "--no-browser"])
+    assert result.exit_code == 2 and "Error:" in result.output, result.output
+
+
+def test_missing_workbooks_folder_is_a_usage_error(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["lab", "--workbooks", str(tmp_path), "--no-browser"])
+    assert result.exit_code == 2 and "no workbooks in" in result.output, result.output
