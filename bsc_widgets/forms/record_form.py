@@ -45,7 +45,9 @@ def _same(a: Any, b: Any) -> bool:
     if is_missing(a) or is_missing(b):
         return False
     try:
-        return bool(a == b) or str(a) == str(b)
+        if bool(a == b) or str(a).strip() == str(b).strip():
+            return True
+        return float(str(a).replace(",", ".")) == float(str(b).replace(",", "."))  # 1.0 stored, "1" typed
     except (TypeError, ValueError):
         return False
 
@@ -98,6 +100,9 @@ class RecordForm:
             widgets.HBox([self.save_button, self.new_button, self.remove_button, self.undo_button]),
             self.confirm_box, self.conflict_box, self.status,
         ])
+        self.widget.add_class(f"bsc-form-{table}")  # stable hooks for browser tests and custom styles
+        self.status.add_class("bsc-status")
+        self.conflict_box.add_class("bsc-conflict")
 
         self.selector.observe(self._on_select, names="value")
         for field in self.fields.values():
@@ -304,19 +309,20 @@ class RecordForm:
         theirs = error.theirs or {}
         mine = self.values()
         rows = []
+        cell = "style='text-align:left;padding:2px 12px 2px 0;vertical-align:top'"
         for name in self.fields:
             a, b = theirs.get(name), mine.get(name)
             if not _same(a, b):
-                rows.append(f"<tr><td>{html.escape(name)}</td><td>{html.escape(str(a))}</td>"
-                            f"<td>{html.escape(str(b))}</td></tr>")
+                rows.append(f"<tr><td {cell}>{html.escape(name)}</td><td {cell}>{html.escape(str(a))}</td>"
+                            f"<td {cell}>{html.escape(str(b))}</td></tr>")
         who = theirs.get("saved_by") or "someone else"
         head = (f"<b>Someone else changed this {html.escape(self.noun)} while you were editing it</b> "
                 f"(saved by {html.escape(str(who))}). Nothing was saved. Choose what to keep:"
                 if error.theirs is not None else
                 f"<b>This {html.escape(self.noun)} was removed by someone else while you were editing it.</b> "
                 "Nothing was saved.")
-        table = ("<table><tr><th>field</th><th>their version</th><th>your version</th></tr>"
-                 + "".join(rows) + "</table>") if rows else ""
+        table = (f"<table style='border-collapse:collapse'><tr><th {cell}>field</th><th {cell}>their version</th>"
+                 f"<th {cell}>your version</th></tr>" + "".join(rows) + "</table>") if rows else ""
         self.conflict_text.value = head + table
         self.conflict_box.layout.display = "flex"
         self.say("Save conflict: see the two versions above.", ok=False)
