@@ -361,10 +361,13 @@ def test_actuals_step_comments_and_import(ws: Workshop) -> None:
 
 
 def test_review_step_shows_the_engines_scores(ws: Workshop) -> None:
+    from bsc_widgets.forms.review_view import default_period
     from bsc_widgets.review import score_review
 
     step = ws.review()
-    assert step.period.value == "2026Q4"
+    assert default_period(["2026Q2", "2026Q3", "2026Q4"], dt.date(2026, 11, 25)) == "2026Q3"
+    assert default_period(["2026Q4"], dt.date(2026, 11, 25)) == "2026Q4"
+    assert step.period.value == default_period(list(step.period.options))
     step.period.value = "2026Q3"
     assert step.report is not None
     expected = score_review(ws.frames(), "2026Q3", "org").scorecards.iloc[0]["score"]

@@ -3,12 +3,14 @@ strategy map coloured by status, the KPI table, and the action items that need a
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 from typing import TYPE_CHECKING
 
 import ipywidgets as widgets
 
 from ..errors import BscError
+from ..periods import parse_period
 from ..report_data import data_periods
 from .action_plans import attention, attention_html
 from .display import show_in
@@ -19,6 +21,13 @@ if TYPE_CHECKING:
 
     from ..report_sections import ReviewReport
     from .workshop import Workshop
+
+
+def default_period(periods: list[str], today: dt.date | None = None) -> str | None:
+    """The last period that has ended (the one a review is usually about), else the last one."""
+    today = today or dt.date.today()
+    ended = [p for p in periods if parse_period(p).end < today]
+    return ended[-1] if ended else (periods[-1] if periods else None)
 
 
 class ReviewStep:
@@ -33,7 +42,7 @@ class ReviewStep:
             self.widget = no_scorecard()
             return
         periods = data_periods(workshop.frames(), sid)
-        self.period = widgets.Dropdown(description="Period:", options=periods, value=periods[-1] if periods else None,
+        self.period = widgets.Dropdown(description="Period:", options=periods, value=default_period(periods),
                                        style={"description_width": "60px"})
         self.refresh_button = widgets.Button(description="Refresh", icon="refresh")
         # HTML goes into HTML widgets and only the figure into an Output widget: several rich
