@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import ipywidgets as widgets
 import pandas as pd
 
-from ..smart import SmartConfig
+from ..smart import SmartConfig, check_smart
 from .coach import SmartCoach
 from .display import show_in
 from .fields import is_missing
@@ -28,15 +28,21 @@ INITIATIVE_FIELDS = ["initiative_id", "objective_id", "title", "description", "o
 TASK_FIELDS = ["task_id", "initiative_id", "description", "owner", "due", "status", "done_on", "success_measure"]
 
 
-def attention(frames: dict[str, pd.DataFrame], scorecard_id: str, today: dt.date | None = None) -> pd.DataFrame:
-    """Tasks that are overdue or blocked and open initiatives nobody owns, most urgent first."""
+def attention(frames: dict[str, pd.DataFrame], scorecard_id: str, today: dt.date | None = None,
+              findings: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Tasks that are overdue or blocked and open initiatives nobody owns, most urgent first.
+
+    "Overdue" is the SMART check's ``task-overdue`` (pass its ``findings`` when already computed).
+    """
     today = today or dt.date.today()
+    if findings is None:
+        findings = check_smart(frames, scorecard_id, today=today)
+    late = set(findings.loc[findings["check"] == "task-overdue", "subject_id"]) if len(findings) else set()
     closed = set(SmartConfig().closed_statuses)
     tasks = frames["tasks"]
     tasks = tasks[tasks["scorecard_id"] == scorecard_id]
-    open_tasks = tasks[~tasks["status"].isin(closed)]
-    overdue = open_tasks[open_tasks["due"].map(lambda d: not is_missing(d) and d < today)]
-    blocked = open_tasks[(open_tasks["status"] == "blocked") & ~open_tasks["task_id"].isin(overdue["task_id"])]
+    overdue = tasks[tasks["task_id"].isin(late)]
+    blocked = tasks[(tasks["status"] == "blocked") & ~tasks["task_id"].isin(late)]
     ini = frames["initiatives"]
     ini = ini[(ini["scorecard_id"] == scorecard_id) & ~ini["status"].isin(closed)]
     unowned = ini[ini["owner"].isna()]
@@ -116,8 +122,9 @@ class ActionPlanStep:
         sid = str(self.workshop.scorecard_id)
         self.initiatives.fields["objective_id"].set_options(objective_options(frames, sid))
         self.tasks.fields["initiative_id"].set_options(self._initiative_options(frames))
-        self.items = attention(frames, sid, self.today)
-        self.attention.value = attention_html(self.items)
-        self.figure = gantt(frames, sid, today=self.today)
-        show_in(self.gantt, self.figure)
         self._coach(frames)
+        findings = self.coach.findings if self.today is None else check_smart(frames, sid, today=self.today)
+        self.items = attention(frames, sid, self.today, findings)
+        self.attention.value = attention_html(self.items)
+        self.figure = gantt(frames, sid, today=self.today, findings=findings)
+        show_in(self.gantt, self.figure)
