@@ -26,13 +26,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .forms.workshop import CHOICE_FILE, DEFAULT_STORE
+from .resources import shipped_dir
 
-ROOT = Path(__file__).resolve().parent.parent
-WORKBOOKS = ROOT / "workbooks"
-"""The guided workbooks of a source checkout."""
-JUPYTER_DATA = ROOT / "templates"
+WORKBOOKS = shipped_dir("workbooks")
+"""The guided workbooks."""
+JUPYTER_DATA = shipped_dir("templates")
 """Added to ``JUPYTER_PATH`` so that Voila finds ``voila/templates/bsc`` there."""
-LAB_SETTINGS = ROOT / "templates" / "jupyterlab" / "settings"
+LAB_SETTINGS = JUPYTER_DATA / "jupyterlab" / "settings"
 """JupyterLab's app settings: ``overrides.json`` turns the news feed and its "get notified?" prompt off."""
 VOILA_TEMPLATE = "bsc"
 LOOPBACK = "127.0.0.1"

@@ -17,6 +17,7 @@ from typing import Any
 import pandas as pd
 
 from .errors import InputError
+from .resources import shipped_dir
 from .schema import TABLES
 from .store import SaveResult, Store
 
@@ -27,9 +28,9 @@ LIBRARIES_ENV = "BSC_KPI_LIBRARIES"
 
 
 def libraries_dir() -> Path:
-    """Folder of the KPI libraries: ``$BSC_KPI_LIBRARIES``, else ``templates/kpi-libraries`` of the project."""
+    """Folder of the KPI libraries: ``$BSC_KPI_LIBRARIES``, else the shipped ``templates/kpi-libraries``."""
     configured = os.environ.get(LIBRARIES_ENV)
-    return Path(configured) if configured else Path(__file__).resolve().parents[1] / "templates" / "kpi-libraries"
+    return Path(configured) if configured else shipped_dir("templates") / "kpi-libraries"
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,7 @@ from typing import Any
 
 from . import charts
 from .report_sections import HEADLINE_MIME, INLINE
+from .resources import shipped_dir
 
 __all__ = [
     "DEFAULT_TEMPLATE",
@@ -43,7 +44,7 @@ __all__ = [
     "write_index",
 ]
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+TEMPLATES = shipped_dir("templates")
 DEFAULT_TEMPLATE = TEMPLATES / "review.ipynb"
 """The review notebook template."""
 HTML_TEMPLATE = "bsc_report"

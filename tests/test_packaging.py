@@ -6,6 +6,7 @@ import re
 import tomllib
 from pathlib import Path
 
+import pytest
 import yaml
 from packaging.requirements import Requirement
 
@@ -51,3 +52,23 @@ def test_ci_runs_the_readme_test_command() -> None:
 def test_data_model_docs_are_generated_from_the_schema() -> None:
     assert (ROOT / "docs" / "data-model.md").read_text() == to_markdown(), (
         "docs/data-model.md is stale: regenerate it with `bsc schema > docs/data-model.md`")
+
+
+def test_wheel_ships_templates_and_workbooks() -> None:
+    setuptools = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+    assert setuptools["package-dir"] == {"bsc_widgets._shipped.templates": "templates",
+                                         "bsc_widgets._shipped.workbooks": "workbooks"}
+    assert set(setuptools["package-dir"]) <= set(setuptools["packages"])
+    data = setuptools["package-data"]
+    assert data["bsc_widgets._shipped.templates"] == ["**/*"] and data["bsc_widgets._shipped.workbooks"] == ["*.ipynb"]
+    assert any((ROOT / "bsc_widgets" / "samples").glob("*/*.csv"))
+
+
+def test_shipped_dir_prefers_the_copy_inside_the_package(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from bsc_widgets import resources
+
+    assert resources.shipped_dir("templates") == ROOT / "templates", "a checkout uses its own folders"
+    (tmp_path / "templates").mkdir()
+    monkeypatch.setattr(resources, "SHIPPED", tmp_path)
+    assert resources.shipped_dir("templates") == tmp_path / "templates"
+    assert resources.shipped_dir("workbooks") == ROOT / "workbooks"
