@@ -50,10 +50,6 @@ class BscValidationError(BscError):
         head = f"{count} problem{'s' if count != 1 else ''} found; nothing was saved:"
         return "\n".join([head, *(f"  - {p}" for p in self.problems)])
 
-    def for_field(self, name: str) -> list[Problem]:
-        """The problems that concern field ``name`` (used by forms)."""
-        return [p for p in self.problems if p.field == name]
-
 
 class StoreError(BscError):
     """A store cannot be opened, read or written."""

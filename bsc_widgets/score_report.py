@@ -8,9 +8,6 @@ import pandas as pd
 
 from .review import Review
 
-LEVEL_ID = {"scorecards": "scorecard_id", "perspectives": "perspective_id", "objectives": "objective_id",
-            "kpis": "kpi_id"}
-
 
 def review_as_records(review: Review) -> pd.DataFrame:
     """Every result row of every level in one table, with a ``level`` column first."""
