@@ -11,8 +11,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from bsc_widgets.periods import Period, period_at, period_index
-from bsc_widgets.schema import TABLES
+from bsc_widgets.model.periods import Period, period_at, period_index
+from bsc_widgets.model.schema import TABLES
 
 PERSPECTIVES = ("financial", "customer", "internal", "learning")
 

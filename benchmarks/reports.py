@@ -35,14 +35,14 @@ from pathlib import Path
 import nbformat
 
 from bsc_widgets import Store
-from bsc_widgets.reports import DEFAULT_TEMPLATE, KERNEL, ReportJob, ReportRunner
-from bsc_widgets.samples import load_sample
+from bsc_widgets.io.samples import load_sample
+from bsc_widgets.reports.runner import DEFAULT_TEMPLATE, KERNEL, ReportJob, ReportRunner
 
 BIN = Path(sys.executable).parent
 TODAY = "2026-11-24"
 SCORECARDS = ("org", "cs")
 PERIODS = [f"2025-{m:02d}" for m in (11, 12)] + [f"2026-{m:02d}" for m in range(1, 11)]
-FLOOR_SOURCE = "import bsc_widgets.report_sections, bsc_widgets.store  # pandas, numpy, pyarrow, deltalake, plotly"
+FLOOR_SOURCE = "import bsc_widgets.reports.sections, bsc_widgets.store  # pandas, numpy, pyarrow, deltalake, plotly"
 
 
 def timed(command: list[str], **kwargs: object) -> float:

@@ -34,8 +34,8 @@ import pyarrow.parquet as pq
 sys.path.insert(0, str(Path(__file__).parent))
 import enterprise
 
-from bsc_widgets.periods import parse_period, period_containing
-from bsc_widgets.review import Review, score_review
+from bsc_widgets.model.periods import parse_period, period_containing
+from bsc_widgets.scoring import Review, score_review
 
 TABLES = ("scorecards", "perspectives", "objectives", "kpis", "targets", "actuals")
 

@@ -1,35 +1,99 @@
-"""Exceptions raised by bsc_widgets.
+"""Exceptions raised by bsc_widgets, and :class:`Problem`, one thing wrong with one field.
 
-Every error carries what a user needs to fix it: the table, the record id, the
-field, the offending value and a remedy.  :class:`BscValidationError` collects
-*all* problems found (like pandera's ``SchemaErrors``) instead of stopping at the
-first one.
+Every error carries what a user needs to fix it: the table, the record's key, the
+field, the offending value and a remedy.  :class:`BscValidationError` collects *all*
+problems found (like pandera's ``SchemaErrors``) instead of stopping at the first one.
+A :class:`Problem` has a stable machine ``code`` (see :data:`PROBLEM_CODES`) and its
+record's key as a tuple, so that callers never parse the English message.
+
+Every error pickles and unpickles with its fields (a process pool or a Dask worker
+hands the caller the same error it raised).  This module imports nothing from the
+package: every layer may use it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, is_dataclass
 from typing import Any
+
+PROBLEM_CODES: dict[str, str] = {
+    # record rules (bsc_widgets.model.coerce)
+    "unknown_column": "a column the table does not have",
+    "required": "a required value is empty",
+    "not_a_number": "text where a number belongs",
+    "ambiguous_number": "number text that reads two ways (8,950)",
+    "not_a_whole_number": "a fraction where a whole number belongs",
+    "not_a_date": "text that is not a date",
+    "not_a_time": "text that is not a date and time",
+    "invalid_id": "an id with characters ids cannot have",
+    "not_a_period": "text that is not a month, quarter or year",
+    "not_a_choice": "a value outside the column's choices",
+    "too_small": "a number below the column's minimum",
+    "too_large": "a number above the column's maximum",
+    "not_positive": "zero or a negative number where only positive numbers are allowed",
+    "duplicate_key": "the same key twice in one batch",
+    # cross-table rules (bsc_widgets.model.rules)
+    "unknown_reference": "names a record that does not exist",
+    "other_scorecard": "names a record of another scorecard",
+    "own_parent": "a scorecard named as its own parent",
+    "cascade_cycle": "scorecards that cascade from each other in a circle",
+    "horizon_backwards": "a horizon that ends before it starts",
+    "thresholds_order": "an amber threshold not below the green one",
+    "unknown_perspective": "an objective in a perspective its scorecard does not have",
+    "supports_outside_parent": "an objective supporting one that is not its parent scorecard's",
+    "self_link": "an objective linked to itself",
+    "red_flag_equals_target": "a red flag equal to the target",
+    "red_flag_side": "a red flag on the wrong side of the target for the KPI's polarity",
+    "band_order": "a range band whose upper bound is not above its lower bound",
+    "wrong_frequency": "a period of another frequency than the KPI's",
+    "due_before_start": "a due date before the start date",
+    # the store
+    "in_use": "a record other records still use cannot be removed",
+}
+"""Every :attr:`Problem.code`, with what it means."""
 
 
 class BscError(Exception):
     """Base class of every error raised on purpose by bsc_widgets."""
+
+    def __reduce__(self) -> str | tuple[Any, ...]:
+        # Exceptions pickle as ``cls(*args)``; errors that are dataclasses are rebuilt from their fields.
+        if is_dataclass(self):
+            return (type(self), tuple(getattr(self, f.name) for f in fields(self) if f.init))
+        return super().__reduce__()
 
 
 @dataclass(frozen=True)
 class Problem:
     """One thing wrong with one field of one record.
 
-    ``record`` is the record's key as text (``"rev-growth"`` or
-    ``"rev-growth/2026Q1"``); ``fix`` says in plain words what to do.
+    ``key`` holds the record's key values as text (``("rev-growth", "2026Q1")``; ``("*",)``
+    for a problem of the whole table), ``code`` is one of :data:`PROBLEM_CODES`, and
+    ``fix`` says in plain words what to do.
     """
 
     table: str
-    record: str
+    key: tuple[str, ...]
     field: str
     value: Any
     message: str
     fix: str
+    code: str
+
+    def __post_init__(self) -> None:
+        if self.code not in PROBLEM_CODES:
+            raise ValueError(f"unknown problem code {self.code!r}; add it to PROBLEM_CODES")
+        object.__setattr__(self, "key", tuple(str(k) for k in self.key))
+
+    @property
+    def record(self) -> str:
+        """The record's key as text, e.g. ``"rev-growth/2026Q1"``."""
+        return "/".join(self.key)
+
+    @property
+    def identity(self) -> tuple[str, ...]:
+        """What makes two problems the same problem: code, table, key, field and the value shown."""
+        return (self.code, self.table, *self.key, self.field, repr(self.value))
 
     def __str__(self) -> str:
         shown = "" if self.value is None else f" (got {self.value!r})"
@@ -99,7 +163,7 @@ class ConflictError(BscError):
                 f"someone else saved revision {self.actual_revision} after you opened "
                 f"revision {self.expected_revision}"
             )
-        changed = _changed_fields(self.theirs, self.yours)
+        changed = changed_fields(self.theirs, self.yours)
         detail = "; ".join(f"{k}: theirs={a!r}, yours={b!r}" for k, a, b in changed)
         return (
             f"Save conflict on {self.table} '{self.record}': {now}. "
@@ -108,18 +172,18 @@ class ConflictError(BscError):
         )
 
 
-_SYSTEM_FIELDS = {"revision", "saved_at", "saved_by"}
+SYSTEM_FIELDS = frozenset({"revision", "saved_at", "saved_by"})
+"""Fields the store maintains on every record (never a user's change)."""
 
 
-def _changed_fields(
-    theirs: dict[str, Any] | None, yours: dict[str, Any]
-) -> list[tuple[str, Any, Any]]:
+def changed_fields(theirs: dict[str, Any] | None, yours: dict[str, Any]) -> list[tuple[str, Any, Any]]:
+    """The fields where ``yours`` differs from ``theirs``: (name, theirs, yours); system fields left out."""
     if theirs is None:
         return []
     return [
         (k, theirs.get(k), v)
         for k, v in yours.items()
-        if k not in _SYSTEM_FIELDS and theirs.get(k) != v
+        if k not in SYSTEM_FIELDS and theirs.get(k) != v
     ]
 
 

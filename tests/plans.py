@@ -6,9 +6,9 @@ from __future__ import annotations
 import pandas as pd
 
 from bsc_widgets import Store
-from bsc_widgets.coerce import coerce
-from bsc_widgets.schema import PLAN_TABLES, TABLES
-from bsc_widgets.validation import check_plan
+from bsc_widgets.model.coerce import coerce
+from bsc_widgets.model.rules import check_plan
+from bsc_widgets.model.schema import PLAN_TABLES, TABLES
 
 PERSPECTIVES = ["financial", "customer", "internal", "learning"]
 

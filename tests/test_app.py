@@ -9,17 +9,17 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from bsc_widgets.app import (
+from bsc_widgets.app.servers import (
     JUPYTER_DATA,
     LAB_SETTINGS,
     VOILA_TEMPLATE,
     WORKBOOKS,
     exposure_warning,
     lab_command,
-    resolve_store,
     workshop_command,
 )
 from bsc_widgets.cli import main
+from bsc_widgets.config import resolve_store
 
 TEMPLATE = JUPYTER_DATA / "voila" / "templates" / VOILA_TEMPLATE
 
@@ -62,11 +62,11 @@ def test_another_address_is_explicit_and_warned_about() -> None:
 def test_store_resolution_follows_the_workbooks(tmp_path: Path) -> None:
     books = tmp_path / "books"
     books.mkdir()
-    assert resolve_store("given", books, env={"BSC_STORE": "env"}) == str(Path("given").resolve())
-    assert resolve_store(None, books, env={"BSC_STORE": "s3://bucket/plan"}) == "s3://bucket/plan"
-    assert resolve_store(None, books, env={}) == str(books / "workshop-store")
+    assert resolve_store("given", folder=books, env={"BSC_STORE": "env"}) == str(Path("given").resolve())
+    assert resolve_store(None, folder=books, env={"BSC_STORE": "s3://bucket/plan"}) == "s3://bucket/plan"
+    assert resolve_store(None, folder=books, env={}) == str(books / "workshop-store")
     (books / ".bsc-workshop.json").write_text(json.dumps({"store": "our-plan", "scorecard": "org"}))
-    assert resolve_store(None, books, env={}) == str(books / "our-plan")
+    assert resolve_store(None, folder=books, env={}) == str(books / "our-plan")
 
 
 def test_voila_template_fetches_nothing_from_the_network() -> None:

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from bsc_widgets import InputError, Store, charts, check_smart, score_review
-from bsc_widgets.samples import load_sample
-from bsc_widgets.scores import STATUSES
+from bsc_widgets import InputError, Store, check_smart, score_review
+from bsc_widgets.io.samples import load_sample
+from bsc_widgets.render import charts, theme
+from bsc_widgets.scoring.formulas import STATUSES
 
 Frames = dict[str, pd.DataFrame]
 
@@ -31,8 +31,8 @@ def _trace(fig: object, name: str) -> object:
 
 
 def test_every_status_has_a_colour() -> None:
-    assert set(charts.STATUS_COLOURS) == set(STATUSES)
-    assert charts.status_colour("nonsense") == charts.STATUS_COLOURS["no data"]
+    assert set(theme.STATUS_COLOURS) == set(STATUSES)
+    assert theme.status_colour("nonsense") == theme.STATUS_COLOURS["no data"]
 
 
 def test_strategy_map_draws_bands_boxes_and_arrows(frames: Frames) -> None:
@@ -75,7 +75,7 @@ def test_strategy_map_colours_boxes_by_status(frames: Frames) -> None:
     for status, count in objs["status"].astype(str).value_counts().items():
         if count:
             boxes = _trace(fig, status)
-            assert boxes.fillcolor == charts.STATUS_COLOURS[status]
+            assert boxes.fillcolor == theme.STATUS_COLOURS[status]
             assert len(boxes.x) == 6 * count  # five corners and a gap per box
     text = dict(zip([t.split("</b>")[0].removeprefix("<b>") for t in _trace(fig, "objective titles").text],
                     _trace(fig, "objective titles").text, strict=True))
@@ -90,7 +90,8 @@ def test_strategy_map_rejects_unknown_scorecard_and_period(frames: Frames) -> No
         charts.strategy_map(frames, "org", score_review(frames, "2026Q3", "org"), period="2026Q1")
 
 
-def test_strategy_map_is_fast_for_200_objectives(frames: Frames) -> None:
+def test_strategy_map_draws_200_objectives(frames: Frames) -> None:
+    # How fast this is lives in benchmarks/forms.py (no wall-clock assertions in tests).
     n = 200
     big = dict(frames)
     big["objectives"] = pd.DataFrame({
@@ -101,14 +102,11 @@ def test_strategy_map_is_fast_for_200_objectives(frames: Frames) -> None:
     big["links"] = pd.DataFrame({"scorecard_id": "org", "cause": [f"O{i}" for i in range(n - 1)],
                                  "effect": [f"O{(7 * i + 3) % n}" for i in range(n - 1)]})
     review = score_review(big, "2026Q3", "org")
-    charts.strategy_map(big, "org", review)  # warm up plotly's validators
-    timings = []
-    for _ in range(3):
-        start = time.perf_counter()
-        fig = charts.strategy_map(big, "org", review)
-        timings.append(time.perf_counter() - start)
-    assert len(_trace(fig, "objective titles").x) == n
-    assert min(timings) < 0.2, timings
+    fig = charts.strategy_map(big, "org", review)
+    titles = _trace(fig, "objective titles")
+    assert len(titles.x) == n
+    assert {t.split("</b>")[0].removeprefix("<b>") for t in titles.text} == set(big["objectives"]["objective_id"])
+    assert sum(s > 0 for s in _trace(fig, "links").marker.size) == n - 1
 
 
 def test_kpi_trend_shows_actuals_targets_and_red_flag(frames: Frames) -> None:
@@ -145,7 +143,7 @@ def test_gantt_marks_overdue_tasks(frames: Frames) -> None:
     fig = charts.gantt(frames, "org", today=today)
     findings = check_smart(frames, "org", today=today)
     overdue = set(findings.loc[findings["check"] == "task-overdue", "subject_id"])
-    assert len(overdue) == 6
+    assert len(overdue) == 6  # the chart and the SMART check apply the same overdue rule
     marked = _trace(fig, "task overdue")
     assert {label.split(" ")[0] for label in marked.y} == overdue
     initiatives = frames["initiatives"].query("scorecard_id == 'org'")

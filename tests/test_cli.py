@@ -7,12 +7,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import click
 import pytest
 from click.testing import CliRunner, Result
 
 from bsc_widgets import Store, __version__
-from bsc_widgets.cli import main
-from bsc_widgets.schema import TABLES
+from bsc_widgets.cli import COMMANDS, main
+from bsc_widgets.model.schema import TABLES
 
 
 def run(*args: str) -> Result:
@@ -40,11 +41,13 @@ def test_installed_console_script() -> None:
     assert out.strip() == f"bsc, version {__version__}"
 
 
-@pytest.mark.parametrize("command", sorted(main.commands))
+@pytest.mark.parametrize("command", sorted(COMMANDS))
 def test_every_command_has_help(command: str) -> None:
     result = run(command, "--help")
     assert result.exit_code == 0 and "Usage:" in result.output
-    summary = (main.commands[command].help or "").splitlines()[0]
+    loaded = main.get_command(click.Context(main), command)
+    assert loaded is not None
+    summary = (loaded.help or "").splitlines()[0]
     assert summary and " ".join(summary.split()[:4]) in " ".join(result.output.split())
 
 
@@ -56,7 +59,7 @@ def test_validate_ok(sample_store: str) -> None:
 def test_validate_reports_problems_with_exit_1(tmp_path: Path) -> None:
     from deltalake import write_deltalake
 
-    from bsc_widgets.coerce import coerce, to_arrow
+    from bsc_widgets.model.coerce import coerce, to_arrow
 
     store = Store.create(tmp_path / "s")
     # A record written behind the store's back (e.g. by another tool) that breaks a rule.
@@ -134,7 +137,7 @@ def test_init_refuses_an_existing_store(sample_store: str) -> None:
 
 
 def test_score_prints_the_engines_numbers(sample_store: str) -> None:
-    from bsc_widgets.review import score_review
+    from bsc_widgets.scoring import score_review
 
     review = score_review(Store.open(sample_store).read_all(), "2026Q3", scorecard="org")
     card = review.scorecards.iloc[0]

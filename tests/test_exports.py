@@ -14,11 +14,11 @@ from openpyxl import load_workbook
 from bsc_widgets import Store
 from bsc_widgets.cli import main
 from bsc_widgets.errors import InputError
-from bsc_widgets.export_xlsx import STATUS_FILLS, write_workbook
-from bsc_widgets.exports import export_tables
-from bsc_widgets.imports import import_file
-from bsc_widgets.samples import load_sample
-from bsc_widgets.schema import PLAN_TABLES
+from bsc_widgets.io.exports import export_tables, export_workbook
+from bsc_widgets.io.importer import import_file
+from bsc_widgets.io.samples import load_sample
+from bsc_widgets.model.schema import PLAN_TABLES
+from bsc_widgets.render.xlsx import STATUS_FILLS
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +36,7 @@ def sample(sample_template: Path, tmp_path: Path) -> Store:
 
 @pytest.fixture(scope="module")
 def workbook_path(sample_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return write_workbook(Store.open(sample_template), tmp_path_factory.mktemp("xlsx") / "sample.xlsx")
+    return export_workbook(Store.open(sample_template), tmp_path_factory.mktemp("xlsx") / "sample.xlsx")
 
 
 def test_workbook_opens_with_scorecard_and_table_sheets(workbook_path: Path, sample_template: Path) -> None:
@@ -83,7 +83,7 @@ def test_scorecard_sheet_shows_scores_status_colours_and_trends(workbook_path: P
 
 
 def test_round_trip_edit_the_workbook_and_import_it_back(sample: Store, tmp_path: Path) -> None:
-    path = write_workbook(sample, tmp_path / "out.xlsx", periods=["2026Q3"])
+    path = export_workbook(sample, tmp_path / "out.xlsx", periods=["2026Q3"])
     unchanged, result = import_file(sample, path)
     assert unchanged.ok and unchanged.counts() == {"new": 0, "updated": 0, "unchanged": len(sample.read("actuals"))}
     assert result is not None and result.version is None

@@ -11,10 +11,11 @@ import pandas as pd
 import pytest
 
 from bsc_widgets import Store
+from bsc_widgets.config import CHOICE_FILE
 from bsc_widgets.forms.record_form import RecordForm
-from bsc_widgets.forms.workshop import CHOICE_FILE, Workshop, open_workshop
-from bsc_widgets.samples import load_sample
-from bsc_widgets.schema import TABLES
+from bsc_widgets.forms.workshop import Workshop, open_workshop
+from bsc_widgets.io.samples import load_sample
+from bsc_widgets.model.schema import TABLES
 
 
 @pytest.fixture(scope="module")
@@ -361,8 +362,8 @@ def test_actuals_step_comments_and_import(ws: Workshop) -> None:
 
 
 def test_review_step_shows_the_engines_scores(ws: Workshop) -> None:
-    from bsc_widgets.forms.review_view import default_period
-    from bsc_widgets.review import score_review
+    from bsc_widgets.model.plan import default_period
+    from bsc_widgets.scoring import score_review
 
     step = ws.review()
     assert default_period(["2026Q2", "2026Q3", "2026Q4"], dt.date(2026, 11, 25)) == "2026Q3"

@@ -16,7 +16,7 @@ from plans import make_plan
 from bsc_widgets import Store
 from bsc_widgets.cli import main
 from bsc_widgets.errors import InputError
-from bsc_widgets.imports import BscImportError, ImportMapping, apply_import, import_file, plan_import
+from bsc_widgets.io.importer import BscImportError, ImportMapping, apply_import, import_file, plan_import
 
 
 @pytest.fixture(scope="module")

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from bsc_widgets import Store
-from bsc_widgets.forms.kpis import KpiStep
+from bsc_widgets.forms.steps.kpis import KpiStep
 from bsc_widgets.forms.workshop import open_workshop
-from bsc_widgets.samples import load_sample
+from bsc_widgets.io.samples import load_sample
 
 
 @pytest.fixture

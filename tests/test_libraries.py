@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from bsc_widgets import Store
 from bsc_widgets.cli import main
 from bsc_widgets.errors import InputError
-from bsc_widgets.libraries import list_libraries, load_library, start_scorecard
+from bsc_widgets.io.libraries import list_libraries, load_library, start_scorecard
 from bsc_widgets.smart import check_smart
 
 REQUIRED = {"company", "public-sector", "non-profit", "healthcare", "education", "saas"}

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
+import sys
 import tomllib
+import zipfile
 from pathlib import Path
 
 import pytest
 import yaml
 from packaging.requirements import Requirement
 
-from bsc_widgets.schema import to_markdown
+from bsc_widgets.model.schema import to_markdown
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -54,14 +58,41 @@ def test_data_model_docs_are_generated_from_the_schema() -> None:
         "docs/data-model.md is stale: regenerate it with `bsc schema > docs/data-model.md`")
 
 
-def test_wheel_ships_templates_and_workbooks() -> None:
-    setuptools = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
-    assert setuptools["package-dir"] == {"bsc_widgets._shipped.templates": "templates",
-                                         "bsc_widgets._shipped.workbooks": "workbooks"}
-    assert set(setuptools["package-dir"]) <= set(setuptools["packages"])
-    data = setuptools["package-data"]
-    assert data["bsc_widgets._shipped.templates"] == ["**/*"] and data["bsc_widgets._shipped.workbooks"] == ["*.ipynb"]
-    assert any((ROOT / "bsc_widgets" / "samples").glob("*/*.csv"))
+def test_wheel_ships_every_subpackage_templates_workbooks_and_the_sample(tmp_path: Path) -> None:
+    """Build the real wheel (from a copy of the committed files), install it into a folder, and use it."""
+    files = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard"], cwd=ROOT,
+                           capture_output=True, text=True, check=True).stdout.splitlines()
+    source = tmp_path / "source"
+    for name in files:
+        if (ROOT / name).is_file():
+            (source / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, source / name)
+    subprocess.run([sys.executable, "-m", "pip", "wheel", str(source), "--no-deps", "--quiet", "-w", str(tmp_path)],
+                   check=True, capture_output=True, cwd=tmp_path)
+    wheel = next(tmp_path.glob("bsc_widgets-*.whl"))
+    names = set(zipfile.ZipFile(wheel).namelist())
+    packages = {p.parent.relative_to(ROOT).as_posix() for p in (ROOT / "bsc_widgets").rglob("__init__.py")}
+    missing = sorted(f"{p}/__init__.py" for p in packages if f"{p}/__init__.py" not in names)
+    assert not missing, f"subpackages left out of the wheel (add them to pyproject's packages): {missing}"
+    for shipped in ("bsc_widgets/_shipped/templates/review.ipynb",
+                    "bsc_widgets/_shipped/templates/nbconvert/bsc_report/index.html.j2",
+                    "bsc_widgets/_shipped/workbooks/00-start-here.ipynb",
+                    "bsc_widgets/io/samples/alder_finch/kpis.csv"):
+        assert shipped in names, shipped
+    assert any(n.startswith("bsc_widgets/_shipped/templates/kpi-libraries/") and n.endswith(".toml") for n in names)
+    assert not any("conftest" in n for n in names), "test helpers stay out of the wheel"
+
+    target = tmp_path / "site"
+    subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "--quiet", "--target", str(target),
+                    str(wheel)], check=True, capture_output=True)
+    probe = ("import sys; sys.path.insert(0, sys.argv[1]); import bsc_widgets.resources as r; "
+             "from bsc_widgets.io.samples import sample_plan; "
+             "print(r.shipped_dir('templates')); print(r.shipped_dir('workbooks')); print(len(sample_plan()['kpis']))")
+    out = subprocess.run([sys.executable, "-c", probe, str(target)], capture_output=True, text=True, check=True,
+                         cwd=tmp_path).stdout.split()
+    assert out[0] == str(target / "bsc_widgets" / "_shipped" / "templates")
+    assert out[1] == str(target / "bsc_widgets" / "_shipped" / "workbooks")
+    assert int(out[2]) == 30, "the sample organisation is readable from the installed wheel"
 
 
 def test_shipped_dir_prefers_the_copy_inside_the_package(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

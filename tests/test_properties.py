@@ -9,11 +9,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bsc_widgets import Store
-from bsc_widgets.periods import Period
+from bsc_widgets.model.periods import period_at
 
 ids = st.from_regex(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,15}", fullmatch=True)
 text = st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=40).filter(str.strip)
-periods = st.builds(lambda y, m: str(Period(y, "M", m)), st.integers(1990, 2100), st.integers(1, 12))
+periods = st.builds(lambda y, m: str(period_at("M", y * 12 + m - 1)), st.integers(1990, 2100), st.integers(1, 12))
 values = st.floats(allow_nan=False, allow_infinity=False, width=64, min_value=-1e15, max_value=1e15)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from pathlib import Path
@@ -12,11 +13,13 @@ import pytest
 from click.testing import CliRunner
 
 from bsc_widgets import InputError, Store, score_review
-from bsc_widgets import report_sections as rs
 from bsc_widgets.cli import main
-from bsc_widgets.report_data import check_parameters, data_periods
-from bsc_widgets.reports import DEFAULT_TEMPLATE, SHARED_PLOTLY_JS, ReportJob, ReportRunner, run_reports
-from bsc_widgets.samples import load_sample
+from bsc_widgets.io.samples import load_sample
+from bsc_widgets.model.plan import data_periods, overdue
+from bsc_widgets.model.plan import review_parameters as check_parameters
+from bsc_widgets.reports import sections as rs
+from bsc_widgets.reports.batch import run_reports
+from bsc_widgets.reports.runner import DEFAULT_TEMPLATE, SHARED_PLOTLY_JS, ReportJob, ReportRunner
 
 TODAY = "2026-11-24"
 NETWORK = re.compile(r"""<script[^>]*\ssrc=["']?https?:|<link[^>]*\shref=["']?https?:|@import\s+(url\()?["']?https?:""",
@@ -88,7 +91,10 @@ def test_sections_show_the_scoring_engine_numbers(store: Path, frames: dict[str,
     assert "engagement" in quality and "no actual for 2026Q3" in quality  # the pulse survey moved to October
     assert "identified-sales" in quality and "1 of 3 months missing" in quality
     plans = rs.action_plans(report).body
-    assert plans.count(">overdue<") >= 6
+    late = overdue(frames, "org", dt.date.fromisoformat(TODAY))
+    assert len(late) >= 6 and plans.count(">overdue by ") == len(late)
+    for item in late.itertuples():
+        assert f"<b>{item.id}</b>" in plans, item.id
     with pytest.raises(InputError, match="network address"):
         rs.open_review(str(store), "org", "2026Q3", plotly_js="https://cdn.plot.ly/plotly.min.js")
 

@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 from plans import plan_frames
 
-from bsc_widgets import scores
 from bsc_widgets.errors import InputError
-from bsc_widgets.review import score_review
+from bsc_widgets.scoring import formulas as scores
+from bsc_widgets.scoring import score_review
 
 T = 10 / 3  # one third of the scale
 

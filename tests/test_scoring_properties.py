@@ -8,8 +8,9 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from plans import plan_frames
 
-from bsc_widgets import scores
-from bsc_widgets.review import score_review
+from bsc_widgets.scoring import formulas as scores
+from bsc_widgets.scoring import score_review
+from bsc_widgets.scoring.rollups import weighted_rollup
 
 finite = st.floats(min_value=-1e9, max_value=1e9, allow_nan=False, allow_infinity=False)
 positive = st.floats(min_value=1e-6, max_value=1e9, allow_nan=False, allow_infinity=False)
@@ -81,3 +82,20 @@ def test_scaling_every_weight_changes_no_rollup(kpis: list[tuple[int, float, flo
     card = base["scorecards"].iloc[0]
     assert 0.0 <= card["coverage"] <= 1.0
     assert np.isnan(card["score"]) or 0.0 <= card["score"] <= 10.0
+
+
+def test_a_rollup_of_perfect_scores_is_exactly_10() -> None:
+    # Found by hypothesis: summing weight x 10 in floating point gave 10.000000000000002 (above the 0-10 range).
+    weights = np.array([33.79774343845825, 39.167983862810836, 89.02853245695918, 22.72348777740264])
+    assert (weights * 10.0).sum() / weights.sum() > 10, "the floating-point overshoot this test guards against"
+    roll = weighted_rollup(np.zeros(4, dtype=np.int64), np.full((4, 1), 10.0), np.ones((4, 1)), weights, 1)
+    assert roll.score[0, 0] == 10.0 and roll.coverage[0, 0] == 1.0
+
+
+@given(st.lists(st.tuples(st.floats(0, 10), weights), min_size=1, max_size=12))
+def test_a_rollup_stays_between_its_lowest_and_highest_child(children: list[tuple[float, float]]) -> None:
+    scores_ = np.array([[s] for s, _ in children])
+    roll = weighted_rollup(np.zeros(len(children), dtype=np.int64), scores_, np.ones_like(scores_),
+                           np.array([w for _, w in children]), 1)
+    assert scores_.min() <= roll.score[0, 0] <= scores_.max()
+    assert 0.0 <= roll.coverage[0, 0] <= 1.0

@@ -16,10 +16,11 @@ from click.testing import CliRunner, Result
 import bsc_widgets.smart as smart_module
 from bsc_widgets import Store
 from bsc_widgets.cli import main
-from bsc_widgets.coerce import coerce
 from bsc_widgets.errors import InputError
-from bsc_widgets.samples import load_sample
-from bsc_widgets.schema import PLAN_TABLES, TABLES
+from bsc_widgets.io.samples import load_sample
+from bsc_widgets.model.coerce import coerce
+from bsc_widgets.model.rules import check_plan
+from bsc_widgets.model.schema import PLAN_TABLES, TABLES
 from bsc_widgets.smart import (
     CHECKS,
     FINDING_COLUMNS,
@@ -31,7 +32,6 @@ from bsc_widgets.smart import (
     findings_for,
     subject_label,
 )
-from bsc_widgets.validation import check_plan
 
 Records = list[dict[str, Any]]
 Plan = dict[str, Records]

@@ -20,7 +20,7 @@ from bsc_widgets import (
     StoreError,
     StoreVersionError,
 )
-from bsc_widgets.schema import PLAN_TABLES
+from bsc_widgets.model.schema import PLAN_TABLES
 
 OBJ = {"objective_id": "F2", "scorecard_id": "org", "perspective_id": "financial",
        "title": "Improve the operating margin"}

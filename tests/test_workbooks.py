@@ -10,7 +10,7 @@ import papermill as pm
 import pytest
 
 from bsc_widgets import Store
-from bsc_widgets.samples import load_sample
+from bsc_widgets.io.samples import load_sample
 
 WORKBOOKS = sorted((Path(__file__).resolve().parent.parent / "workbooks").glob("*.ipynb"))
 STEPS = ["00-start-here", "01-vision-and-mission", "02-objectives-and-strategy-map", "03-kpis-and-targets",

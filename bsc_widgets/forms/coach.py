@@ -8,10 +8,9 @@ from collections.abc import Mapping
 import ipywidgets as widgets
 import pandas as pd
 
-from ..smart import LETTERS, check_smart, findings_for
+from ..render.theme import MUTED, level_colour
+from ..smart import LETTER_NAMES, LETTERS, check_smart, findings_for
 
-LEVEL_COLOUR = {"error": "#b00020", "warning": "#e65100", "info": "#1565c0"}
-LETTER_NAMES = {"S": "Specific", "M": "Measurable", "A": "Achievable", "R": "Relevant", "T": "Time-bound"}
 SHOWN = 8
 
 
@@ -22,7 +21,7 @@ def findings_html(findings: pd.DataFrame, limit: int | None = None) -> str:
     items = []
     rows = findings if limit is None else findings.head(limit)
     for row in rows.itertuples(index=False):
-        colour = LEVEL_COLOUR.get(str(row.level), "#333")
+        colour = level_colour(row.level)
         items.append(f"<li><span style='color:{colour};font-weight:bold'>{html.escape(str(row.level))}</span> "
                      f"<b title='{LETTER_NAMES.get(str(row.letter), '')}'>{html.escape(str(row.letter))}</b> "
                      f"{html.escape(str(row.message))}<br><span style='color:#555'>→ "
@@ -41,7 +40,7 @@ class SmartCoach:
         self.summary = widgets.HTML()
         self.widget = widgets.VBox(
             [widgets.HTML("<h4 style='margin:4px 0'>SMART coach</h4>"), self.record, self.summary],
-            layout=widgets.Layout(border="1px solid #90a4ae", padding="6px", width="100%"))
+            layout=widgets.Layout(border=f"1px solid {MUTED}", padding="6px", width="100%"))
 
     def refresh(self, frames: Mapping[str, pd.DataFrame], subject_type: str | None = None,
                 subject_id: str | None = None) -> None:

@@ -1,7 +1,8 @@
-"""Showing figures and HTML inside output widgets, the same way in JupyterLab, Voila and tests."""
+"""Showing messages, figures and HTML in widgets, the same way in JupyterLab, Voila and tests."""
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
 import ipywidgets as widgets
@@ -9,6 +10,11 @@ import plotly.graph_objects as go
 from IPython import get_ipython
 from IPython.display import display
 
+from ..render.html import REPORT_CSS
+from ..render.theme import MESSAGE_COLOURS
+
+OK_STYLE = f"color:{MESSAGE_COLOURS['ok']}"
+ERROR_STYLE = f"color:{MESSAGE_COLOURS['error']}"
 FIGURE_RENDERER = "plotly_mimetype"
 """Rendered by the jupyterlab-plotly extension that ships with plotly: no CDN, no inlined plotly.js."""
 
@@ -27,3 +33,14 @@ def show_in(output: widgets.Output, *items: Any) -> None:
                 item.show(renderer=FIGURE_RENDERER)
             else:
                 display(item)
+
+
+def message(text: str, *, ok: bool = True, markup: bool = False) -> str:
+    """A confirmation (green) or a problem (red, with ⚠) as HTML; ``text`` is escaped unless ``markup``."""
+    body = text if markup else html.escape(text)
+    return f"<span style='{OK_STYLE if ok else ERROR_STYLE}'>{'' if ok else '⚠ '}{body}</span>"
+
+
+def styled(*fragments: object) -> str:
+    """HTML fragments of :mod:`bsc_widgets.render.html` with the report styles, for an HTML widget."""
+    return f"<style>{REPORT_CSS}</style><div class='bsc'>{''.join(str(f) for f in fragments)}</div>"

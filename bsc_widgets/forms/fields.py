@@ -1,6 +1,6 @@
 """One input per column of the data model, with its plain-words message next to it.
 
-The widget kind follows the column's kind in :mod:`bsc_widgets.schema`: text boxes for
+The widget kind follows the column's kind in :mod:`bsc_widgets.model.schema`: text boxes for
 ids, text, periods and numbers (so that anything typed stays visible and can be
 explained), text areas for long text, drop-downs for choices and references, date
 pickers for dates.
@@ -16,11 +16,13 @@ from typing import Any
 import ipywidgets as widgets
 import pandas as pd
 
-from ..schema import Column
+from ..model.schema import Column
+from ..model.values import is_missing
+from ..model.words import MISSING
+from .display import message
 
 LONG_TEXT = {"vision", "mission", "values", "description", "definition", "text", "note", "success_measure"}
 LABEL_WIDTH = "150px"
-ERROR_STYLE = "color:#b00020"
 
 Options = Sequence[tuple[str, Any]]
 
@@ -28,16 +30,6 @@ Options = Sequence[tuple[str, Any]]
 def label_for(column: Column) -> str:
     """A field label in plain words: ``red_flag`` -> ``Red flag``."""
     return column.name.replace("_id", "").replace("_", " ").capitalize()
-
-
-def is_missing(value: Any) -> bool:
-    """True for None, NaN, NaT and pd.NA."""
-    if value is None:
-        return True
-    try:
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):
-        return False
 
 
 class Field:
@@ -53,6 +45,7 @@ class Field:
                                   + (" *" if column.required else ""),
                                   layout=widgets.Layout(width=LABEL_WIDTH))
         self.message = widgets.HTML("", layout=widgets.Layout(width="auto"))
+        self.messages: list[str] = []
         self.help = widgets.HTML(f"<span style='color:#666;font-size:90%'>{html.escape(column.doc)}</span>")
         self.box = widgets.VBox([widgets.HBox([self.label, self.widget, self.message]),
                                  widgets.HBox([widgets.HTML(layout=widgets.Layout(width=LABEL_WIDTH)), self.help])])
@@ -64,7 +57,7 @@ class Field:
         if options is not None or column.choices:
             choices = list(options) if options is not None else [(c, c) for c in column.choices]
             if not column.required and all(value is not None for _, value in choices):
-                choices = [("—", None), *choices]
+                choices = [(MISSING, None), *choices]
             return widgets.Dropdown(options=choices, value=choices[0][1] if choices else None)
         if column.kind == "date":
             return widgets.DatePicker()
@@ -100,23 +93,23 @@ class Field:
         current = self.widget.value
         choices = list(options)
         if not self.column.required and all(value is not None for _, value in choices):
-            choices = [("—", None), *choices]
+            choices = [(MISSING, None), *choices]
         self.widget.options = choices
         if current in [v for _, v in choices]:
             self.widget.value = current
 
     def show(self, messages: Sequence[str]) -> None:
         """Show what is wrong (an empty list clears the message)."""
+        self.messages = list(messages)
         if messages:
-            text = "<br>".join(html.escape(m) for m in messages)
-            self.message.value = f"<span style='{ERROR_STYLE}'>⚠ {text}</span>"
+            self.message.value = message("<br>".join(html.escape(m) for m in messages), ok=False, markup=True)
         else:
             self.message.value = ""
 
     @property
     def problem_text(self) -> str:
         """The message shown (plain text), empty when the field is fine."""
-        return html.unescape(self.message.value.split("⚠ ", 1)[-1].split("</span>")[0]) if self.message.value else ""
+        return "\n".join(self.messages)
 
 
 def _placeholder(column: Column) -> str:

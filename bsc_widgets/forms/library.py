@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING
 
 import ipywidgets as widgets
 
+from ..config import remember
 from ..errors import BscError
-from ..libraries import list_libraries, load_library, start_scorecard
-from .record_form import ERROR_STYLE, OK_STYLE
-from .workshop import remember
+from ..io.libraries import list_libraries, load_library, start_scorecard
+from .display import message
 
 if TYPE_CHECKING:
     from .workshop import Workshop
@@ -62,7 +62,7 @@ class LibraryPanel:
         """Create the scorecard and make it the one every workbook works on."""
         sid = self.scorecard_id.value.strip()
         if not sid:
-            self.status.value = f"<span style='{ERROR_STYLE}'>⚠ Enter an id for the new scorecard.</span>"
+            self.status.value = message("Enter an id for the new scorecard.", ok=False)
             return False
         try:
             start_scorecard(self.workshop.store, str(self.library.value), scorecard_id=sid,
@@ -70,10 +70,10 @@ class LibraryPanel:
                             horizon_start=self.horizon_start.value.strip() or None,
                             horizon_end=self.horizon_end.value.strip() or None)
         except BscError as error:
-            self.status.value = f"<span style='{ERROR_STYLE}'>⚠ {html.escape(str(error))}</span>"
+            self.status.value = message(str(error), ok=False)
             return False
         self.workshop.scorecard_id = sid
         remember(self.workshop.store.location, sid)
-        self.status.value = (f"<span style='{OK_STYLE}'>Created scorecard '{html.escape(sid)}' from the library; every "
-                             "workbook now works on it. Re-run this workbook to edit its KPIs.</span>")
+        self.status.value = message(f"Created scorecard '{sid}' from the library; every workbook now works on it. "
+                                    "Re-run this workbook to edit its KPIs.")
         return True

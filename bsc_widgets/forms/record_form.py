@@ -1,6 +1,6 @@
 """A form for the records of one table: pick, edit, check, save, remove, undo, resolve conflicts.
 
-The form is a thin view: values are checked by :mod:`bsc_widgets.coerce` as they are
+The form is a thin view: values are checked by :mod:`bsc_widgets.model.coerce` as they are
 typed and by the store (all rules) when saved; the store's own messages are shown next
 to the fields.  Typed input is never cleared by an error.  A save carries the revision
 the form loaded, so a concurrent edit of the same record is shown as a conflict with
@@ -16,14 +16,18 @@ from typing import Any
 import ipywidgets as widgets
 import pandas as pd
 
-from ..coerce import coerce
+from ..config import current_user
 from ..errors import BscValidationError, ConflictError, Problem
-from ..schema import TABLES
-from ..store import SaveResult, Store, current_user
-from .fields import Field, Options, is_missing
+from ..model.coerce import coerce
+from ..model.schema import TABLES
+from ..model.values import is_missing
+from ..model.words import capitalised
+from ..render.theme import STATUS_COLOURS
+from ..scoring.formulas import AMBER
+from ..store import SaveResult, Store
+from .display import message
+from .fields import Field, Options
 
-OK_STYLE = "color:#1b5e20"
-ERROR_STYLE = "color:#b00020"
 NEW = "__new__"
 
 Listener = Callable[["RecordForm"], None]
@@ -31,12 +35,9 @@ Listener = Callable[["RecordForm"], None]
 
 def sentence(problem: Problem) -> str:
     """A problem as plain sentences: 'Must be a number. Enter a number such as 12.5.'"""
-    def cap(text: str) -> str:
-        return text[:1].upper() + text[1:]
-
-    typed = problem.value is not None and problem.message != "is required"
+    typed = problem.value is not None and problem.code != "required"
     shown = f" (you entered {problem.value!r})" if typed else ""
-    return f"{cap(problem.message)}{shown}. {cap(problem.fix)}."
+    return f"{capitalised(problem.message)}{shown}. {capitalised(problem.fix)}."
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -93,7 +94,7 @@ class RecordForm:
         self.conflict_text = widgets.HTML()
         self.conflict_box = widgets.VBox(
             [self.conflict_text, widgets.HBox([self.merge_button, self.keep_mine_button, self.take_theirs_button])],
-            layout=widgets.Layout(display="none", border="2px solid #e65100", padding="6px"))
+            layout=widgets.Layout(display="none", border=f"2px solid {STATUS_COLOURS[AMBER]}", padding="6px"))
         self.widget = widgets.VBox([
             self.selector,
             *[f.box for f in self.fields.values()],
@@ -212,8 +213,7 @@ class RecordForm:
     # ------------------------------------------------------------ saving
     def say(self, text: str, ok: bool = True) -> None:
         """Show a status message under the buttons."""
-        style = OK_STYLE if ok else ERROR_STYLE
-        self.status.value = f"<span style='{style}'>{html.escape(text)}</span>" if text else ""
+        self.status.value = message(text, ok=ok) if text else ""
 
     def save(self, revision: int | None = None) -> SaveResult | None:
         """Save the entered record; show what is wrong instead when it cannot be saved."""
@@ -270,8 +270,10 @@ class RecordForm:
             result = self.store.delete(self.table, [{**key, "revision": self.current.get("revision")}],
                                        user=self.user)
         except BscValidationError as error:
-            self.say("Not removed: " + " ".join(f"{p.table} '{p.record}': {p.message}." for p in error.problems[1:])
-                     + " " + error.problems[0].fix + ".", ok=False)
+            users = [p for p in error.problems if p.code != "in_use"]
+            fixes = [p.fix for p in error.problems if p.code == "in_use"]
+            self.say("Not removed: " + " ".join(f"{p.table} '{p.record}': {p.message}." for p in users)
+                     + "".join(f" {capitalised(fix)}." for fix in fixes), ok=False)
             return None
         except ConflictError as error:
             self._show_conflict(error)

@@ -87,7 +87,7 @@ class Server:
 
 def start_server(command: str, store: Path, tmp: Path, *extra: str) -> Server:
     """Run ``bsc <command> --store STORE`` on a free loopback port with a random token."""
-    from bsc_widgets.app import new_token
+    from bsc_widgets.app.servers import new_token
 
     port, token = free_port(), new_token()
     log = tmp / f"{command}.log"

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from bsc_widgets import Store
-from bsc_widgets.samples import load_sample
+from bsc_widgets.io.samples import load_sample
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "screenshots"

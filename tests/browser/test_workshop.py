@@ -10,7 +10,7 @@ import pytest
 from browser_support import Server, button, copy_store, failure_screenshot, new_page, start_server
 
 from bsc_widgets import Store
-from bsc_widgets.scores import STATUSES
+from bsc_widgets.scoring.formulas import STATUSES
 
 STEPS = ["00-start-here", "01-vision-and-mission", "02-objectives-and-strategy-map", "03-kpis-and-targets",
          "04-action-plans", "05-record-actuals", "06-review"]

@@ -1,0 +1,139 @@
+"""The workshop servers: JupyterLab on the workbooks, and the workbooks as a Voila app.
+
+This module only builds command lines and environments; :mod:`bsc_widgets.cli.servers`
+runs them.  Both servers bind to 127.0.0.1 with a token unless told otherwise, and both
+work without internet:
+
+- JupyterLab renders plotly figures through the ``jupyterlab-plotly`` extension that
+  ships with plotly; its news feed and update check are switched off (server options and
+  ``templates/jupyterlab/settings/overrides.json``).
+- Voila uses the ``bsc`` template (``templates/voila/templates/bsc``): Voila's lab
+  template minus its Font Awesome and mermaid CDN links (the icons are bundled with
+  Voila), code cells stripped, and a landing page that lists the workshop steps.
+
+Every kernel finds the store in ``BSC_STORE`` (:mod:`bsc_widgets.config` resolves it the
+same way on both sides).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import secrets
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..config import SCORECARD_ENV, STORE_ENV
+from ..errors import InputError
+from ..resources import shipped_dir
+
+WORKBOOKS = shipped_dir("workbooks")
+"""The guided workbooks."""
+JUPYTER_DATA = shipped_dir("templates")
+"""Added to ``JUPYTER_PATH`` so that Voila finds ``voila/templates/bsc`` there."""
+LAB_SETTINGS = JUPYTER_DATA / "jupyterlab" / "settings"
+"""JupyterLab's app settings: ``overrides.json`` turns the news feed and its "get notified?" prompt off."""
+VOILA_TEMPLATE = "bsc"
+LOOPBACK = "127.0.0.1"
+LAB_PORT = 8888
+WORKSHOP_PORT = 8866
+
+
+@dataclass(frozen=True)
+class ServerCommand:
+    """A server to start: its command line, environment, working folder and the address to open."""
+
+    argv: list[str]
+    env: dict[str, str]
+    cwd: str
+    url: str
+    store: str | None
+    warnings: list[str] = field(default_factory=list)
+
+
+def new_token() -> str:
+    """A random token for the server's URL (what a participant needs to get in)."""
+    return secrets.token_urlsafe(24)
+
+
+def is_loopback(ip: str) -> bool:
+    """True for 127.0.0.1, ::1 and localhost: only this computer can connect."""
+    if ip == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(ip).is_loopback
+    except ValueError:
+        return False
+
+
+def exposure_warning(ip: str) -> list[str]:
+    """The warning to print when the server listens on more than this computer."""
+    if is_loopback(ip):
+        return []
+    return [f"Listening on {ip}: anyone who can reach this address and has the token can read and change the "
+            "plan and run code on this computer. Use it only on a network you trust, for the time of the workshop."]
+
+
+def workbooks_folder(workbooks: str | os.PathLike[str] | None = None) -> Path:
+    """The folder of guided workbooks (default: ``workbooks/`` of the source checkout)."""
+    folder = Path(workbooks) if workbooks is not None else WORKBOOKS
+    if not folder.is_dir() or not any(folder.glob("*.ipynb")):
+        raise InputError(f"no workbooks in {folder}: pass --workbooks with the folder holding the guided "
+                         "workbooks (00-start-here.ipynb …)")
+    return folder.resolve()
+
+
+def _environment(store: str | None, scorecard: str | None, base: Mapping[str, str] | None) -> dict[str, str]:
+    env = dict(os.environ if base is None else base)
+    if store:
+        env[STORE_ENV] = store
+    if scorecard:
+        env[SCORECARD_ENV] = scorecard
+    return env
+
+
+def lab_command(*, workbooks: Path, store: str | None = None, scorecard: str | None = None, ip: str = LOOPBACK,
+                port: int = LAB_PORT, token: str | None = None, open_browser: bool = True,
+                extra: Sequence[str] = (), env: Mapping[str, str] | None = None) -> ServerCommand:
+    """JupyterLab on ``workbooks`` (``store``: the store every workbook uses; None: as the workbooks decide)."""
+    token = token or new_token()
+    argv = [sys.executable, "-m", "jupyterlab",
+            f"--ServerApp.ip={ip}", f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
+            f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={workbooks}",
+            "--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+            f"--LabApp.app_settings_dir={LAB_SETTINGS}"]
+    if not open_browser:
+        argv.append("--no-browser")
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        argv.append("--allow-root")
+    argv += list(extra)
+    return ServerCommand(argv=argv, env=_environment(store, scorecard, env), cwd=str(workbooks),
+                         url=f"http://{_host(ip)}:{port}/lab?token={token}", store=store,
+                         warnings=exposure_warning(ip))
+
+
+def workshop_command(*, workbooks: Path, store: str, scorecard: str | None = None, ip: str = LOOPBACK,
+                     port: int = WORKSHOP_PORT, token: str | None = None, open_browser: bool = True,
+                     extra: Sequence[str] = (), env: Mapping[str, str] | None = None) -> ServerCommand:
+    """The workbooks as a Voila app: landing page, no code, one kernel per browser tab, all on ``store``."""
+    token = token or new_token()
+    argv = [sys.executable, "-m", "voila", str(workbooks),
+            f"--Voila.ip={ip}", f"--port={port}", "--Voila.port_retries=0", f"--token={token}",
+            f"--template={VOILA_TEMPLATE}", "--strip_sources=True", "--show_tracebacks=False"]
+    if not open_browser:
+        argv.append("--no-browser")
+    argv += list(extra)
+    environment = _environment(store, scorecard, env)
+    environment["JUPYTER_PATH"] = os.pathsep.join(
+        p for p in (str(JUPYTER_DATA), environment.get("JUPYTER_PATH", "")) if p)
+    return ServerCommand(argv=argv, env=environment, cwd=str(workbooks),
+                         url=f"http://{_host(ip)}:{port}/?token={token}", store=store,
+                         warnings=exposure_warning(ip))
+
+
+def _host(ip: str) -> str:
+    if ip in ("", "0.0.0.0", "::"):
+        return "localhost"
+    return f"[{ip}]" if ":" in ip else ip

@@ -1,0 +1,48 @@
+"""Pieces shared by the ``bsc`` commands: the --store option and error handling.
+
+Command modules define their click commands with these; :mod:`bsc_widgets.cli` loads
+them when they are called.  Nothing here imports pandas or deltalake.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import wraps
+from typing import Any
+
+import click
+
+from ..errors import BscError, InputError, NotAStoreError, StoreVersionError
+from ..model.schema import PLAN_TABLES
+
+STORE_OPTION = click.option(
+    "--store", "store_path", required=True, envvar="BSC_STORE", show_envvar=True,
+    help="Folder (or object-store URI) of the store.",
+)
+TABLE_ARGUMENT = click.argument("table_name", metavar="TABLE", type=click.Choice(PLAN_TABLES))
+
+
+@contextmanager
+def friendly_errors() -> Iterator[None]:
+    """Print bsc errors as plain messages with the documented exit codes."""
+    try:
+        yield
+    except (NotAStoreError, StoreVersionError, InputError) as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(2)
+    except BscError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(1)
+
+
+def handles_errors(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Decorator for commands: bsc errors become messages and exit codes 1 / 2, never tracebacks."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with friendly_errors():
+            return func(*args, **kwargs)
+
+    return wrapper

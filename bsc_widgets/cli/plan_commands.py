@@ -1,0 +1,81 @@
+"""``bsc lint`` and ``bsc score``: SMART findings and scored review periods."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from .common import STORE_OPTION, handles_errors
+
+
+@click.command()
+@STORE_OPTION
+@click.option("--scorecard", default=None, help="Scorecard id (default: every scorecard).")
+@click.option("--today", default=None, metavar="YYYY-MM-DD",
+              help="Date that decides what is overdue (default: today).")
+@handles_errors
+def lint(store_path: str, scorecard: str | None, today: str | None) -> None:
+    """Check objectives, KPIs and action plans against SMART rules (exit 1 if any error).
+
+    Findings are listed record by record: level, SMART letter (Specific, Measurable,
+    Achievable, Relevant, Time-bound), what is wrong and how to fix it.
+    """
+    import datetime as dt
+
+    from ..smart import LEVELS, check_smart, subject_label
+    from ..store import Store
+
+    try:
+        day = dt.date.fromisoformat(today) if today else None
+    except ValueError:
+        raise click.BadParameter(f"{today!r} is not a date; write it as YYYY-MM-DD, e.g. 2026-11-24",
+                                 param_hint="--today") from None
+    frames = Store.open(store_path).read_all()
+    findings = check_smart(frames, scorecard, today=day)
+    subject = ["scorecard_id", "subject_type", "subject_id"]
+    for (sid, kind, rid), group in findings.groupby(subject, sort=False):
+        label = subject_label(frames, str(kind), str(rid), str(sid))
+        click.echo(f"[{sid}] {label}")
+        for row in group.itertuples(index=False):
+            click.echo(f"  [{row.level}] {row.letter}  {row.message}  → {row.remedy}")
+        click.echo("")
+    counts = findings["level"].value_counts()
+    parts = [f"{int(counts.get(level, 0))} {level}" + ("s" if level != "info" and counts.get(level, 0) != 1 else "")
+             for level in LEVELS]
+    cards = frames["scorecards"]["scorecard_id"].nunique()
+    checked = f"scorecard {scorecard}" if scorecard else f"{cards} scorecard" + ("" if cards == 1 else "s")
+    click.echo(f"Summary: {', '.join(parts)} in {checked}."
+               + ("" if len(findings) else " Every objective, KPI and action plan passes the SMART checks."))
+    if counts.get("error", 0):
+        sys.exit(1)
+
+
+@click.command()
+@STORE_OPTION
+@click.option("--period", "periods", required=True, multiple=True,
+              help="Review period: 2026Q3 (quarter), 2026-09 (month) or 2026 (year). Repeat for several.")
+@click.option("--scorecard", default=None, help="Scorecard id (default: every scorecard).")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True,
+              help="table: readable report; csv / json: every result row, with a 'level' column.")
+@handles_errors
+def score(store_path: str, periods: tuple[str, ...], scorecard: str | None, fmt: str) -> None:
+    """Score review periods: KPI results, objective, perspective and scorecard roll-ups.
+
+    See docs/scoring.md for the rules (scores 0-10, statuses, coverage, trend, forecast).
+    """
+    from ..render.text import review_as_records, review_as_text
+    from ..scoring import score_review
+    from ..store import Store
+
+    review = score_review(Store.open(store_path).read_all(), list(periods), scorecard)
+    if fmt == "table":
+        click.echo(review_as_text(review))
+        return
+    if fmt == "csv":
+        click.echo(review_as_records(review).to_csv(index=False), nl=False)
+    else:
+        import json
+
+        by_level = {level: json.loads(frame.to_json(orient="records")) for level, frame in review.tables().items()}
+        click.echo(json.dumps({"periods": review.periods, **by_level}, indent=2))

@@ -1,0 +1,122 @@
+"""``bsc report``: produce the period review reports of a store."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from ..config import is_uri
+from ..errors import InputError
+from .common import STORE_OPTION, handles_errors
+
+
+def _expand_periods(periods: tuple[str, ...], span: str | None) -> list[str]:
+    """Periods from repeated --period and a --periods FIRST:LAST range (usage errors for bad syntax)."""
+    from ..model.periods import parse_period, period_range
+
+    out = []
+    try:
+        out += [str(parse_period(p)) for p in periods]
+        if span:
+            first, sep, last = span.partition(":")
+            if not sep:
+                raise ValueError(f"{span!r} is not a range; write FIRST:LAST, e.g. 2025Q1:2026Q3")
+            out += [str(p) for p in period_range(parse_period(first), parse_period(last))]
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--period / --periods") from None
+    return list(dict.fromkeys(out))
+
+
+def _day(today: str) -> dt.date | None:
+    """The --today date (None when not given); a usage error when it is not a date."""
+    if not today:
+        return None
+    try:
+        return dt.date.fromisoformat(today)
+    except ValueError:
+        raise click.BadParameter(f"{today!r} is not a date; write it as YYYY-MM-DD, e.g. 2026-11-24",
+                                 param_hint="--today") from None
+
+
+@click.command("report")
+@STORE_OPTION
+@click.option("--scorecard", "scorecards", multiple=True, help="Scorecard id (repeat for several).")
+@click.option("--all-scorecards", is_flag=True, help="Every scorecard of the store (the default).")
+@click.option("--period", "periods", multiple=True, help="Review period, e.g. 2026Q3 (repeat for several).")
+@click.option("--periods", "span", default=None, metavar="FIRST:LAST", help="A range of periods, e.g. 2025Q1:2026Q3.")
+@click.option("--all-periods", is_flag=True,
+              help="Every period with actuals, at each scorecard's review frequency.")
+@click.option("--out", "out", required=True, type=click.Path(file_okay=False), help="Folder for the reports.")
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="Reports run in parallel on this machine [default: number of cores].")
+@click.option("--dask", "dask_address", default=None, metavar="ADDRESS",
+              help="Run on this Dask distributed scheduler, e.g. tcp://10.0.0.5:8786 (store and template must be "
+                   "readable by the workers).")
+@click.option("--shared-plotly", is_flag=True,
+              help="Reports load one shared local plotly.js file (OUT/plotly.min.js) instead of embedding it.")
+@click.option("--today", default="", metavar="YYYY-MM-DD",
+              help="Date that decides what is overdue [default: end of each period, or today if earlier].")
+@click.option("--template", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="Review notebook template [default: templates/review.ipynb].")
+@handles_errors
+def report(store_path: str, scorecards: tuple[str, ...], all_scorecards: bool, periods: tuple[str, ...],
+           span: str | None, all_periods: bool, out: str, workers: int | None, dask_address: str | None,
+           shared_plotly: bool, today: str, template: str | None) -> None:
+    """Produce period review reports: one offline HTML file (and its executed notebook) per scorecard and period.
+
+    Without --period / --periods / --all-periods each scorecard gets the report of its
+    last period with actuals that has ended (by --today, default the current date).
+    Writes OUT/index.html linking every report.  A failing
+    report does not stop the others; the command exits 1 if any failed.
+    """
+    from ..model.plan import data_periods, default_period, require_scorecard, top_down
+    from ..reports.batch import run_reports
+    from ..reports.runner import DEFAULT_TEMPLATE, SHARED_PLOTLY_JS, ReportJob, ReportResult
+    from ..store import Store
+
+    if scorecards and all_scorecards:
+        raise click.UsageError("give either --scorecard or --all-scorecards, not both")
+    if sum(bool(x) for x in (periods or span, all_periods)) > 1:
+        raise click.UsageError("give either --period / --periods or --all-periods, not both")
+    explicit = _expand_periods(periods, span)
+    frames = Store.open(store_path).read_all()
+    cards = frames["scorecards"]
+    for sid in scorecards:
+        require_scorecard(cards, sid)  # unknown scorecard -> InputError (exit 2)
+    chosen = list(scorecards) or top_down(cards)
+    store = store_path if is_uri(store_path) else str(Path(store_path).resolve())
+    day = _day(today)
+    plotly_js = SHARED_PLOTLY_JS if shared_plotly else "inline"
+    jobs = []
+    for sid in chosen:
+        available = data_periods(frames, sid)
+        latest = default_period(available, day)
+        wanted = explicit or (available if all_periods else [latest] if latest else [])
+        if not wanted:
+            raise InputError(f"scorecard '{sid}' has no actuals yet, so there is no period to review")
+        jobs += [ReportJob(store, sid, p, today=today, plotly_js=plotly_js) for p in wanted]
+
+    where = f"the Dask cluster at {dask_address}" if dask_address else f"{workers or 'all'} worker(s)"
+    click.echo(f"Producing {len(jobs)} report(s) into {out} on {where}...")
+    start = time.perf_counter()
+    with click.progressbar(length=len(jobs), label="Reports", show_pos=True, file=sys.stderr,
+                           item_show_func=lambda r: r) as bar:
+        def advance(result: ReportResult) -> None:
+            bar.update(1, f"{result.job.name} {'ok' if result.ok else 'FAILED'}")
+
+        results = run_reports(jobs, out, workers=workers, dask_address=dask_address,
+                              template=template or DEFAULT_TEMPLATE, progress=advance)
+    failed = [r for r in results if not r.ok]
+    elapsed = time.perf_counter() - start
+    click.echo(f"\n{len(results) - len(failed)} of {len(results)} report(s) succeeded in {elapsed:.1f} s.")
+    for r in failed:
+        where_nb = r.paths.get("notebook")
+        click.echo(f"  FAILED {r.job.name}: {r.error}" + (f"\n         executed notebook: {where_nb}" if where_nb
+                                                          else ""))
+    click.echo(f"Index: {Path(out).resolve() / 'index.html'}")
+    if failed:
+        sys.exit(1)

@@ -1,0 +1,103 @@
+"""``bsc lab`` and ``bsc workshop``: the workshop servers.
+
+See docs/workshop-app.md.  Both bind to 127.0.0.1 with a token by default; ``--ip``
+exposes them on another address (with a warning).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import click
+
+from ..app.servers import (
+    LAB_PORT,
+    LOOPBACK,
+    WORKSHOP_PORT,
+    ServerCommand,
+    lab_command,
+    workbooks_folder,
+    workshop_command,
+)
+from ..config import resolve_store
+from .common import handles_errors
+
+_STORE_HELP = ("Folder (or object-store URI) of the store. Default: $BSC_STORE, else the plan chosen in "
+               "'00 Start here', else workbooks/workshop-store.")
+_COMMON = [
+    click.option("--store", "store_path", default=None, envvar="BSC_STORE", show_envvar=True, help=_STORE_HELP),
+    click.option("--scorecard", default=None, envvar="BSC_SCORECARD", show_envvar=True,
+                 help="Scorecard the workbooks open on (default: as chosen in '00 Start here', else the top one)."),
+    click.option("--ip", default=LOOPBACK, show_default=True,
+                 help="Address to listen on. Anything but 127.0.0.1 lets other computers in: see "
+                      "docs/workshop-app.md before you change it."),
+    click.option("--token", default=None, envvar="BSC_TOKEN", show_envvar=True,
+                 help="Token needed to open the app [default: a new random one, printed with the URL]."),
+    click.option("--no-browser", is_flag=True, help="Do not open a web browser."),
+    click.option("--workbooks", default=None, type=click.Path(file_okay=False),
+                 help="Folder of the guided workbooks [default: workbooks/ of this checkout]."),
+    click.argument("server_args", nargs=-1, type=click.UNPROCESSED, metavar="[-- SERVER OPTIONS]"),
+]
+
+
+def _common(func: click.decorators.FC) -> click.decorators.FC:
+    for decorator in reversed(_COMMON):
+        func = decorator(func)
+    return func
+
+
+def _run(command: ServerCommand, what: str) -> None:
+    """Print where the server is, then become the server (so that Ctrl-C and signals reach it)."""
+    for warning in command.warnings:
+        click.secho(f"Warning: {warning}", fg="yellow", err=True)
+    click.echo(f"{what}\n  store: {command.store or '(as chosen in the workbooks)'}\n  open:  {command.url}")
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.chdir(command.cwd)
+    if os.name == "posix":
+        os.execve(command.argv[0], command.argv, command.env)
+    sys.exit(subprocess.call(command.argv, env=command.env, cwd=command.cwd))  # pragma: no cover (Windows)
+
+
+def _prepare_store(location: str) -> str:
+    """Open the store, creating an empty one if the folder is new (fails clearly for a folder that is not one)."""
+    from ..store import Store
+
+    return Store.open_or_create(location).location
+
+
+@click.command("lab")
+@_common
+@click.option("--port", type=click.IntRange(1, 65535), default=LAB_PORT, show_default=True)
+@handles_errors
+def lab(store_path: str | None, scorecard: str | None, ip: str, token: str | None, no_browser: bool,
+        workbooks: str | None, server_args: tuple[str, ...], port: int) -> None:
+    """Open JupyterLab on the guided workbooks, with the store configured for every workbook.
+
+    Extra JupyterLab options go after `--`, e.g. `bsc lab -- --ServerApp.base_url=/bsc/`.
+    """
+    folder = workbooks_folder(workbooks)
+    store = _prepare_store(resolve_store(store_path, folder=folder)) if store_path else None
+    command = lab_command(workbooks=folder, store=store, scorecard=scorecard, ip=ip, port=port, token=token,
+                          open_browser=not no_browser, extra=server_args)
+    _run(command, f"JupyterLab on {folder}")
+
+
+@click.command("workshop")
+@_common
+@click.option("--port", type=click.IntRange(1, 65535), default=WORKSHOP_PORT, show_default=True)
+@handles_errors
+def workshop(store_path: str | None, scorecard: str | None, ip: str, token: str | None, no_browser: bool,
+             workbooks: str | None, server_args: tuple[str, ...], port: int) -> None:
+    """Serve the guided workbooks as a Voila app for participants: no code, one session per browser tab.
+
+    Everyone works on the same store; a save over someone else's change of the same record
+    is shown as a conflict with both versions. Extra Voila options go after `--`.
+    """
+    folder = workbooks_folder(workbooks)
+    store = _prepare_store(resolve_store(store_path, folder=folder))
+    command = workshop_command(workbooks=folder, store=store, scorecard=scorecard, ip=ip, port=port, token=token,
+                               open_browser=not no_browser, extra=server_args)
+    _run(command, f"Workshop app (Voila) on {folder}")

@@ -1,0 +1,144 @@
+"""``bsc init``, ``validate``, ``history``, ``read``, ``restore``, ``show`` and ``schema``: a store and its tables."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from .common import STORE_OPTION, TABLE_ARGUMENT, handles_errors
+
+
+@click.command()
+@click.argument("directory", type=click.Path(file_okay=False))
+@click.option("--sample", is_flag=True, help="Load the embedded sample organisation (Alder & Finch).")
+@click.option("--template", default=None, metavar="NAME",
+              help="Start a scorecard from a KPI library (see `bsc templates`), or a library .toml file.")
+@click.option("--scorecard", "scorecard_id", default="org", show_default=True,
+              help="With --template: id of the new scorecard.")
+@click.option("--name", default=None, help="With --template: name of the new scorecard (default: the library's).")
+@handles_errors
+def init(directory: str, sample: bool, template: str | None, scorecard_id: str, name: str | None) -> None:
+    """Create a new, empty store in DIRECTORY (optionally with the sample organisation)."""
+    from ..store import Store
+
+    if template is not None:
+        from ..io.libraries import load_library
+
+        load_library(template)  # a wrong name fails before the store is created
+    store = Store.create(directory)
+    message = f"Created store {store.location} (schema version {store.schema_version})."
+    if sample:
+        from ..io.samples import load_sample
+
+        results = load_sample(store)
+        counts = ", ".join(f"{r.inserted} {r.table}" for r in results if r.inserted)
+        message += f"\nLoaded the sample organisation: {counts}."
+    if template is not None:
+        from ..io.libraries import start_scorecard
+
+        results = start_scorecard(store, template, scorecard_id=scorecard_id, name=name)
+        counts = ", ".join(f"{r.inserted} {r.table}" for r in results if r.inserted)
+        message += f"\nStarted scorecard '{scorecard_id}' from KPI library {template}: {counts}."
+    click.echo(message)
+
+
+@click.command()
+@STORE_OPTION
+@handles_errors
+def validate(store_path: str) -> None:
+    """Check every table of the store; list all problems (exit 1 if any)."""
+    from ..model.schema import PLAN_TABLES
+    from ..store import Store
+
+    store = Store.open(store_path)
+    problems = store.validate()
+    frames = store.read_all()
+    summary = ", ".join(f"{len(frames[t])} {t}" for t in PLAN_TABLES)
+    if problems:
+        click.echo(f"{len(problems)} problem(s) in {store.location}:")
+        for problem in problems:
+            click.echo(f"  - {problem}")
+        sys.exit(1)
+    click.echo(f"OK: {store.location} is valid ({summary}).")
+
+
+@click.command()
+@STORE_OPTION
+@TABLE_ARGUMENT
+@click.option("--limit", type=click.IntRange(min=1), default=None, help="Show only the newest N versions.")
+@handles_errors
+def history(store_path: str, table_name: str, limit: int | None) -> None:
+    """List the change history of TABLE: version, time, operation and who."""
+    from ..store import Store
+
+    frame = Store.open(store_path).history(table_name)
+    if limit:
+        frame = frame.head(limit)
+    frame["time"] = frame["time"].dt.strftime("%Y-%m-%d %H:%M:%S UTC")
+    click.echo(frame.to_string(index=False))
+
+
+@click.command()
+@STORE_OPTION
+@TABLE_ARGUMENT
+@click.option("--scorecard", default=None, help="Only records of this scorecard.")
+@click.option("--version", "version", type=click.IntRange(min=0), default=None,
+              help="Read the table as it was at this version (see `bsc history`).")
+@click.option("--as-of", default=None, help="Read the table as it was at this time, e.g. 2026-03-31T12:00Z.")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv"]), default="table", show_default=True)
+@handles_errors
+def read(store_path: str, table_name: str, scorecard: str | None, version: int | None, as_of: str | None,
+         fmt: str) -> None:
+    """Print the records of TABLE, now or as of an earlier version or time."""
+    if version is not None and as_of is not None:
+        raise click.UsageError("give either --version or --as-of, not both")
+    import pandas as pd
+
+    from ..store import Store
+
+    frame = Store.open(store_path).read(table_name, scorecard=scorecard, version=version, as_of=as_of)
+    if fmt == "csv":
+        click.echo(frame.to_csv(index=False), nl=False)
+    else:
+        with pd.option_context("display.max_columns", None, "display.width", 200,
+                               "display.max_colwidth", 40):
+            click.echo(frame.to_string(index=False) if len(frame) else f"(no records in {table_name})")
+
+
+@click.command()
+@STORE_OPTION
+@TABLE_ARGUMENT
+@click.option("--version", "version", type=click.IntRange(min=0), required=True,
+              help="Version to make current again (see `bsc history`).")
+@handles_errors
+def restore(store_path: str, table_name: str, version: int) -> None:
+    """Make an earlier version of TABLE current again (recorded as a new version)."""
+    from ..store import Store
+
+    result = Store.open(store_path).restore(table_name, version)
+    click.echo(f"Restored {table_name} to the content of version {version} (now version {result.version}).")
+
+
+@click.command()
+@STORE_OPTION
+@click.option("--scorecard", default=None, help="Scorecard id (default: every scorecard, top first).")
+@handles_errors
+def show(store_path: str, scorecard: str | None) -> None:
+    """Print a scorecard: vision, mission, objectives by perspective, KPIs and action plans."""
+    from ..model.plan import top_down
+    from ..render.text import describe_scorecard
+    from ..store import Store
+
+    frames = Store.open(store_path).read_all()
+    ids = [scorecard] if scorecard else top_down(frames["scorecards"])
+    texts = [describe_scorecard(frames, sid) for sid in ids]
+    click.echo("\n\n".join(texts) if texts else "The store holds no scorecard yet.")
+
+
+@click.command()
+def schema() -> None:
+    """Print the data model (every table and column) as Markdown."""
+    from ..model.schema import to_markdown
+
+    click.echo(to_markdown(), nl=False)

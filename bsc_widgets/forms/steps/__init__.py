@@ -1,0 +1,7 @@
+"""The workshop steps, one module per guided workbook (00 start here … 06 review).
+
+To add a step: write a class here that takes the :class:`~bsc_widgets.forms.workshop.Workshop`
+and builds ``self.widget`` from :class:`~bsc_widgets.forms.record_form.RecordForm`,
+:class:`~bsc_widgets.forms.grid.RecordGrid` and the renderers; give the workshop a method
+that returns it; and call that method from a new thin workbook.
+"""

@@ -1,0 +1,201 @@
+"""Step 5 — Record actuals: one entry grid per period for every KPI of the scorecard,
+comments (analysis and recommendation), and import from a CSV or Excel file."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+from collections.abc import Hashable
+from typing import TYPE_CHECKING, Any
+
+import ipywidgets as widgets
+import pandas as pd
+
+from ...errors import BscError
+from ...io.importer import apply_import, plan_import
+from ...model.periods import last_day, parse_period, period_containing
+from ...model.values import is_missing
+from ..display import message
+from ..grid import Key, RecordGrid
+from ..record_form import RecordForm
+from ..workshop import no_scorecard
+from .targets import horizon_periods
+
+if TYPE_CHECKING:
+    from ...io.outcome import ImportReport
+    from ..workshop import Workshop
+
+SUBJECTS = {"scorecard": ("scorecards", "scorecard_id", "name"), "objective": ("objectives", "objective_id", "title"),
+            "kpi": ("kpis", "kpi_id", "name"), "initiative": ("initiatives", "initiative_id", "title")}
+
+
+class ActualsGrid(RecordGrid):
+    """Value and note of every KPI for the month chosen (each KPI in its own period of that month)."""
+
+    def __init__(self, workshop: Workshop) -> None:
+        super().__init__(workshop.store, "actuals")
+        self.workshop = workshop
+        card = workshop.scorecard or {}
+        months = [str(p) for p in horizon_periods(card.get("horizon_start"), card.get("horizon_end"), "M")]
+        today = str(period_containing(dt.date.today(), "M"))
+        default = max([m for m in months if m <= today], default=months[0] if months else None)
+        self.month = widgets.Dropdown(description="Month:", options=months, value=default,
+                                      style={"description_width": "60px"})
+        self.rows = widgets.VBox()
+        self.cells: dict[str, tuple[str, widgets.Text, widgets.Text, widgets.HTML]] = {}
+        self.save_button = widgets.Button(description="Save actuals", button_style="primary", icon="check")
+        self.month.observe(lambda _: self.show(), names="value")
+        self.save_button.on_click(lambda _: self.save())
+        self.widget = widgets.VBox([
+            widgets.HTML("<p>Pick a month: each KPI shows the period it is measured in that month "
+                         "(the month, its quarter or its year).</p>"),
+            self.month, self.rows, self.save_button, self.status])
+        self.show()
+
+    def show(self) -> None:
+        """Lay out one row per KPI with the stored value and note of its period."""
+        self.store = self.workshop.store
+        frames = self.workshop.frames()
+        sid = self.workshop.scorecard_id
+        kpis = frames["kpis"][frames["kpis"]["scorecard_id"] == sid].sort_values(["objective_id", "kpi_id"])
+        self.remember(frames["actuals"])
+        actuals = frames["actuals"].set_index(["kpi_id", "period"])
+        self.cells, self.row_messages = {}, {}
+        rows: list[widgets.Widget] = []
+        if self.month.value is None:
+            self.rows.children = [widgets.HTML("<i>Set the scorecard's horizon in step 1 first.</i>")]
+            return
+        day = last_day(parse_period(str(self.month.value)))
+        for k in kpis.itertuples():
+            period = str(period_containing(day, str(k.frequency)))
+            stored = actuals.loc[(k.kpi_id, period)] if (k.kpi_id, period) in actuals.index else None
+            value = widgets.Text(value="" if stored is None else f"{stored['value']:g}",
+                                 placeholder="value", layout=widgets.Layout(width="110px"))
+            note = widgets.Text(value="" if stored is None or is_missing(stored["note"]) else str(stored["note"]),
+                                placeholder="note", layout=widgets.Layout(width="260px"))
+            message_box = widgets.HTML()
+            unit = "" if is_missing(k.unit) else f" ({html.escape(str(k.unit))})"
+            label = widgets.HTML(f"{html.escape(str(k.kpi_id))} — {html.escape(str(k.name))}{unit}",
+                                 layout=widgets.Layout(width="380px"))
+            rows.append(widgets.HBox([label, widgets.HTML(period, layout=widgets.Layout(width="80px")), value, note,
+                                      message_box]))
+            self.cells[str(k.kpi_id)] = (period, value, note, message_box)
+            self.row_messages[str(k.kpi_id)] = message_box
+        self.rows.children = rows or [widgets.HTML("<i>No KPIs yet: add them in step 3.</i>")]
+
+    def row_of(self, key: Key) -> Hashable | None:
+        """Each KPI has one row (showing its period of the chosen month)."""
+        row = self.cells.get(key[0])
+        return key[0] if row is not None and row[0] == key[-1] else None
+
+    def entered(self) -> list[dict[str, Any]]:
+        """Rows with a value typed (who and when are recorded)."""
+        now = pd.Timestamp.now(tz="UTC")
+        return [{"kpi_id": kpi, "period": period, "scorecard_id": self.workshop.scorecard_id,
+                 "value": value.value, "note": note.value, "entered_by": self.user, "entered_at": now}
+                for kpi, (period, value, note, _) in self.cells.items() if value.value.strip()]
+
+    def save(self) -> bool:
+        """Save every typed value; problems are shown next to their KPI and nothing is saved."""
+        records = self.entered()
+        if not records:
+            self.clear_messages()
+            self.status.value = message("Type at least one value.", ok=False)
+            return False
+
+        def unchanged(record: dict[str, Any]) -> bool:
+            old = self.loaded.get(self.key(record))
+            if old is None:
+                return False
+            note = "" if is_missing(old["note"]) else str(old["note"])
+            return f"{old['value']:g}" == record["value"].strip() and note == record["note"].strip()
+
+        changed = [r for r in records if not unchanged(r)]
+        if not self.save_records(changed):
+            return False
+        self.status.value = message(f"Saved {self.saved} actual(s).")
+        return True
+
+
+class ImportPanel:
+    """Upload a CSV or Excel file of actuals: check it, show the report, then import it."""
+
+    def __init__(self, workshop: Workshop) -> None:
+        self.workshop = workshop
+        self.report: ImportReport | None = None
+        self.upload = widgets.FileUpload(accept=".csv,.xlsx", multiple=False, description="Choose file")
+        self.kind = widgets.ToggleButtons(options=[("actuals", "actuals"), ("targets", "targets")], value="actuals")
+        self.check_button = widgets.Button(description="Check file", icon="search")
+        self.apply_button = widgets.Button(description="Import", button_style="primary", disabled=True)
+        self.result = widgets.HTML()
+        self.check_button.on_click(lambda _: self.check())
+        self.apply_button.on_click(lambda _: self.apply())
+        self.widget = widgets.VBox([
+            widgets.HTML("<p>Long layout (one row per KPI and period) or wide (one column per period); KPIs by id "
+                         "or name; periods as 2026-03 / 2026Q1 or dates. Nothing is imported unless the whole file "
+                         "is valid.</p>"),
+            widgets.HBox([self.upload, self.kind, self.check_button, self.apply_button]), self.result])
+
+    def check(self, content: bytes | None = None, filename: str | None = None) -> ImportReport | None:
+        """Check the uploaded file (or ``content`` named ``filename``) and show the report."""
+        if content is None:
+            if not self.upload.value:
+                self.result.value = message("Choose a file first.", ok=False)
+                return None
+            item = self.upload.value[0]
+            content, filename = bytes(item["content"]), str(item["name"])
+        try:
+            self.report = plan_import(self.workshop.store, content, table=self.kind.value, filename=filename,
+                                      scorecard=self.workshop.scorecard_id)
+        except BscError as error:
+            self.result.value = message(str(error), ok=False)
+            return None
+        self.result.value = f"<pre>{message(self.report.as_text(limit=50), ok=self.report.ok)}</pre>"
+        self.apply_button.disabled = not self.report.ok
+        return self.report
+
+    def apply(self) -> bool:
+        """Import the checked file."""
+        if self.report is None or not self.report.ok:
+            return False
+        try:
+            result = apply_import(self.workshop.store, self.report)
+        except BscError as error:
+            self.result.value = message(str(error), ok=False)
+            return False
+        self.apply_button.disabled = True
+        self.result.value = message(f"Imported: {result.inserted} new, {result.updated} updated, "
+                                    f"{result.unchanged} unchanged.")
+        return True
+
+
+class ActualsStep:
+    """Actuals grid, comments and import for the workshop's scorecard."""
+
+    def __init__(self, workshop: Workshop) -> None:
+        self.workshop = workshop
+        sid = workshop.scorecard_id
+        if sid is None:
+            self.widget = no_scorecard()
+            return
+        self.grid = ActualsGrid(workshop)
+        self.comments = RecordForm(
+            workshop.store, "comments", fixed={"scorecard_id": sid},
+            fields=["subject_type", "subject_id", "period", "kind", "text", "author"],
+            options={"subject_type": [(k, k) for k in SUBJECTS], "subject_id": []},
+            labels={"subject_type": "About a", "subject_id": "Which one"},
+            noun="comment", describe=lambda r: f"{r['period']} {r['subject_type']} {r['subject_id']}: {r['kind']}")
+        self.comments.fields["subject_type"].widget.observe(lambda _: self._subjects(), names="value")
+        self._subjects()
+        self.imports = ImportPanel(workshop)
+        tabs = widgets.Tab(children=[self.grid.widget, self.comments.widget, self.imports.widget])
+        for i, title in enumerate(["Actuals", "Comments", "Import a file"]):
+            tabs.set_title(i, title)
+        self.widget = tabs
+
+    def _subjects(self) -> None:
+        kind = self.comments.fields["subject_type"].get() or "kpi"
+        table, key, label = SUBJECTS[kind]
+        frame = self.workshop.store.read(table, scorecard=self.workshop.scorecard_id)
+        options = [(f"{getattr(r, key)} — {getattr(r, label)}", str(getattr(r, key))) for r in frame.itertuples()]
+        self.comments.fields["subject_id"].set_options(options)

@@ -1,0 +1,138 @@
+"""Step 3 — KPIs and targets: every field of a KPI, its targets per period, and a live preview
+of where a sample actual would score."""
+
+from __future__ import annotations
+
+import html
+from typing import TYPE_CHECKING, Any
+
+import ipywidgets as widgets
+
+from ...model.values import is_missing
+from ...model.words import number
+from ...render.theme import STATUS_COLOURS, TEXT_ON_STATUS, status_colour
+from ...scoring.formulas import AMBER_FROM, GREEN_FROM, NO_TARGET, colour_zones, preview
+from ..coach import SmartCoach
+from ..display import message
+from ..library import LibraryPanel
+from ..record_form import RecordForm
+from ..workshop import no_scorecard
+from .objectives import objective_options
+from .targets import TargetGrid
+
+if TYPE_CHECKING:
+    from ..workshop import Workshop
+
+KPI_FIELDS = ["kpi_id", "objective_id", "name", "definition", "unit", "polarity", "frequency", "aggregation",
+              "baseline", "baseline_period", "weight", "owner", "source", "indicator", "decimals"]
+class KpiStep:
+    """KPIs of the workshop's scorecard, their targets, and the score preview."""
+
+    def __init__(self, workshop: Workshop) -> None:
+        self.workshop = workshop
+        self.coach = SmartCoach(workshop.scorecard_id)
+        sid = workshop.scorecard_id
+        if sid is None:
+            self.widget = no_scorecard()
+            return
+        frames = workshop.frames()
+        self.form = RecordForm(workshop.store, "kpis", fixed={"scorecard_id": sid}, fields=KPI_FIELDS,
+                               options={"objective_id": objective_options(frames, sid)}, noun="KPI",
+                               labels={"objective_id": "Objective", "indicator": "Leading / lagging"},
+                               describe=lambda r: f"{r['kpi_id']} — {r['name']}")
+        self.grid = TargetGrid(workshop.store, workshop.scorecard or {})
+        self.sample = widgets.Text(description="Sample actual:", style={"description_width": "110px"})
+        self.sample_period = widgets.Dropdown(description="Period:", style={"description_width": "60px"})
+        self.preview = widgets.HTML()
+        self.sample.observe(lambda _: self.update_preview(), names="value")
+        self.sample_period.observe(lambda _: self.update_preview(), names="value")
+        self.form.on_change(lambda _: self.refresh())
+        self.form.selector.observe(lambda _: self.refresh(), names="value")
+        self.grid.save_button.on_click(lambda _: self._targets_saved())
+        self.library = LibraryPanel(workshop)
+        tabs = widgets.Tab(children=[
+            widgets.VBox([self.form.widget, self.coach.widget]),
+            self.grid.widget,
+            widgets.VBox([widgets.HTML("<p>Type an actual to see the score and colour it would get against the "
+                                       "target of a period (the bands follow the scoring rules).</p>"),
+                          widgets.HBox([self.sample, self.sample_period]), self.preview]),
+            self.library.widget,
+        ])
+        for i, title in enumerate(["KPI", "Targets", "Score preview", "Start from a KPI library"]):
+            tabs.set_title(i, title)
+        self.widget = tabs
+        self.refresh(frames)
+
+    def refresh(self, frames: dict[str, Any] | None = None) -> None:
+        """Show the selected KPI's targets, coach findings and preview."""
+        frames = frames if frames is not None else self.workshop.frames()
+        self.form.fields["objective_id"].set_options(objective_options(frames, self.workshop.scorecard_id))
+        kpi = self.form.current
+        self.grid.scorecard = self.workshop.scorecard or {}
+        self.grid.show(kpi)
+        self.sample_period.options = self.grid.periods
+        self.coach.refresh(frames, "kpi", str(kpi["kpi_id"]) if kpi else None)
+        self.update_preview()
+
+    def _targets_saved(self) -> None:
+        """After 'Save targets': update the coach and the preview; the grid keeps its messages and what was typed."""
+        kpi = self.form.current
+        self.coach.refresh(self.workshop.frames(), "kpi", str(kpi["kpi_id"]) if kpi else None)
+        self.update_preview()
+
+    def update_preview(self) -> None:
+        """Score the sample actual against the chosen period's target in the grid."""
+        kpi = self.form.current
+        if kpi is None or not self.sample_period.value:
+            self.preview.value = "<i>Pick a KPI with targets.</i>"
+            return
+        text = self.sample.value.strip().replace(",", ".")
+        if not text:
+            self.preview.value = "<i>Type a sample actual.</i>"
+            return
+        try:
+            actual = float(text)
+        except ValueError:
+            self.preview.value = message("The sample actual must be a number.", ok=False)
+            return
+        period = self.sample_period.value
+        row = {c: self.grid.cells[(period, c)].value.strip() or None for c in self.grid.columns}
+        try:
+            row = {c: (float(v.replace(",", ".")) if v is not None else None) for c, v in row.items()}
+        except ValueError:
+            self.preview.value = message(f"The targets of {period} are not numbers.", ok=False)
+            return
+        card = self.workshop.scorecard or {}
+        green = GREEN_FROM if is_missing(card.get("green_from")) else float(card["green_from"])
+        amber = AMBER_FROM if is_missing(card.get("amber_from")) else float(card["amber_from"])
+        score, status = preview(str(kpi["polarity"]), actual, row, green, amber)
+        self.preview.value = self._bands(str(kpi["polarity"]), actual, row, score, status, green, amber)
+
+    @staticmethod
+    def _bands(polarity: str, actual: float, row: dict[str, Any], score: float, status: str, green: float,
+               amber: float) -> str:
+        if status == NO_TARGET:
+            return "<b>No target</b> for this period yet: fill in the grid first."
+        cells = "".join(f"<td style='background:{STATUS_COLOURS[c]};color:{TEXT_ON_STATUS[c]};padding:4px 10px'>"
+                        f"{html.escape(text)}</td>" for c, text in zone_words(polarity, row, green, amber))
+        return (f"<table style='border-collapse:collapse'><tr>{cells}</tr></table>"
+                f"<p>An actual of <b>{actual:g}</b> scores <b>{number(score)}</b> / 10: "
+                f"<b style='color:{status_colour(status)}'>{html.escape(status)}</b>.</p>")
+
+
+def zone_words(polarity: str, row: dict[str, Any], green: float, amber: float) -> list[tuple[str, str]]:
+    """The ranges of actuals that score red, amber and green against one target row, in plain words."""
+    zones = colour_zones(polarity, row, green, amber)
+
+    def show(value: float) -> str:
+        return number(value, None)
+
+    words = []
+    for status, low, high in zones:
+        if low == float("-inf"):
+            words.append((status, f"below {show(high)}"))
+        elif high == float("inf"):
+            words.append((status, f"above {show(low)}"))
+        else:
+            words.append((status, f"{show(low)} – {show(high)}"))
+    return words

@@ -1,0 +1,178 @@
+"""Step 2 — Objectives and strategy map: objectives per perspective, their order, the
+cause-and-effect links, and the map redrawn after every change."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import ipywidgets as widgets
+import pandas as pd
+
+from ...errors import BscError, ConflictError
+from ...render.charts import strategy_map
+from ..coach import SmartCoach
+from ..display import message, show_in
+from ..record_form import RecordForm, sentence
+from ..workshop import Workshop, no_scorecard
+
+if TYPE_CHECKING:
+    import plotly.graph_objects as go
+
+OBJECTIVE_FIELDS = ["objective_id", "perspective_id", "title", "description", "owner", "weight", "supports"]
+
+
+def objective_options(frames: dict[str, pd.DataFrame], scorecard_id: str | None) -> list[tuple[str, str]]:
+    """Objectives of a scorecard as drop-down options, perspective by perspective."""
+    if scorecard_id is None:
+        return []
+    persp = frames["perspectives"]
+    order = persp[persp["scorecard_id"] == scorecard_id].set_index("perspective_id")["position"]
+    objs = frames["objectives"]
+    objs = objs[objs["scorecard_id"] == scorecard_id].assign(_p=lambda f: f["perspective_id"].map(order))
+    objs = objs.sort_values(["_p", "position", "objective_id"])
+    return [(f"{r.objective_id} — {r.title}", str(r.objective_id)) for r in objs.itertuples()]
+
+
+class ObjectivesStep:
+    """Perspectives, objectives, links and the live strategy map of the workshop's scorecard."""
+
+    def __init__(self, workshop: Workshop) -> None:
+        self.workshop = workshop
+        self.figure: go.Figure | None = None
+        self.coach = SmartCoach(workshop.scorecard_id)
+        sid = workshop.scorecard_id
+        if sid is None:
+            self.widget = no_scorecard()
+            return
+        store = workshop.store
+        frames = workshop.frames()
+        self.perspectives = RecordForm(store, "perspectives", fixed={"scorecard_id": sid},
+                                       fields=["perspective_id", "name", "position", "description", "weight"],
+                                       noun="perspective", describe=lambda r: f"{r['position']}. {r['name']}")
+        self.objectives = RecordForm(
+            store, "objectives", fixed={"scorecard_id": sid}, fields=self._objective_fields(frames),
+            options={"perspective_id": self._perspective_options(frames), "supports": self._parent_options(frames)},
+            labels={"supports": "Supports (parent objective)"}, noun="objective",
+            describe=lambda r: f"{r['objective_id']} — {r['title']}")
+        options = objective_options(frames, sid)
+        self.links = RecordForm(store, "links", fixed={"scorecard_id": sid}, fields=["cause", "effect", "note"],
+                                options={"cause": options, "effect": options},
+                                labels={"cause": "Cause (drives…)", "effect": "Effect (…this objective)"},
+                                noun="link", describe=lambda r: f"{r['cause']} → {r['effect']}")
+        self.order = widgets.Select(description="Order:", rows=8, layout=widgets.Layout(width="560px"),
+                                    style={"description_width": "150px"})
+        self.order_perspective = widgets.Dropdown(description="Perspective:", style={"description_width": "150px"},
+                                                  layout=widgets.Layout(width="560px"))
+        self.up_button = widgets.Button(description="Move up", icon="arrow-up")
+        self.down_button = widgets.Button(description="Move down", icon="arrow-down")
+        self.order_status = widgets.HTML()
+        self.order_revisions: dict[str, int] = {}
+        self.map = widgets.Output(layout=widgets.Layout(width="100%"))
+        for form in (self.perspectives, self.objectives, self.links):
+            form.on_change(lambda _: self.refresh())
+        self.objectives.selector.observe(lambda _: self._coach_for_selected(), names="value")
+        self.order_perspective.observe(lambda _: self._fill_order(), names="value")
+        self.up_button.on_click(lambda _: self.move(-1))
+        self.down_button.on_click(lambda _: self.move(+1))
+        tabs = widgets.Tab(children=[
+            widgets.VBox([self.objectives.widget, self.coach.widget]),
+            widgets.VBox([self.order_perspective, self.order, widgets.HBox([self.up_button, self.down_button]),
+                          self.order_status]),
+            self.links.widget,
+            self.perspectives.widget,
+        ])
+        for i, title in enumerate(["Objectives", "Order", "Cause and effect", "Perspectives"]):
+            tabs.set_title(i, title)
+        self.widget = widgets.VBox([tabs, widgets.HTML("<h3>Strategy map</h3>"), self.map])
+        self.refresh(frames)
+
+    def _objective_fields(self, frames: dict[str, pd.DataFrame]) -> list[str]:
+        card = self.workshop.scorecard or {}
+        has_parent = isinstance(card.get("parent_id"), str)
+        return OBJECTIVE_FIELDS if has_parent else [f for f in OBJECTIVE_FIELDS if f != "supports"]
+
+    def _perspective_options(self, frames: dict[str, pd.DataFrame]) -> list[tuple[str, str]]:
+        persp = frames["perspectives"]
+        persp = persp[persp["scorecard_id"] == self.workshop.scorecard_id].sort_values("position")
+        return [(str(r.name), str(r.perspective_id)) for r in persp.itertuples()]
+
+    def _parent_options(self, frames: dict[str, pd.DataFrame]) -> list[tuple[str, str]]:
+        parent = (self.workshop.scorecard or {}).get("parent_id")
+        return objective_options(frames, parent) if isinstance(parent, str) else []
+
+    def refresh(self, frames: dict[str, pd.DataFrame] | None = None) -> None:
+        """Re-read the store: drop-downs, the order list, the map and the coach."""
+        frames = frames if frames is not None else self.workshop.frames()
+        perspectives = self._perspective_options(frames)
+        self.objectives.fields["perspective_id"].set_options(perspectives)
+        if "supports" in self.objectives.fields:
+            self.objectives.fields["supports"].set_options(self._parent_options(frames))
+        options = objective_options(frames, self.workshop.scorecard_id)
+        self.links.fields["cause"].set_options(options)
+        self.links.fields["effect"].set_options(options)
+        current = self.order_perspective.value
+        self.order_perspective.options = perspectives
+        if current in [v for _, v in perspectives]:
+            self.order_perspective.value = current
+        self._fill_order(frames)
+        self.draw_map(frames)
+        self._coach_for_selected(frames)
+
+    def draw_map(self, frames: dict[str, pd.DataFrame]) -> None:
+        """Redraw the strategy map from the stored plan."""
+        self.figure = strategy_map(frames, str(self.workshop.scorecard_id))
+        show_in(self.map, self.figure)
+
+    def _coach_for_selected(self, frames: dict[str, pd.DataFrame] | None = None) -> None:
+        current = self.objectives.current
+        subject = str(current["objective_id"]) if current else None
+        self.coach.refresh(frames if frames is not None else self.workshop.frames(), "objective", subject)
+
+    def _objectives_of(self, perspective: Any, frames: dict[str, pd.DataFrame] | None = None) -> pd.DataFrame:
+        frames = frames if frames is not None else self.workshop.frames()
+        objs = frames["objectives"]
+        objs = objs[(objs["scorecard_id"] == self.workshop.scorecard_id) & (objs["perspective_id"] == perspective)]
+        return objs.sort_values(["position", "objective_id"]).reset_index(drop=True)
+
+    def _fill_order(self, frames: dict[str, pd.DataFrame] | None = None) -> None:
+        objs = self._objectives_of(self.order_perspective.value, frames)
+        selected = self.order.value
+        self.order_revisions = dict(zip(objs["objective_id"].astype(str), objs["revision"].astype(int), strict=True))
+        self.order.options = [(f"{r.objective_id} — {r.title}", str(r.objective_id)) for r in objs.itertuples()]
+        if selected in list(objs["objective_id"]):
+            self.order.value = selected
+
+    def move(self, step: int) -> None:
+        """Move the selected objective up (-1) or down (+1) within its perspective.
+
+        The order shown is saved with the revisions it was read with: if someone changed one
+        of these objectives meanwhile, nothing is saved and the list is reloaded.
+        """
+        ids = [str(v) for _, v in self.order.options]
+        if self.order.value not in ids:
+            self.order_status.value = message("Select an objective to move.", ok=False)
+            return
+        i = ids.index(self.order.value)
+        j = i + step
+        if not 0 <= j < len(ids):
+            return
+        ids[i], ids[j] = ids[j], ids[i]
+        records = [{"objective_id": oid, "position": pos + 1, "revision": self.order_revisions.get(oid, 0)}
+                   for pos, oid in enumerate(ids)]
+        try:
+            self.workshop.store.upsert("objectives", records)
+        except ConflictError as error:
+            who = (error.theirs or {}).get("saved_by") or "someone else"
+            self.refresh()
+            self.order_status.value = message(f"{who} changed objective {error.record} meanwhile, so the order was "
+                                              "not saved; the list now shows the current order. Move it again.",
+                                              ok=False)
+            return
+        except BscError as error:
+            problems = getattr(error, "problems", [])
+            text = " ".join(sentence(p) for p in problems) or str(error)
+            self.order_status.value = message(text, ok=False)
+            return
+        self.order_status.value = ""
+        self.refresh()
+        self.order.value = ids[j]

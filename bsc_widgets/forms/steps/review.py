@@ -1,0 +1,74 @@
+"""Step 6 — Review: pick a period and see the scorecard as the report shows it — headline, perspective
+and objective scores, the strategy map coloured by status, the KPI table, and the work that needs attention.
+
+Every part is a section of the period review report (:mod:`bsc_widgets.reports.sections`), so the
+workshop and the report never disagree.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import ipywidgets as widgets
+
+from ...errors import BscError
+from ...model.plan import data_periods, default_period
+from ...render.charts import strategy_map
+from ...reports import sections
+from ...reports.context import ReviewReport, open_review
+from ..display import message, show_in, styled
+from ..workshop import no_scorecard
+
+if TYPE_CHECKING:
+    import plotly.graph_objects as go
+
+    from ..workshop import Workshop
+
+
+class ReviewStep:
+    """The scorecard of the workshop for a review period, recomputed from the store on demand."""
+
+    def __init__(self, workshop: Workshop) -> None:
+        self.workshop = workshop
+        self.report: ReviewReport | None = None
+        self.figure: go.Figure | None = None
+        sid = workshop.scorecard_id
+        if sid is None:
+            self.widget = no_scorecard()
+            return
+        periods = data_periods(workshop.frames(), sid)
+        self.period = widgets.Dropdown(description="Period:", options=periods, value=default_period(periods),
+                                       style={"description_width": "60px"})
+        self.refresh_button = widgets.Button(description="Refresh", icon="refresh")
+        # HTML goes into HTML widgets and only the figure into an Output widget: several rich
+        # outputs (and custom mimetypes) in one Output made nbclient/papermill wait for the
+        # kernel's idle message until their timeout.
+        self.summary = widgets.HTML()
+        self.output = widgets.Output(layout=widgets.Layout(width="100%"))
+        self.details = widgets.HTML()
+        self.message = widgets.HTML()
+        self.period.observe(lambda _: self.show(), names="value")
+        self.refresh_button.on_click(lambda _: self.show())
+        self.widget = widgets.VBox([widgets.HBox([self.period, self.refresh_button]), self.message, self.summary,
+                                    self.output, self.details])
+        if not periods:
+            self.message.value = "<i>No actuals yet: record some in step 5, then refresh.</i>"
+        self.show()
+
+    def show(self) -> None:
+        """Score the chosen period and show the review."""
+        if self.period.value is None:
+            return
+        sid = str(self.workshop.scorecard_id)
+        try:
+            self.report = open_review(self.workshop.store.location, sid, str(self.period.value),
+                                      frames=self.workshop.frames())
+        except BscError as error:
+            self.message.value = message(str(error), ok=False)
+            return
+        self.message.value = ""
+        self.figure = strategy_map(self.report.frames, sid, self.report.review, period=self.report.period)
+        self.summary.value = styled(sections.headline(self.report), sections.scores_table(self.report))
+        show_in(self.output, self.figure)
+        self.details.value = styled(sections.kpi_table(self.report), "<h3>Work that needs attention</h3>",
+                                    sections.attention(self.report))

@@ -1,0 +1,376 @@
+"""The data model: one definition of every table, column, type and rule.
+
+Validation, the store, the forms and the docs all read these definitions; no
+column name or type is spelled anywhere else.  ``python -m bsc_widgets.model.schema``
+(or ``bsc schema``) prints them as Markdown.  Arrow types are looked up only when a
+table is stored or read, so the command line can list tables without loading pyarrow.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+SCHEMA_VERSION = 1
+"""Version of the table layout; stored in every store so later releases can migrate."""
+
+ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$"
+ID_HELP = "use 1-64 letters, digits, '-', '_' or '.', starting with a letter or digit"
+
+KINDS: dict[str, str] = {
+    "id": "string",
+    "text": "string",
+    "choice": "string",
+    "period": "string",
+    "float": "float64",
+    "int": "int64",
+    "date": "date32",
+    "timestamp": "timestamp[us, tz=UTC]",
+}
+"""Column kinds and the Arrow type each is stored as."""
+
+
+def arrow_type(kind: str) -> pa.DataType:
+    """The Arrow type a column of ``kind`` is stored as."""
+    import pyarrow as pa
+
+    if kind == "timestamp":
+        return pa.timestamp("us", tz="UTC")
+    return pa.type_for_alias(KINDS[kind])
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column: its kind, whether it is required, and its rules."""
+
+    name: str
+    kind: str
+    doc: str
+    required: bool = False
+    choices: tuple[str, ...] = ()
+    default: Any = None
+    minimum: float | None = None
+    maximum: float | None = None
+    positive: bool = False
+    references: str | None = None  # "table.column" the value must exist in
+
+    @property
+    def arrow_type(self) -> pa.DataType:
+        """The Arrow type the column is stored as."""
+        return arrow_type(self.kind)
+
+    @property
+    def label(self) -> str:
+        """The column's name in plain words, e.g. 'red flag' or 'due date'."""
+        return _LABELS.get(self.name, self.name.removesuffix("_id").replace("_", " "))
+
+
+_LABELS = {"kpi_id": "KPI", "due": "due date", "done_on": "date it was done", "supports": "supported objective",
+           "parent_id": "parent scorecard", "subject_id": "subject", "percent_complete": "percent complete"}
+
+
+SYSTEM_COLUMNS: tuple[Column, ...] = (
+    Column("revision", "int", "Revision of the record: 1 when created, +1 on every save."),
+    Column("saved_at", "timestamp", "When the record was last saved (UTC)."),
+    Column("saved_by", "text", "Who last saved the record."),
+)
+"""Columns the store maintains on every table; callers never set them."""
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """A table: its name, key columns and columns (system columns excluded)."""
+
+    name: str
+    doc: str
+    key: tuple[str, ...]
+    columns: tuple[Column, ...]
+    columns_by_name: dict[str, Column] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "columns_by_name", {c.name: c for c in self.all_columns})
+
+    @property
+    def all_columns(self) -> tuple[Column, ...]:
+        """Data columns followed by the system columns."""
+        return self.columns + SYSTEM_COLUMNS
+
+    @property
+    def names(self) -> list[str]:
+        """Names of the data columns (no system columns)."""
+        return [c.name for c in self.columns]
+
+    def column(self, name: str) -> Column:
+        """The column called ``name`` (data or system)."""
+        return self.columns_by_name[name]
+
+    def arrow_schema(self) -> pa.Schema:
+        """The Arrow schema the table is stored with."""
+        import pyarrow as pa
+
+        return pa.schema([pa.field(c.name, c.arrow_type) for c in self.all_columns])
+
+    def key_text(self, record: Mapping[str, Any]) -> str:
+        """The record's key as text, e.g. ``"rev-growth/2026Q1"``."""
+        return "/".join(str(record.get(k)) for k in self.key)
+
+
+def _id(name: str, doc: str, *, required: bool = True, references: str | None = None) -> Column:
+    return Column(name, "id", doc, required=required, references=references)
+
+
+_SCORECARD = _id("scorecard_id", "Scorecard the record belongs to.", references="scorecards.scorecard_id")
+_WEIGHT = Column(
+    "weight", "float", "Relative weight in the roll-up (any positive number).", default=1.0, positive=True
+)
+
+TABLES: dict[str, TableSpec] = {
+    t.name: t
+    for t in (
+        TableSpec(
+            "store_info",
+            "One row describing the store itself (written by the store, not by users).",
+            ("name",),
+            (
+                Column("name", "text", "Always 'store'.", required=True),
+                Column("schema_version", "int", "Table layout version the store was written with.", required=True),
+                Column("created_at", "timestamp", "When the store was created.", required=True),
+                Column("created_by", "text", "Who created the store."),
+                Column("package_version", "text", "bsc-widgets version that created the store."),
+            ),
+        ),
+        TableSpec(
+            "scorecards",
+            "An organisation's or department's scorecard; a department names its parent.",
+            ("scorecard_id",),
+            (
+                _id("scorecard_id", "Short id of the scorecard, e.g. 'org' or 'sales'."),
+                Column("name", "text", "Name shown in forms and reports.", required=True),
+                _id("parent_id", "Scorecard this one cascades from (empty for the top).",
+                    required=False, references="scorecards.scorecard_id"),
+                Column("vision", "text", "Where the organisation wants to be."),
+                Column("mission", "text", "Why the organisation exists and whom it serves."),
+                Column("values", "text", "Values, one per line."),
+                Column("horizon_start", "period", "First period of the planning horizon."),
+                Column("horizon_end", "period", "Last period of the planning horizon."),
+                Column("review_frequency", "choice", "How often results are reviewed.",
+                       required=True, choices=("M", "Q", "A"), default="Q"),
+                Column("green_from", "float", "Score from which a KPI is green (0-10).",
+                       default=20 / 3, minimum=0, maximum=10),
+                Column("amber_from", "float", "Score from which a KPI is amber (0-10).",
+                       default=10 / 3, minimum=0, maximum=10),
+            ),
+        ),
+        TableSpec(
+            "perspectives",
+            "The scorecard's perspectives, in display order (renameable, re-orderable).",
+            ("scorecard_id", "perspective_id"),
+            (
+                _SCORECARD,
+                _id("perspective_id", "Short id, e.g. 'financial'."),
+                Column("name", "text", "Name shown, e.g. 'Financial'.", required=True),
+                Column("position", "int", "Display order, 1 at the top.", required=True, minimum=1),
+                Column("description", "text", "What this perspective asks."),
+                _WEIGHT,
+            ),
+        ),
+        TableSpec(
+            "objectives",
+            "Strategic objectives, each in one perspective.",
+            ("objective_id",),
+            (
+                _id("objective_id", "Short id, e.g. 'F1'."),
+                _SCORECARD,
+                _id("perspective_id", "Perspective of the objective (of the same scorecard)."),
+                Column("title", "text", "The objective as a short statement.", required=True),
+                Column("description", "text", "What success looks like, in a sentence or two."),
+                Column("owner", "text", "Person accountable for the objective."),
+                _WEIGHT,
+                _id("supports", "Objective of the parent scorecard this one supports (cascade).",
+                    required=False, references="objectives.objective_id"),
+                Column("position", "int", "Order inside the perspective.", default=1, minimum=1),
+            ),
+        ),
+        TableSpec(
+            "links",
+            "Cause-and-effect arrows of the strategy map.",
+            ("cause", "effect"),
+            (
+                _SCORECARD,
+                _id("cause", "Objective that drives the effect.", references="objectives.objective_id"),
+                _id("effect", "Objective that the cause improves.", references="objectives.objective_id"),
+                Column("note", "text", "Why the cause drives the effect."),
+            ),
+        ),
+        TableSpec(
+            "kpis",
+            "Key performance indicators, each measuring one objective.",
+            ("kpi_id",),
+            (
+                _id("kpi_id", "Short id, e.g. 'rev-growth'."),
+                _SCORECARD,
+                _id("objective_id", "Objective the KPI measures.", references="objectives.objective_id"),
+                Column("name", "text", "Name shown in reports.", required=True),
+                Column("definition", "text", "How the KPI is calculated."),
+                Column("unit", "text", "Unit, e.g. '%', 'EUR k', 'days'."),
+                Column("polarity", "choice", "higher or lower is better, or range (inside a band).",
+                       required=True, choices=("higher", "lower", "range"), default="higher"),
+                Column("frequency", "choice", "How often it is measured: M, Q or A.",
+                       required=True, choices=("M", "Q", "A"), default="M"),
+                Column("aggregation", "choice", "How measurements combine into a longer period.",
+                       required=True, choices=("sum", "mean", "last", "min", "max"), default="last"),
+                Column("baseline", "float", "Value before the plan started."),
+                Column("baseline_period", "period", "Period the baseline was measured in."),
+                _WEIGHT,
+                Column("owner", "text", "Person who reports the KPI."),
+                Column("source", "text", "Where the numbers come from."),
+                Column("indicator", "choice", "Leading (drives results) or lagging (shows results).",
+                       choices=("leading", "lagging"), default="lagging"),
+                Column("decimals", "int", "Decimals shown in reports.", default=1, minimum=0, maximum=6),
+            ),
+        ),
+        TableSpec(
+            "targets",
+            "Target and red flag per KPI and period (band and tolerance for range KPIs).",
+            ("kpi_id", "period"),
+            (
+                _id("kpi_id", "KPI the target is for.", references="kpis.kpi_id"),
+                Column("period", "period", "Period, e.g. 2026-03, 2026Q1 or 2026.", required=True),
+                _SCORECARD,
+                Column("target", "float", "Value that counts as on target."),
+                Column("red_flag", "float", "Value at which the KPI turns red."),
+                Column("lower", "float", "Range KPIs: lower bound of the band."),
+                Column("upper", "float", "Range KPIs: upper bound of the band."),
+                Column("tolerance", "float", "Range KPIs: distance outside the band that still scores 3.33.",
+                       positive=True),
+            ),
+        ),
+        TableSpec(
+            "actuals",
+            "Measured values per KPI and period.",
+            ("kpi_id", "period"),
+            (
+                _id("kpi_id", "KPI measured.", references="kpis.kpi_id"),
+                Column("period", "period", "Period measured, at the KPI's frequency.", required=True),
+                _SCORECARD,
+                Column("value", "float", "Measured value.", required=True),
+                Column("note", "text", "Remark on the value."),
+                Column("entered_by", "text", "Who entered or imported the value."),
+                Column("entered_at", "timestamp", "When the value was entered."),
+            ),
+        ),
+        TableSpec(
+            "initiatives",
+            "Action plans (projects) that move an objective.",
+            ("initiative_id",),
+            (
+                _id("initiative_id", "Short id, e.g. 'I1'."),
+                _SCORECARD,
+                _id("objective_id", "Objective the initiative moves.", required=False,
+                    references="objectives.objective_id"),
+                Column("title", "text", "What the initiative delivers.", required=True),
+                Column("description", "text", "Scope in a sentence or two."),
+                Column("owner", "text", "Person accountable."),
+                Column("start", "date", "Start date."),
+                Column("due", "date", "Planned end date."),
+                Column("budget", "float", "Budget, in the organisation's currency.", minimum=0),
+                Column("status", "choice", "Where it stands.", required=True,
+                       choices=("planned", "active", "on hold", "done", "cancelled"), default="planned"),
+                Column("percent_complete", "float", "Progress 0-100.", default=0.0, minimum=0, maximum=100),
+            ),
+        ),
+        TableSpec(
+            "tasks",
+            "Tasks of an initiative, each with an owner and a deadline.",
+            ("task_id",),
+            (
+                _id("task_id", "Short id, e.g. 'I1-T3'."),
+                _SCORECARD,
+                _id("initiative_id", "Initiative the task belongs to.", references="initiatives.initiative_id"),
+                Column("description", "text", "What is to be done.", required=True),
+                Column("owner", "text", "Person responsible.", required=True),
+                Column("due", "date", "Deadline.", required=True),
+                Column("status", "choice", "Where it stands.", required=True,
+                       choices=("not started", "in progress", "done", "blocked", "cancelled"),
+                       default="not started"),
+                Column("done_on", "date", "Date it was finished."),
+                Column("success_measure", "text", "How we know the task succeeded."),
+            ),
+        ),
+        TableSpec(
+            "comments",
+            "Analysis and recommendations per subject and period.",
+            ("subject_type", "subject_id", "period", "kind"),
+            (
+                _SCORECARD,
+                Column("subject_type", "choice", "What the comment is about.", required=True,
+                       choices=("scorecard", "perspective", "objective", "kpi", "initiative")),
+                _id("subject_id", "Id of the subject."),
+                Column("period", "period", "Review period commented on.", required=True),
+                Column("kind", "choice", "analysis, recommendation or note.", required=True,
+                       choices=("analysis", "recommendation", "note"), default="analysis"),
+                Column("text", "text", "The comment.", required=True),
+                Column("author", "text", "Who wrote it."),
+                Column("at", "timestamp", "When it was written."),
+            ),
+        ),
+    )
+}
+"""Every table of a store, by name."""
+
+PLAN_TABLES: tuple[str, ...] = tuple(name for name in TABLES if name != "store_info")
+"""Tables users edit, in dependency order (a table only references earlier ones)."""
+
+DEFAULT_PERSPECTIVES: tuple[tuple[str, str, str], ...] = (
+    ("financial", "Financial", "To succeed financially, how should we appear to our shareholders?"),
+    ("customer", "Customer", "To achieve our vision, how should we appear to our customers?"),
+    ("internal", "Internal Processes", "To satisfy our customers, which processes must we excel at?"),
+    ("learning", "Learning & Growth", "To achieve our vision, how will we sustain our ability to change and improve?"),
+)
+"""The four classic perspectives: (id, name, question), top to bottom."""
+
+
+def table(name: str) -> TableSpec:
+    """The table called ``name``; ``KeyError`` lists the known tables."""
+    try:
+        return TABLES[name]
+    except KeyError:
+        raise KeyError(f"unknown table {name!r}; tables are: {', '.join(PLAN_TABLES)}") from None
+
+
+def to_markdown() -> str:
+    """The whole data model as Markdown (used for the docs)."""
+    lines = [f"# Data model (schema version {SCHEMA_VERSION})", ""]
+    lines.append(
+        "Generated from `bsc_widgets/model/schema.py` by `bsc schema`. Every table also has the "
+        "system columns " + ", ".join(f"`{c.name}`" for c in SYSTEM_COLUMNS) + "."
+    )
+    for spec in TABLES.values():
+        lines += ["", f"## {spec.name}", "", spec.doc, "", f"Key: {', '.join(spec.key)}", ""]
+        lines += ["| column | type | required | rule | meaning |", "|---|---|---|---|---|"]
+        for col in spec.columns:
+            rule = []
+            if col.choices:
+                rule.append("one of " + ", ".join(col.choices))
+            if col.minimum is not None:
+                rule.append(f">= {col.minimum:g}")
+            if col.maximum is not None:
+                rule.append(f"<= {col.maximum:g}")
+            if col.positive:
+                rule.append("> 0")
+            if col.references:
+                rule.append(f"must exist in {col.references}")
+            if col.default is not None:
+                default = f"{col.default:.4g}" if isinstance(col.default, float) else col.default
+                rule.append(f"default {default}")
+            req = "yes" if col.required else ""
+            lines.append(f"| {col.name} | {col.kind} | {req} | {'; '.join(rule)} | {col.doc} |")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":  # pragma: no cover
+    print(to_markdown(), end="")

@@ -1,0 +1,98 @@
+"""A KPI's trend: actuals per period against the target path and red flag (or band), with its forecast."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from ...errors import InputError
+from ...model.periods import first_day, last_day, parse_period, period_columns
+from ...scoring import Review
+from ..theme import GRID, SERIES_COLOURS
+from .figure import figure, scatter
+
+
+def _period_starts(periods: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Start and end dates of period strings (each distinct string parsed once)."""
+    found = period_columns(periods)
+    return found["start"], found["end"]
+
+
+def kpi_trend(frames: Mapping[str, pd.DataFrame], kpi_id: str, *, period: str | None = None,
+              review: Review | None = None) -> go.Figure:
+    """Actuals of a KPI per period (at its own frequency) with its target path and red-flag line.
+
+    Range KPIs show their band instead of target and red flag.  With ``period`` (a review
+    period such as ``2026Q3``) only actuals up to the end of that period are drawn and the
+    period is shaded; the target path runs on to the last target.  With ``review`` the
+    KPI's forecast for that period (the least-squares projection to the horizon end) is
+    drawn as a dotted line.  Raises :class:`~bsc_widgets.errors.InputError` for an unknown KPI.
+    """
+    kpis = frames["kpis"]
+    match = kpis[(kpis["kpi_id"] == kpi_id).to_numpy(dtype=bool)]
+    if match.empty:
+        raise InputError(f"unknown KPI '{kpi_id}'; check the kpi_id in the kpis table")
+    kpi = match.iloc[0]
+    shown = parse_period(period) if period else None
+    actuals = frames["actuals"][(frames["actuals"]["kpi_id"] == kpi_id).to_numpy(dtype=bool)]
+    a_start, a_end = _period_starts(actuals["period"])
+    actuals = actuals.assign(_x=a_start, _end=a_end).sort_values("_x")
+    if shown is not None:
+        actuals = actuals[actuals["_end"] <= np.datetime64(last_day(shown), "D")]
+    targets = frames["targets"][(frames["targets"]["kpi_id"] == kpi_id).to_numpy(dtype=bool)]
+    t_start, _ = _period_starts(targets["period"])
+    targets = targets.assign(_x=t_start).sort_values("_x")
+    unit = kpi["unit"] if isinstance(kpi["unit"], str) else ""
+    decimals = int(kpi["decimals"]) if pd.notna(kpi["decimals"]) else 1
+    fmt = f"%{{y:,.{decimals}f}} {unit}".rstrip()
+
+    line = {"color": SERIES_COLOURS["target"], "width": 1, "dash": "dash"}
+    if kpi["polarity"] == "range":
+        data = [scatter(x=targets["_x"], y=targets["upper"], mode="lines", name="band (upper)", line=line,
+                         customdata=targets["period"], hovertemplate=f"%{{customdata}}: upper {fmt}"),
+                scatter(x=targets["_x"], y=targets["lower"], mode="lines", name="band (lower)", line=line,
+                         fill="tonexty", fillcolor=SERIES_COLOURS["band"], customdata=targets["period"],
+                         hovertemplate=f"%{{customdata}}: lower {fmt}")]
+    else:
+        data = [scatter(x=targets["_x"], y=targets["target"], mode="lines", name="target",
+                         line={**line, "width": 2}, customdata=targets["period"],
+                         hovertemplate=f"%{{customdata}}: target {fmt}"),
+                scatter(x=targets["_x"], y=targets["red_flag"], mode="lines", name="red flag",
+                         line={"color": SERIES_COLOURS["red_flag"], "width": 1.5, "dash": "dot"},
+                         customdata=targets["period"], hovertemplate=f"%{{customdata}}: red flag {fmt}")]
+    data.append(scatter(x=actuals["_x"], y=actuals["value"], mode="lines+markers", name="actual",
+                         line={"color": SERIES_COLOURS["actual"], "width": 2.5}, marker={"size": 6},
+                         customdata=actuals["period"], hovertemplate=f"%{{customdata}}: actual {fmt}"))
+    if review is not None and shown is not None and len(actuals):
+        data += _forecast(review, kpi_id, str(shown), actuals, fmt)
+    shapes = [] if shown is None else [
+        {"type": "rect", "xref": "x", "yref": "paper", "x0": first_day(shown),
+         "x1": last_day(shown) + dt.timedelta(days=1),
+         "y0": 0, "y1": 1, "fillcolor": SERIES_COLOURS["period"], "line": {"width": 0}, "layer": "below"}]
+    title = f"{kpi['name']}" + (f" ({unit})" if unit else "")
+    return figure(data, title={"text": f"<b>{html.escape(title)}</b>", "x": 0, "font": {"size": 14}},
+                   height=320, shapes=shapes, margin={"l": 60, "r": 20, "t": 50, "b": 40}, hovermode="x unified",
+                   legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 1, "xanchor": "right"},
+                   xaxis={"gridcolor": GRID}, yaxis={"gridcolor": GRID, "title": {"text": unit}})
+
+
+def _forecast(review: Review, kpi_id: str, period: str, actuals: pd.DataFrame, fmt: str) -> list[dict[str, Any]]:
+    """A dotted line from the last actual to the forecast at the horizon end (none without a forecast)."""
+    rows = review.kpis[((review.kpis["kpi_id"] == kpi_id) & (review.kpis["period"] == period)).to_numpy(dtype=bool)]
+    if rows.empty or pd.isna(rows.iloc[0]["forecast_value"]) or not str(rows.iloc[0]["forecast_period"]):
+        return []
+    row = rows.iloc[0]
+    end = np.datetime64(first_day(parse_period(str(row["forecast_period"]))), "D")
+    return [scatter(x=[actuals["_x"].iloc[-1], end], y=[actuals["value"].iloc[-1], row["forecast_value"]],
+                     mode="lines+markers", name=f"forecast ({row['forecast']})",
+                     line={"color": SERIES_COLOURS["forecast"], "dash": "dot", "width": 2}, marker={"size": [0, 8]},
+                     customdata=["last actual", str(row["forecast_period"])],
+                     hovertemplate=f"%{{customdata}}: forecast {fmt}")]
+
+

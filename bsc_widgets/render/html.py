@@ -1,0 +1,142 @@
+"""HTML building blocks: a displayable fragment, chips, tables, notes, figures, the report styles.
+
+The report sections (:mod:`bsc_widgets.reports.sections`) and the workshop forms build
+their HTML from these, so that a status chip or an attention list looks the same in a
+report, in JupyterLab and in the Voila app.  Every value shown is escaped here.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Mapping
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from ..model.values import is_missing
+from ..model.words import MISSING, day
+from ..scoring.formulas import AMBER, NO_DATA, NO_TARGET, RED
+from .theme import ACCENT, FONT, INK, MUTED, PANEL, RULE, STATUS_COLOURS, status_colour
+
+if TYPE_CHECKING:
+    import plotly.graph_objects as go
+
+INLINE = "inline"
+"""``plotly_js`` value: embed plotly.js in the page (self-contained HTML)."""
+
+PLOTLY_CONFIG = {"displaylogo": False, "responsive": True, "modeBarButtonsToRemove": ["select2d", "lasso2d"]}
+
+ATTENTION_STATUS = {"overdue": RED, "blocked": AMBER, "nobody owns it": AMBER}
+"""The status colour of each kind of attention item."""
+
+
+class Html:
+    """An HTML fragment that Jupyter displays as HTML (with a short plain-text stand-in)."""
+
+    def __init__(self, body: str, label: str = "report section", extra: Mapping[str, Any] | None = None) -> None:
+        self.body = body
+        self.label = label
+        self.extra = dict(extra or {})
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+        return {"text/html": self.body, "text/plain": f"<{self.label}>", **self.extra}
+
+    def __str__(self) -> str:
+        return self.body
+
+
+def esc(value: object) -> str:
+    """``value`` as escaped HTML text (empty for a missing value)."""
+    return "" if is_missing(value) else html.escape(str(value))
+
+
+def chip(status: object, text: str | None = None) -> str:
+    """A coloured label: the colour of ``status``, reading ``text`` (default: the status)."""
+    shown = str(status) if not is_missing(status) and str(status) else NO_DATA
+    label = html.escape(text if text is not None else shown)
+    return f'<span class="bsc-chip" style="background:{status_colour(shown)}">{label}</span>'
+
+
+def table(frame: pd.DataFrame, classes: str = "") -> str:
+    """An HTML table of already formatted (and escaped) cells."""
+    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
+    body = "".join("<tr>" + "".join(f"<td>{v}</td>" for v in row) + "</tr>"
+                   for row in frame.itertuples(index=False, name=None))
+    return f'<table class="bsc-table {classes}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+
+
+def note(text: str) -> str:
+    """A muted explanatory paragraph (``text`` is HTML)."""
+    return f'<p class="bsc-note">{text}</p>'
+
+
+def section(body: str, label: str, extra: Mapping[str, Any] | None = None) -> Html:
+    """A report section: ``body`` inside the report's styled container."""
+    return Html(f'<div class="bsc">{body}</div>', label, extra)
+
+
+def figure(fig: go.Figure, name: str) -> str:
+    """A plotly figure as a div with a stable id (plotly.js is loaded once by :func:`plotly_loader`)."""
+    div = fig.to_html(full_html=False, include_plotlyjs=False, div_id=f"bsc-{name}", config=PLOTLY_CONFIG)
+    return f'<div class="bsc-figure">{div}</div>'
+
+
+def attention_table(items: pd.DataFrame) -> str:
+    """The work that needs attention (:func:`bsc_widgets.model.plan.attention`) as a table with coloured problems."""
+    if items.empty:
+        return note("Nothing is overdue, blocked or without an owner.")
+    frame = pd.DataFrame({
+        "Item": [f"<b>{esc(i)}</b> {esc(d)}" for i, d in zip(items["id"], items["description"], strict=True)],
+        "Kind": [esc(w) for w in items["what"]],
+        "Owner": [esc(o) or "<b>nobody</b>" for o in items["owner"]],
+        "Due": [esc(day(d)) if not is_missing(d) else MISSING for d in items["due"]],
+        "Status": [esc(s) for s in items["status"]],
+        "Needs attention": [chip(ATTENTION_STATUS.get(p.split(" by ")[0], AMBER), str(p)) for p in items["problem"]],
+    })
+    return table(frame, "bsc-attention")
+
+
+REPORT_CSS = f"""
+.bsc{{font-family:{FONT};color:{INK};line-height:1.45}}
+.bsc h1{{font-size:1.9em;margin:.2em 0}}.bsc .bsc-sub{{color:{MUTED};margin:.2em 0 .8em}}
+.bsc-chip{{display:inline-block;padding:.05em .55em;border-radius:.8em;color:#fff;font-size:.85em;
+  font-weight:600;white-space:nowrap;-webkit-print-color-adjust:exact;print-color-adjust:exact}}
+.bsc-table{{border-collapse:collapse;margin:.4em 0 1em;font-size:.9em;width:100%}}
+.bsc-table th{{text-align:left;border-bottom:2px solid {STATUS_COLOURS[NO_TARGET]};padding:.3em .5em;
+  background:{PANEL}}}
+.bsc-table td{{border-bottom:1px solid {RULE};padding:.3em .5em;vertical-align:top}}
+.bsc-table td.num,.bsc-num{{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}}
+.bsc-table tr.bsc-group td{{background:{PANEL};font-weight:600}}
+.bsc-headline{{display:flex;flex-wrap:wrap;gap:1.5em;align-items:center;margin:.5em 0 1em}}
+.bsc-score{{font-size:3em;font-weight:700;line-height:1}}.bsc-score small{{font-size:.35em;color:{MUTED}}}
+.bsc-facts div{{margin:.15em 0}}.bsc-note{{color:{MUTED};font-style:italic}}
+.bsc-bar{{display:inline-block;width:6em;height:.7em;background:{RULE};border-radius:.35em;overflow:hidden;
+  vertical-align:middle;-webkit-print-color-adjust:exact;print-color-adjust:exact}}
+.bsc-bar span{{display:block;height:100%;background:{ACCENT}}}
+.bsc-comment{{border-left:4px solid {ACCENT};margin:.5em 0 .8em;padding:.2em .9em;background:#f7f9fa}}
+.bsc-comment .bsc-meta{{color:{MUTED};font-size:.85em}}
+.bsc-figure{{overflow-x:auto;break-inside:avoid;page-break-inside:avoid}}
+.bsc blockquote{{border-left:4px solid {RULE};margin:.5em 0;padding:.1em .9em;color:{INK}}}
+@media print{{.bsc-table{{font-size:.8em}}.bsc-table tr{{break-inside:avoid;page-break-inside:avoid}}
+  .modebar{{display:none!important}}}}
+"""
+"""Styles of the report sections (class names start with ``bsc``); the report's title section emits them."""
+
+
+@lru_cache(maxsize=1)
+def _plotly_source() -> str:
+    from plotly.offline import get_plotlyjs
+
+    return str(get_plotlyjs())
+
+
+def plotly_loader(plotly_js: str = INLINE) -> str:
+    """``<script>`` tags that load plotly.js: inlined, or from a local file (a relative path)."""
+    source = _plotly_source() if plotly_js == INLINE else None
+    # plotly.js registers itself as an AMD module when require.js is present: hide ``define`` meanwhile.
+    hide, restore = ("<script>window.__bscDefine=window.define;window.define=undefined;</script>",
+                     "<script>window.define=window.__bscDefine;</script>")
+    body = (f'<script type="text/javascript">{source}</script>' if source is not None
+            else f'<script src="{html.escape(plotly_js)}"></script>')
+    return hide + body + restore

@@ -1,0 +1,144 @@
+"""Plain text for the terminal and files: a scored review (``bsc score``) and a plan's outline (``bsc show``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import textwrap
+from collections.abc import Mapping
+
+import pandas as pd
+
+from ..model.periods import FREQUENCIES, period_columns
+from ..model.plan import overdue, require_scorecard
+from ..model.values import is_missing
+from ..model.words import MISSING, number, percent
+from ..scoring import Review
+
+
+def review_as_records(review: Review) -> pd.DataFrame:
+    """Every result row of every level in one table, with a ``level`` column first."""
+    def plain(frame: pd.DataFrame) -> pd.DataFrame:
+        types = {c: str for c in frame.columns if isinstance(frame[c].dtype, pd.CategoricalDtype)}
+        types |= {c: "Int64" for c in frame.columns if pd.api.types.is_integer_dtype(frame[c].dtype)}
+        return frame.astype(types)
+
+    parts = [plain(frame).assign(level=level.rstrip("s")) for level, frame in review.tables().items()]
+    out = pd.concat(parts, ignore_index=True)
+    return out[["level", *[c for c in out.columns if c != "level"]]]
+
+
+def _num(value: object, decimals: int = 2) -> str:
+    return number(value, decimals, ascii_minus=True)
+
+
+def review_as_text(review: Review) -> str:
+    """A readable report: per period and scorecard, the headline, perspectives, objectives and KPIs."""
+    lines: list[str] = []
+    for period in review.periods:
+        for card in review.scorecards[review.scorecards["period"] == period].itertuples():
+            sid = card.scorecard_id
+            lines += [f"{card.name} [{sid}] — {period}",
+                      f"Score {_num(card.score)} / 10 ({card.status}), coverage {percent(card.coverage)}, "
+                      f"change {_num(card.score_change)} ({card.trend or 'no previous score'})", ""]
+            persp = review.perspectives
+            persp = persp[(persp["period"] == period) & (persp["scorecard_id"] == sid)]
+            objs = review.objectives
+            objs = objs[(objs["period"] == period) & (objs["scorecard_id"] == sid)]
+            kpis = review.kpis
+            kpis = kpis[(kpis["period"] == period) & (kpis["scorecard_id"] == sid)]
+            for p in persp.itertuples():
+                lines.append(f"{p.name}: {_num(p.score)} ({p.status}), coverage {percent(p.coverage)}, {p.trend}")
+                for o in objs[objs["perspective_id"] == p.perspective_id].itertuples():
+                    cascade = (f", departments {_num(o.cascade_score)}" if o.cascade_children else "")
+                    lines.append(f"  {o.objective_id} {o.title}: {_num(o.score)} ({o.status}), "
+                                 f"coverage {percent(o.coverage)}{cascade}")
+                    for k in kpis[kpis["objective_id"] == o.objective_id].itertuples():
+                        d = int(k.decimals) if not pd.isna(k.decimals) else 1
+                        goal = (f"band {_num(k.lower, d)}–{_num(k.upper, d)}" if k.polarity == "range"
+                                else f"target {_num(k.target, d)}")
+                        notes = []
+                        if k.missing_sub_periods:
+                            notes.append(f"{k.missing_sub_periods} of {k.sub_periods} missing")
+                        if not k.due:
+                            notes.append(f"not due, as of {k.as_of}")
+                        extra = f" [{'; '.join(notes)}]" if notes else ""
+                        lines.append(f"      {k.kpi_id}: {_num(k.actual, d)} vs {goal} → {_num(k.score)} "
+                                     f"{k.status}, {k.trend or MISSING}, forecast {k.forecast}{extra}")
+            lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _decimals(value: object, decimals: object = 1) -> str:
+    places = 1 if is_missing(decimals) else int(decimals)  # type: ignore[call-overload]
+    return _num(value, places)
+
+
+def _latest(frame: pd.DataFrame, kpi_id: str) -> pd.Series | None:
+    rows = frame[frame["kpi_id"] == kpi_id]
+    if rows.empty:
+        return None
+    order = period_columns(rows["period"])["end"]
+    return rows.loc[order.idxmax()]
+
+
+def describe_scorecard(frames: Mapping[str, pd.DataFrame], scorecard_id: str, width: int = 100,
+                       today: dt.date | None = None) -> str:
+    """A readable outline: vision, mission, values, perspectives, objectives, KPIs, action plans.
+
+    ``today`` (default: the current date) decides which tasks are overdue.
+    """
+    row = require_scorecard(frames["scorecards"], scorecard_id)
+
+    def wrap(label: str, text: object) -> list[str]:
+        if not isinstance(text, str) or not text:
+            return [f"{label}: {MISSING}"]
+        return textwrap.wrap(f"{label}: {text}", width, subsequent_indent="  ")
+
+    parent = f" (cascades from '{row['parent_id']}')" if isinstance(row["parent_id"], str) else ""
+    out = [f"{row['name']} [{scorecard_id}]{parent}", "=" * min(width, 60)]
+    out += wrap("Vision", row["vision"]) + wrap("Mission", row["mission"])
+    values = row["values"].splitlines() if isinstance(row["values"], str) else []
+    out += ["Values:" + ("" if any(v.strip() for v in values) else f" {MISSING}")]
+    out += [f"  - {v.strip()}" for v in values if v.strip()]
+    out.append(f"Horizon: {row['horizon_start']} to {row['horizon_end']}, "
+               f"{FREQUENCIES[row['review_frequency']]} reviews")
+    persp = frames["perspectives"]
+    persp = persp[persp["scorecard_id"] == scorecard_id].sort_values("position")
+    objectives = frames["objectives"]
+    kpis, targets, actuals = frames["kpis"], frames["targets"], frames["actuals"]
+    for p in persp.itertuples():
+        out += ["", f"{p.name}"]
+        objs = objectives[(objectives["scorecard_id"] == scorecard_id)
+                          & (objectives["perspective_id"] == p.perspective_id)].sort_values("position")
+        for o in objs.itertuples():
+            supports = f" (supports {o.supports})" if isinstance(o.supports, str) else ""
+            owner = MISSING if is_missing(o.owner) else o.owner
+            out.append(f"  {o.objective_id}  {o.title}{supports} — owner: {owner}")
+            for k in kpis[kpis["objective_id"] == o.objective_id].itertuples():
+                actual = _latest(actuals, k.kpi_id)
+                if actual is None:
+                    latest = "no actual yet"
+                else:
+                    tg = targets[(targets["kpi_id"] == k.kpi_id) & (targets["period"] == actual["period"])]
+                    if tg.empty:
+                        goal = "no target"
+                    elif k.polarity == "range":
+                        t = tg.iloc[0]
+                        goal = f"band {_decimals(t['lower'], k.decimals)}–{_decimals(t['upper'], k.decimals)}"
+                    else:
+                        goal = f"target {_decimals(tg.iloc[0]['target'], k.decimals)}"
+                    latest = f"{actual['period']}: {_decimals(actual['value'], k.decimals)} ({goal})"
+                unit = f" {k.unit}" if isinstance(k.unit, str) else ""
+                out.append(f"      - {k.name}{unit} [{k.polarity}, {k.frequency}] latest {latest}")
+    ini = frames["initiatives"]
+    ini = ini[ini["scorecard_id"] == scorecard_id]
+    tasks = frames["tasks"]
+    if not ini.empty:
+        out += ["", "Action plans"]
+        late = set(overdue(frames, scorecard_id, today or dt.date.today())["id"])
+        for i in ini.itertuples():
+            own = tasks[tasks["initiative_id"] == i.initiative_id]
+            count = int(own["task_id"].astype(str).isin(late).sum())
+            out.append(f"  {i.initiative_id}  {i.title} — {i.status}, {_num(i.percent_complete, 0)}% done, "
+                       f"{len(own)} tasks, {count} overdue")
+    return "\n".join(out)

@@ -1,0 +1,166 @@
+"""The Excel workbook of a plan: an About sheet, a scorecard sheet per review period, a sheet per table.
+
+Scorecard sheets show, for every scorecard, its perspectives, objectives and KPIs with
+actual, target, red flag, score, status (coloured), trend and forecast, as scored by
+:func:`~bsc_widgets.scoring.score_review`.  Table sheets hold each table's records with
+the store's column names; the ``actuals`` and ``targets`` sheets can be edited and
+imported back with ``bsc import``.  This module only draws: what goes in is gathered by
+:func:`bsc_widgets.io.exports.export_workbook`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from ..errors import InputError
+from ..model.values import plain
+from ..scoring import Review
+from .theme import STATUS_COLOURS, tint, trend_symbol
+
+STATUS_FILLS = {status: tint(colour, 0.35) for status, colour in STATUS_COLOURS.items()}
+"""Cell fill of each status: a light tint of the theme's status colour."""
+BOLD = Font(bold=True)
+HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
+SCORE_COLUMNS = ["level", "id", "name", "actual", "target", "red flag", "unit", "score", "status", "trend",
+                 "forecast", "coverage"]
+
+
+def write_workbook(path: str | os.PathLike[str], frames: Mapping[str, pd.DataFrame], review: Review | None, *,
+                   source: str, scorecard: str | None = None) -> Path:
+    """Write the workbook of ``frames`` (one sheet per table) and ``review`` (one sheet per period) to ``path``.
+
+    ``source`` names where the data came from (the store's location), shown on the About sheet.
+    """
+    target = Path(path)
+    if target.suffix.lower() != ".xlsx":
+        raise InputError(f"{target} does not end in .xlsx. Fix: name the workbook like scorecard.xlsx.")
+    book = Workbook()
+    about = book.active
+    assert about is not None
+    about.title = "About"
+    _about(about, source, review, scorecard)
+    if review is not None:
+        for period in review.periods:
+            _scorecard_sheet(book.create_sheet(f"Scorecard {period}"), review, period)
+    for name, frame in frames.items():
+        _table_sheet(book.create_sheet(name), frame)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    book.save(target)
+    return target
+
+
+def _about(sheet: Worksheet, source: str, review: Review | None, scorecard: str | None) -> None:
+    now = pd.Timestamp.now(tz="UTC").strftime("%Y-%m-%d %H:%M UTC")
+    rows = [
+        ("Exported from", source),
+        ("Exported at", now),
+        ("Scorecard", scorecard or "every scorecard"),
+        ("Review periods", ", ".join(review.periods) if review is not None else "none (no actuals yet)"),
+        ("", ""),
+        ("Sheets", "'Scorecard <period>': scores 0-10, status colours, trend against the previous period."),
+        ("", "One sheet per table of the store (same column names as the store)."),
+        ("Import back", "Edit values in the 'actuals' or 'targets' sheet, save, then run "
+                        "`bsc import --store DIR THIS.xlsx` (add --targets for targets)."),
+        ("", "Columns revision, saved_at, saved_by, entered_by and entered_at are ignored on import."),
+    ]
+    for row in rows:
+        sheet.append(row)
+    for cell in sheet["A"]:
+        cell.font = BOLD
+    sheet.column_dimensions["A"].width = 18
+    sheet.column_dimensions["B"].width = 100
+
+
+def _scorecard_sheet(sheet: Worksheet, review: Review, period: str) -> None:
+    in_period = {level: frame[frame["period"] == period] for level, frame in review.tables().items()}
+    for card in in_period["scorecards"].itertuples():
+        sheet.append([f"{card.name} [{card.scorecard_id}] — review {period}"])
+        sheet.cell(sheet.max_row, 1).font = Font(bold=True, size=14)
+        sheet.append(SCORE_COLUMNS)
+        for cell in sheet[sheet.max_row]:
+            cell.font, cell.fill = BOLD, HEADER_FILL
+        _score_row(sheet, "scorecard", card.scorecard_id, card.name, card, None, "", BOLD)
+        sid = card.scorecard_id
+        objectives = in_period["objectives"][in_period["objectives"]["scorecard_id"] == sid]
+        kpis = in_period["kpis"][in_period["kpis"]["scorecard_id"] == sid]
+        for persp in in_period["perspectives"][in_period["perspectives"]["scorecard_id"] == sid].itertuples():
+            _score_row(sheet, "perspective", persp.perspective_id, persp.name, persp, None, "", BOLD)
+            for obj in objectives[objectives["perspective_id"] == persp.perspective_id].itertuples():
+                _score_row(sheet, "objective", obj.objective_id, "  " + obj.title, obj, None, "", None)
+                for kpi in kpis[kpis["objective_id"] == obj.objective_id].itertuples():
+                    _score_row(sheet, "kpi", kpi.kpi_id, "    " + kpi.name, kpi, kpi, kpi.unit, None)
+        sheet.append([])
+    sheet.freeze_panes = "A3"
+    for letter, width in zip("ABCDEFGHIJKL", (12, 16, 60, 12, 12, 12, 10, 8, 11, 9, 18, 10), strict=True):
+        sheet.column_dimensions[letter].width = width
+
+
+def _score_row(sheet: Worksheet, level: str, ident: str, name: str, row: Any, kpi: Any, unit: Any,
+               font: Font | None) -> None:
+    values: list[Any] = [level, ident, name]
+    if kpi is not None:
+        target = kpi.target if kpi.polarity != "range" else None
+        values += [_as_float(kpi.actual), _as_float(target), _as_float(kpi.red_flag),
+                   unit if isinstance(unit, str) else None]
+    else:
+        values += [None, None, None, None]
+    status = str(row.status)
+    values += [_as_float(row.score), status, (trend_symbol(row.trend) if str(row.trend) else ""),
+               str(kpi.forecast) if kpi is not None else None,
+               None if kpi is not None else _as_float(row.coverage)]
+    sheet.append(values)
+    number = sheet.max_row
+    decimals = int(kpi.decimals) if kpi is not None and not pd.isna(kpi.decimals) else 1
+    for col in (4, 5, 6):
+        sheet.cell(number, col).number_format = "#,##0" + ("." + "0" * decimals if decimals else "")
+    sheet.cell(number, 8).number_format = "0.0"
+    sheet.cell(number, 12).number_format = "0%"
+    fill = PatternFill("solid", fgColor=STATUS_FILLS.get(status, "FFFFFF"))
+    for col in (8, 9):
+        sheet.cell(number, col).fill = fill
+    sheet.cell(number, 3).alignment = Alignment(indent=0)
+    if font is not None:
+        for col in range(1, len(values) + 1):
+            sheet.cell(number, col).font = font
+
+
+def _as_float(value: Any) -> float | None:
+    number = plain(value)
+    return None if number is None else float(number)
+
+
+def _table_sheet(sheet: Worksheet, frame: pd.DataFrame) -> None:
+    columns = list(frame.columns)
+    sheet.append(columns)
+    for cell in sheet[1]:
+        cell.font, cell.fill = BOLD, HEADER_FILL
+    data = {c: _cells(frame[c]) for c in columns}
+    for i in range(len(frame)):
+        sheet.append([data[c][i] for c in columns])
+    for j, column in enumerate(columns, start=1):
+        letter = get_column_letter(j)
+        if isinstance(frame[column].dtype, pd.DatetimeTZDtype):
+            for cell in sheet[letter][1:]:
+                cell.number_format = "yyyy-mm-dd hh:mm:ss"
+        longest = max([len(column), *(len(str(v)) for v in data[column][:200] if v is not None)])
+        sheet.column_dimensions[letter].width = min(max(10, longest + 2), 60)
+    sheet.freeze_panes = "A2"
+    if columns:
+        sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{max(len(frame) + 1, 2)}"
+
+
+def _cells(series: pd.Series) -> list[Any]:
+    """Plain Python values for openpyxl: None for missing, naive UTC times (Excel has no time zones)."""
+    if isinstance(series.dtype, pd.DatetimeTZDtype):
+        series = series.dt.tz_convert("UTC").dt.tz_localize(None)
+    values = series.astype(object).where(series.notna(), None).tolist()
+    return [v.to_pydatetime() if isinstance(v, pd.Timestamp) else v for v in values]

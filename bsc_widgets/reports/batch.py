@@ -1,0 +1,155 @@
+"""Many reports: in this process, in a pool of spawned processes, or on a Dask cluster; then the index.
+
+:func:`run_reports` runs a batch in this process (``workers=1``), in a pool of spawned
+processes (deltalake cannot run in forked children), or on a Dask distributed cluster;
+a failing report does not stop the others.  Each worker keeps one
+:class:`~bsc_widgets.reports.runner.ReportRunner` (and its warm kernel) for all its reports.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import multiprocessing.util
+import os
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from pathlib import Path
+from typing import Any
+
+from ..render.html import INLINE
+from .index import write_index
+from .runner import DEFAULT_TEMPLATE, SHARED_PLOTLY_JS, ReportJob, ReportResult, ReportRunner
+
+__all__ = ["run_reports", "write_result"]
+
+
+def write_result(result: ReportResult, out: Path) -> ReportResult:
+    """Write a report's executed notebook (and its HTML, if it succeeded) into ``out``."""
+    notebook, page = out / f"{result.job.name}.ipynb", out / f"{result.job.name}.html"
+    if result.notebook:
+        notebook.write_text(result.notebook, encoding="utf-8")
+        result.paths["notebook"] = notebook
+    if result.html is not None:
+        page.write_text(result.html, encoding="utf-8")
+        result.paths["html"] = page
+    else:
+        page.unlink(missing_ok=True)  # never leave an older report that looks current
+    return result
+
+
+def _pool_runner_init(template: str) -> None:
+    global _POOL_RUNNER
+    _POOL_RUNNER = ReportRunner(template)
+    multiprocessing.util.Finalize(None, _POOL_RUNNER.close, exitpriority=10)  # pool workers skip atexit
+    _POOL_RUNNER._warm_kernel()  # start the kernel while the other workers start theirs
+
+
+_POOL_RUNNER: ReportRunner | None = None
+
+
+def _pool_run(job: ReportJob) -> ReportResult:
+    assert _POOL_RUNNER is not None, "worker not initialised"
+    return _POOL_RUNNER.run(job)
+
+
+def _local(jobs: Sequence[ReportJob], template: str, workers: int) -> Iterator[ReportResult]:
+    if workers <= 1 or len(jobs) <= 1:
+        with ReportRunner(template) as runner:
+            for job in jobs:
+                yield runner.run(job)
+        return
+    context = multiprocessing.get_context("spawn")  # deltalake panics in forked children
+    with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=context,
+                             initializer=_pool_runner_init, initargs=(template,)) as pool:
+        futures = {pool.submit(_pool_run, job): job for job in jobs}
+        for future in as_completed(futures):
+            try:
+                yield future.result()
+            except Exception as exc:  # the worker process died
+                yield ReportResult(futures[future], "", None, error=f"{type(exc).__name__}: {exc}")
+
+
+# Dask workers run tasks in threads: one runner (and kernel) per worker thread, closed by a plugin.
+_DASK_RUNNERS: list[ReportRunner] = []
+_DASK_LOCAL = threading.local()
+_DASK_LOCK = threading.Lock()
+_DASK_PLUGIN = "bsc-report-runners"
+
+
+def _dask_run(job: ReportJob, template: str) -> ReportResult:
+    runner = getattr(_DASK_LOCAL, "runner", None)
+    if runner is None:
+        runner = _DASK_LOCAL.runner = ReportRunner(template)
+        with _DASK_LOCK:
+            _DASK_RUNNERS.append(runner)
+    return runner.run(job)
+
+
+def _close_dask_runners() -> None:
+    with _DASK_LOCK:
+        while _DASK_RUNNERS:
+            _DASK_RUNNERS.pop().close()
+
+
+def _dask(jobs: Sequence[ReportJob], template: str, address: str) -> Iterator[ReportResult]:
+    from distributed import Client, WorkerPlugin
+    from distributed import as_completed as dask_completed
+
+    class CloseRunners(WorkerPlugin):
+        def teardown(self, worker: Any) -> None:
+            _close_dask_runners()
+
+    with Client(address) as client:
+        client.register_plugin(CloseRunners(), name=_DASK_PLUGIN)
+        try:
+            futures = [client.submit(_dask_run, job, template, pure=False, key=f"bsc-report-{job.name}-{i}")
+                       for i, job in enumerate(jobs)]
+            jobs_by_key = {f.key: job for f, job in zip(futures, jobs, strict=True)}
+            for future in dask_completed(futures):
+                try:
+                    yield future.result()
+                except Exception as exc:
+                    yield ReportResult(jobs_by_key[future.key], "", None, error=f"{type(exc).__name__}: {exc}")
+        finally:
+            client.unregister_worker_plugin(_DASK_PLUGIN)
+
+
+def run_reports(jobs: Iterable[ReportJob], out: str | os.PathLike[str], *, workers: int | None = None,
+                dask_address: str | None = None, template: str | os.PathLike[str] = DEFAULT_TEMPLATE,
+                progress: Callable[[ReportResult], None] | None = None) -> list[ReportResult]:
+    """Produce every report of ``jobs`` into ``out`` (notebook + HTML each) and write ``index.html``.
+
+    ``workers``: processes on this machine (default: the number of cores; 1 runs in this
+    process); ``dask_address``: run on that Dask cluster instead.  ``progress`` is called
+    with each result as it arrives.  Failed reports are returned with their error; they do
+    not stop the others.  When a job loads plotly.js from a shared file, the file is
+    written into ``out`` once.
+    """
+    jobs = list(jobs)
+    folder = Path(out)
+    folder.mkdir(parents=True, exist_ok=True)
+    if any(job.plotly_js != INLINE for job in jobs):
+        _write_shared_plotly(folder)
+    if dask_address:
+        results = _dask(jobs, str(template), dask_address)
+    else:
+        results = _local(jobs, str(template), workers or os.cpu_count() or 1)
+    done = []
+    for result in results:
+        done.append(write_result(result, folder))
+        if progress is not None:
+            progress(result)
+    order = {job: i for i, job in enumerate(jobs)}
+    done.sort(key=lambda r: order[r.job])
+    write_index(done, folder)
+    return done
+
+
+def _write_shared_plotly(folder: Path) -> None:
+    from plotly.offline import get_plotlyjs
+
+    target = folder / SHARED_PLOTLY_JS
+    source = get_plotlyjs()
+    if not target.exists() or target.read_text(encoding="utf-8") != source:
+        target.write_text(source, encoding="utf-8")

@@ -1,0 +1,382 @@
+"""The sections of the period review report, one function per section, each returning HTML.
+
+The review template (``templates/review.ipynb``) is a thin notebook: a markdown heading
+and one call per section.  Everything the report shows is computed elsewhere — scores by
+:func:`~bsc_widgets.scoring.score_review`, findings by :func:`~bsc_widgets.smart.check_smart`,
+business rules (overdue, needs attention) by :mod:`bsc_widgets.model.plan`, charts by
+:mod:`bsc_widgets.render.charts` — and drawn here with the theme and the HTML blocks of
+:mod:`bsc_widgets.render`::
+
+    report = open_review(store, "org", "2026Q3")
+    title(report); headline(report); scores_table(report); strategy_map(report); ...
+
+Sections return :class:`~bsc_widgets.render.html.Html`, which Jupyter displays as HTML;
+charts are plotly divs that need plotly.js, which :func:`title` loads (inline, or from a
+local file shared by a batch of reports).  Styles travel with the output, so the report
+looks the same in JupyterLab, in an exported HTML file and when printed.  To add a
+section: write a function here that takes the :class:`ReviewReport` and returns
+:func:`~bsc_widgets.render.html.section`, then call it from a cell of the template.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..model.periods import (
+    FREQUENCIES,
+    PERIOD_NOUNS,
+    convert_index,
+    first_day,
+    frequency,
+    last_day,
+    period_at,
+    period_columns,
+    period_index,
+)
+from ..model.values import is_blank, is_missing
+from ..model.words import MISSING, capitalised, day, number, percent, plural
+from ..render.charts import gantt, kpi_trend
+from ..render.charts import strategy_map as strategy_map_chart
+from ..render.html import REPORT_CSS, Html, attention_table, chip, esc, figure, note, plotly_loader, section, table
+from ..render.theme import LEVEL_STATUS, trend_symbol
+from ..scoring.formulas import AMBER, DOWN, NO_DATA, NO_TARGET, RED, STATUSES
+from ..smart import LEVELS, subject_label
+from .context import ReviewReport, open_review
+from .runner import HEADLINE_MIME
+
+__all__ = [
+    "HEADLINE_MIME",
+    "Html",
+    "ReviewReport",
+    "action_plans",
+    "attention",
+    "cascade",
+    "comments",
+    "data_quality",
+    "headline",
+    "headline_values",
+    "kpi_table",
+    "open_review",
+    "scores_table",
+    "smart_findings",
+    "strategy_map",
+    "title",
+    "trend_charts",
+]
+
+def title(report: ReviewReport) -> Html:
+    """Title block: scorecard name, period, the date deadlines are judged at, vision; loads styles and plotly.js."""
+    card, p = report.card, report.params
+    vision = f"<blockquote>{esc(card['vision'])}</blockquote>" if not is_missing(card["vision"]) else ""
+    horizon = (f"planning horizon {esc(card['horizon_start'])} to {esc(card['horizon_end'])} · "
+               if not is_missing(card["horizon_start"]) else "")
+    body = (f"<style>{REPORT_CSS}</style>{plotly_loader(report.plotly_js)}"
+            f"<h1>{esc(card['name'])}: review of {report.period}</h1>"
+            f'<p class="bsc-sub">Scorecard <b>{esc(report.scorecard)}</b> · {FREQUENCIES[frequency(p.period)]} review '
+            f"{day(first_day(p.period), 'long')} – {day(last_day(p.period), 'long')} · {horizon}deadlines judged at "
+            f"{day(p.today, 'long')}"
+            f"</p>{vision}")
+    return section(body, "title")
+
+
+def _own(frame: pd.DataFrame, report: ReviewReport) -> pd.DataFrame:
+    mask = (frame["scorecard_id"] == report.scorecard) & (frame["period"] == report.period)
+    return frame[mask.to_numpy(dtype=bool)]
+
+
+def headline_values(report: ReviewReport) -> dict[str, Any]:
+    """The headline as plain values (score, status, coverage, change), as the report index shows it."""
+    row = _own(report.review.scorecards, report).iloc[0]
+
+    def value(number_: object) -> float | None:
+        return None if is_missing(number_) else float(number_)  # type: ignore[arg-type]
+
+    return {"scorecard": report.scorecard, "name": str(report.card["name"]), "period": report.period,
+            "score": value(row["score"]), "status": str(row["status"]), "coverage": value(row["coverage"]),
+            "previous_score": value(row["previous_score"]), "score_change": value(row["score_change"]),
+            "trend": str(row["trend"])}
+
+
+def headline(report: ReviewReport) -> Html:
+    """Overall score and status, coverage, change against the previous period, KPI status counts."""
+    h = headline_values(report)
+    previous = str(report.params.period - 1)
+    change = (f"{number(h['score_change'], sign=True)} against {previous} ({number(h['previous_score'])}), "
+              f"{trend_symbol(h['trend'])}" if h["score_change"] is not None
+              else f"no score in {previous} to compare with")
+    kpis = _own(report.review.kpis, report)
+    counts = kpis["status"].astype(str).value_counts()
+    chips = " ".join(f"{chip(s)} {int(counts[s])}" for s in STATUSES if counts.get(s, 0))
+    body = (f'<div class="bsc-headline"><div class="bsc-score">{number(h["score"])}<small> / 10</small></div>'
+            f'<div class="bsc-facts"><div>Status {chip(h["status"])}</div>'
+            f"<div>Coverage <b>{percent(h['coverage'])}</b> of the KPI weight has data</div>"
+            f"<div>Change <b>{change}</b></div><div>KPIs: {chips or 'none'}</div></div></div>")
+    return section(body, "headline", {HEADLINE_MIME: json.dumps(h)})
+
+
+def scores_table(report: ReviewReport) -> Html:
+    """Perspective scores, and the objectives of each perspective with their scores."""
+    persp = _own(report.review.perspectives, report)
+    objs = _own(report.review.objectives, report)
+    rows: list[str] = []
+    for p in persp.itertuples(index=False):
+        rows.append(f'<tr class="bsc-group"><td>{esc(p.name)}</td><td class="num">{number(p.score)}</td>'
+                    f"<td>{chip(p.status)}</td><td class='num'>{percent(p.coverage)}</td>"
+                    f"<td class='num'>{number(p.score_change, sign=True)}</td><td>{trend_symbol(p.trend)}</td>"
+                    "<td></td></tr>")
+        for o in objs[(objs["perspective_id"] == p.perspective_id).to_numpy(dtype=bool)].itertuples(index=False):
+            dept = (f"{number(o.cascade_score)} ({int(o.cascade_children)})" if o.cascade_children else "")
+            rows.append(f"<tr><td>&nbsp;&nbsp;<b>{esc(o.objective_id)}</b> {esc(o.title)}</td>"
+                        f"<td class='num'>{number(o.score)}</td><td>{chip(o.status)}</td>"
+                        f"<td class='num'>{percent(o.coverage)}</td>"
+                        f"<td class='num'>{number(o.score_change, sign=True)}</td>"
+                        f"<td>{trend_symbol(o.trend)}</td><td class='num'>{dept}</td></tr>")
+    head = "".join(f"<th>{c}</th>" for c in ("Perspective / objective", "Score", "Status", "Coverage", "Change",
+                                              "Trend", "Departments (n)"))
+    body = f'<table class="bsc-table"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
+    return section(body + note("Scores run from 0 to 10; coverage is the share of the weight that had data. "
+                                 "Departments: the weighted score of the department objectives that support it."),
+                    "scores")
+
+
+def strategy_map(report: ReviewReport) -> Html:
+    """The strategy map, objectives coloured by status with their scores."""
+    fig = strategy_map_chart(report.frames, report.scorecard, report.review, period=report.period)
+    return section(figure(fig, "strategy-map"), "strategy map")
+
+
+def _target_text(k: Any, d: int) -> str:
+    if k.polarity == "range":
+        return f"{number(k.lower, d)}–{number(k.upper, d)} (±{number(k.tolerance, d)})"
+    return number(k.target, d)
+
+
+def _forecast_text(k: Any, d: int) -> str:
+    if is_missing(k.forecast_value):
+        return esc(k.forecast)
+    goal = f" vs {number(k.forecast_target, d)}" if not is_missing(k.forecast_target) else ""
+    return f"{esc(k.forecast)}: {number(k.forecast_value, d)}{goal} in {esc(k.forecast_period)}"
+
+
+def _kpis(report: ReviewReport) -> pd.DataFrame:
+    kpis = _own(report.review.kpis, report)
+    return kpis.assign(digits=kpis["decimals"].fillna(1).astype(int))
+
+
+def kpi_table(report: ReviewReport) -> Html:
+    """Every KPI: actual, target, variance, score, status, trend, forecast and missing sub-periods."""
+    kpis = _kpis(report)
+    rows = []
+    for k in kpis.itertuples(index=False):
+        d = int(k.digits)
+        notes = []
+        if k.missing_sub_periods:
+            notes.append(f"{int(k.missing_sub_periods)} of {int(k.sub_periods)} "
+                         f"{PERIOD_NOUNS.get(str(k.frequency), 'period')}s missing")
+        if not k.due:
+            notes.append(f"not due; latest {esc(k.as_of)}")
+        rows.append({
+            "Objective": f"<b>{esc(k.objective_id)}</b>", "KPI": esc(k.name), "Unit": esc(k.unit),
+            "Actual": f"<span class='bsc-num'>{number(k.actual, d)}</span>",
+            "Target": f"<span class='bsc-num'>{_target_text(k, d)}</span>",
+            "Variance": f"<span class='bsc-num'>{number(k.variance, d, sign=True)}</span>",
+            "Score": f"<span class='bsc-num'>{number(k.score)}</span>", "Status": chip(k.status),
+            "Trend": trend_symbol(k.trend), "Forecast": _forecast_text(k, d),
+            "Missing": "; ".join(notes),
+        })
+    shown = table(pd.DataFrame(rows)) if rows else note("This scorecard has no KPIs.")
+    return section(shown + note("Variance: actual minus target (for range KPIs, the distance outside the band). "
+                                  "Forecast: a straight line through the actuals so far, projected to the end of "
+                                  "the horizon and compared with the target there."), "KPI table")
+
+
+def trend_charts(report: ReviewReport) -> Html:
+    """A trend chart with target path and red flag for every KPI that is red or worsening."""
+    kpis = _kpis(report)
+    flagged = kpis[((kpis["status"] == RED) | (kpis["trend"] == DOWN)).to_numpy(dtype=bool)]
+    if flagged.empty:
+        return section(note("No KPI is red or worsening in this period."), "trend charts")
+    parts = [f"<p>{len(flagged)} of {len(kpis)} KPIs are red or scored lower than in the previous period.</p>"]
+    for k in flagged.itertuples(index=False):
+        fig = kpi_trend(report.frames, str(k.kpi_id), period=report.period, review=report.review)
+        parts.append(f"<p><b>{esc(k.objective_id)}</b> · {chip(k.status)} {trend_symbol(k.trend)} "
+                     f"· score {number(k.score)}</p>" + figure(fig, f"trend-{k.kpi_id}"))
+    return section("".join(parts), "trend charts")
+
+
+def cascade(report: ReviewReport) -> Html:
+    """How department objectives support this scorecard's objectives, and which parent objectives it supports."""
+    everything = report.all_scorecards.objectives
+    everything = everything[(everything["period"] == report.period).to_numpy(dtype=bool)]
+    everything = everything.astype({"objective_id": str, "scorecard_id": str, "supports": object})
+    names = report.frames["scorecards"].set_index("scorecard_id")["name"]
+    own = everything[(everything["scorecard_id"] == report.scorecard).to_numpy(dtype=bool)]
+    parts = []
+    children = everything[everything["supports"].isin(set(own["objective_id"])).to_numpy(dtype=bool)]
+    if len(children):
+        rows = []
+        for o in own[own["objective_id"].isin(set(children["supports"])).to_numpy(dtype=bool)].itertuples():
+            rows.append(f'<tr class="bsc-group"><td><b>{esc(o.objective_id)}</b> {esc(o.title)}</td><td></td>'
+                        f"<td class='num'>{number(o.score)}</td><td>{chip(o.status)}</td>"
+                        f"<td class='num'>{number(o.cascade_score)}</td></tr>")
+            for c in children[(children["supports"] == o.objective_id).to_numpy(dtype=bool)].itertuples():
+                rows.append(f"<tr><td>&nbsp;&nbsp;<b>{esc(c.objective_id)}</b> {esc(c.title)}</td>"
+                            f"<td>{esc(names.get(c.scorecard_id, c.scorecard_id))}</td>"
+                            f"<td class='num'>{number(c.score)}</td><td>{chip(c.status)}</td><td></td></tr>")
+        head = "".join(f"<th>{c}</th>" for c in ("Objective / supporting department objective", "Scorecard",
+                                                  "Score", "Status", "Departments"))
+        parts.append(f'<table class="bsc-table"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody>'
+                     "</table>")
+    supporting = own[own["supports"].notna().to_numpy(dtype=bool)]
+    if len(supporting):
+        parents = everything.set_index("objective_id")
+        grid = pd.DataFrame({
+            "Objective": [f"<b>{esc(i)}</b> {esc(t)}" for i, t in zip(supporting["objective_id"],
+                                                                        supporting["title"], strict=True)],
+            "Score": [number(s) for s in supporting["score"]],
+            "Supports": [f"<b>{esc(s)}</b> {esc(parents['title'].get(s))} "
+                         f"({esc(names.get(parents['scorecard_id'].get(s), ''))})" for s in supporting["supports"]],
+            "Its score": [number(parents["score"].get(s)) for s in supporting["supports"]],
+            "Its status": [chip(parents["status"].get(s)) for s in supporting["supports"]],
+        })
+        parts.append("<p>This scorecard's objectives support these objectives of its parent:</p>" + table(grid))
+    if not parts:
+        parts.append(note("No department scorecard cascades from this scorecard, and it supports no parent "
+                           "objective."))
+    return section("".join(parts), "cascade")
+
+
+def action_plans(report: ReviewReport) -> Html:
+    """Initiatives and tasks: Gantt chart, progress, and the work that needs attention (overdue, blocked, unowned)."""
+    ini = report.frames["initiatives"]
+    ini = ini[(ini["scorecard_id"] == report.scorecard).to_numpy(dtype=bool)]
+    tasks = report.frames["tasks"]
+    tasks = tasks[(tasks["scorecard_id"] == report.scorecard).to_numpy(dtype=bool)]
+    if ini.empty:
+        return section(note("This scorecard has no initiatives yet."), "action plans")
+    overdue = report.overdue
+    fig = gantt(report.frames, report.scorecard, today=report.params.today, overdue=overdue)
+    done = tasks.assign(_done=(tasks["status"] == "done").to_numpy(dtype=bool)).groupby("initiative_id")["_done"]
+    counts = pd.DataFrame({"done": done.sum(), "total": done.size()})
+
+    def flags(rid: str, owner: object) -> str:
+        out = [chip(RED, "overdue")] if rid in overdue else []
+        if is_blank(owner):
+            out.append(chip(AMBER, "no owner"))
+        return " ".join(out)
+
+    plans = pd.DataFrame({
+        "Initiative": [f"<b>{esc(i)}</b> {esc(t)}" for i, t in zip(ini["initiative_id"], ini["title"], strict=True)],
+        "Objective": [esc(o) for o in ini["objective_id"]], "Owner": [esc(o) for o in ini["owner"]],
+        "Status": [esc(s) for s in ini["status"]],
+        "Progress": [f'<span class="bsc-bar"><span style="width:{0 if is_missing(p) else p:.0f}%"></span></span> '
+                     f"{0 if is_missing(p) else p:.0f}%" for p in ini["percent_complete"]],
+        "Due": [esc(d) for d in ini["due"]],
+        "Tasks done": [f"{int(counts['done'].get(i, 0))} of {int(counts['total'].get(i, 0))}"
+                       for i in ini["initiative_id"]],
+        "Flags": [flags(str(i), o) for i, o in zip(ini["initiative_id"], ini["owner"], strict=True)],
+    })
+    return section(figure(fig, "gantt") + table(plans) + attention(report).body, "action plans")
+
+
+def attention(report: ReviewReport) -> Html:
+    """The work that needs attention, most urgent first (the same list the workshop's review step shows)."""
+    items = report.attention
+    lead = (f"<p><b>{plural(len(items), 'item')} need{'s' if len(items) == 1 else ''} attention</b> "
+            "(overdue, blocked or without an owner):</p>" if len(items) else "")
+    return section(lead + attention_table(items), "needs attention")
+
+
+_SUBJECT_ORDER = {"scorecard": 0, "perspective": 1, "objective": 2, "kpi": 3, "initiative": 4}
+
+
+def comments(report: ReviewReport) -> Html:
+    """The analysis and recommendations entered for this scorecard and period."""
+    c = report.frames["comments"]
+    c = c[((c["scorecard_id"] == report.scorecard) & (c["period"] == report.period)).to_numpy(dtype=bool)]
+    if c.empty:
+        return section(note(f"No comments were entered for {report.period}."), "comments")
+    c = c.assign(_o=c["subject_type"].map(_SUBJECT_ORDER)).sort_values(["_o", "subject_id", "kind"], kind="stable")
+    parts = []
+    for (kind, sid), group in c.groupby(["subject_type", "subject_id"], sort=False):
+        label = subject_label(report.frames, str(kind), str(sid), report.scorecard)
+        parts.append(f"<h4>{esc(capitalised(label))}</h4>")
+        for row in group.itertuples(index=False):
+            at = "" if is_missing(row.at) else day(row.at, "long")
+            parts.append(f'<div class="bsc-comment"><b>{esc(row.kind).capitalize()}</b>: {esc(row.text)}'
+                         f'<div class="bsc-meta">{esc(row.author)}{" · " + at if at else ""}</div></div>')
+    return section("".join(parts), "comments")
+
+
+def smart_findings(report: ReviewReport) -> Html:
+    """SMART findings of the plan (errors first), each with the fix."""
+    f = report.findings
+    if f.empty:
+        return section(note("Every objective, KPI and action plan passes the SMART checks."), "SMART findings")
+    counts = f["level"].value_counts()
+    summary = ", ".join(f"{int(counts[level])} {level}{'s' if counts[level] != 1 and level != 'info' else ''}"
+                        for level in LEVELS if counts.get(level, 0))
+    grid = pd.DataFrame({
+        "Level": [chip(LEVEL_STATUS[str(v)], str(v)) for v in f["level"]],
+        "SMART": [esc(v) for v in f["letter"]], "Finding": [esc(v) for v in f["message"]],
+        "Fix": [esc(v) for v in f["remedy"]],
+    })
+    return section(f"<p>{summary}.</p>" + table(grid), "SMART findings")
+
+
+def _latest_actuals(report: ReviewReport, kpis: pd.DataFrame) -> pd.DataFrame:
+    """Per KPI: the last period with an actual up to the end of the review period, and how far behind it is."""
+    review_freq = frequency(report.params.period)
+    review_index = period_index(report.params.period)
+    act = report.frames["actuals"]
+    act = act[act["kpi_id"].isin(set(kpis["kpi_id"].astype(str))).to_numpy(dtype=bool)]
+    periods = period_columns(act["period"])
+    freq = kpis["frequency"].astype(str).to_numpy()
+    expected = np.array([convert_index(review_index, review_freq, f) for f in freq], dtype=np.int64)
+    expected = np.where(kpis["due"].to_numpy(dtype=bool), expected, expected - 1)
+    limit = pd.Series(expected, index=kpis["kpi_id"].astype(str).to_numpy())
+    own_freq = kpis.set_index(kpis["kpi_id"].astype(str))["frequency"].astype(str).reindex(act["kpi_id"].astype(str))
+    index = periods["index"].to_numpy(dtype=float, na_value=np.nan)
+    keep = ((periods["freq"].to_numpy() == own_freq.to_numpy())
+            & (index <= limit.reindex(act["kpi_id"].astype(str)).to_numpy()))
+    latest = pd.Series(index[keep]).groupby(act["kpi_id"].astype(str).to_numpy()[keep]).max()
+    last = latest.reindex(limit.index)
+    return pd.DataFrame({"last": [None if pd.isna(i) else str(period_at(f, int(i))) for i, f in zip(last, freq,
+                                                                                                      strict=True)],
+                         "behind": (limit - last).to_numpy()}, index=limit.index)
+
+
+def data_quality(report: ReviewReport) -> Html:
+    """KPIs without an actual in the period, with stale or partial data, or without a target."""
+    kpis = _kpis(report)
+    latest = _latest_actuals(report, kpis)
+    rows = []
+    for k in kpis.itertuples(index=False):
+        issues = []
+        info = latest.loc[str(k.kpi_id)]
+        if str(k.status) == NO_DATA:
+            issues.append(f"no actual for {report.period}")
+        if info["last"] is None:
+            issues.append("never measured")
+        elif info["behind"] >= 1:
+            n = int(info["behind"])
+            issues.append(f"stale: latest actual is {info['last']}, {plural(n, PERIOD_NOUNS[str(k.frequency)])} "
+                          "behind")
+        if k.missing_sub_periods and str(k.status) != NO_DATA:
+            issues.append(f"{int(k.missing_sub_periods)} of {int(k.sub_periods)} "
+                          f"{PERIOD_NOUNS[str(k.frequency)]}s missing")
+        if str(k.status) == NO_TARGET:
+            issues.append(f"no target for {report.period}")
+        if issues:
+            rows.append({"KPI": f"<b>{esc(k.kpi_id)}</b> {esc(k.name)}", "Objective": esc(k.objective_id),
+                         "Frequency": FREQUENCIES[str(k.frequency)], "Latest actual": esc(info["last"]) or MISSING,
+                         "Issues": "; ".join(issues)})
+    if not rows:
+        return section(note(f"Every KPI has its actuals and targets for {report.period}."), "data quality")
+    summary = f"<p>{len(rows)} of {len(kpis)} KPIs have gaps in their data for {report.period}.</p>"
+    return section(summary + table(pd.DataFrame(rows)), "data quality")
+

@@ -1,0 +1,337 @@
+"""KPI results per review period: actuals and targets brought to the review frequency, scored.
+
+The computation is vectorized: for each KPI frequency the actuals and targets are laid
+out on a dense grid (KPIs x periods of that frequency) and every review period is a
+block of columns, so aggregating, scoring and forecasting are numpy reductions over
+whole arrays — no Python loop over KPIs or rows.
+
+Rules (docs/scoring.md has worked examples):
+
+- A KPI measured more often than the review (monthly KPI, quarterly review) is aggregated
+  over the sub-periods of the review period that have data, by its aggregation rule;
+  targets, red flags and range bounds are aggregated by the same rule over the *same*
+  sub-periods (over all sub-periods when none has data, so the target still shows).
+  ``missing_sub_periods`` counts the sub-periods without an actual.
+- A KPI measured less often than the review (annual KPI, quarterly review) is due in the
+  review period that contains the end of its own period. In other review periods it
+  shows its latest actual (and that period's target and score) with ``due`` False.
+- Forecast: with at least 3 actuals up to the end of the review period, a least-squares
+  line through them (x = period number) is projected to the period containing the end
+  of the scorecard's horizon and compared with the target of that period: "on course",
+  "off course", or "insufficient data" (fewer than 3 actuals, no horizon, or no target
+  for that period).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ..model.periods import PER_YEAR, convert_index, convert_indices, period_at, period_columns, ratio
+from . import formulas as scores
+from .formulas import TARGET_FIELDS
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+
+BAND_FIELDS = ("lower", "upper", "tolerance")  # used by range KPIs; the others by higher / lower KPIs
+ON_COURSE, OFF_COURSE, INSUFFICIENT = "on course", "off course", "insufficient data"
+MIN_FORECAST_POINTS = 3
+
+
+@dataclass(frozen=True)
+class _Encoded:
+    """Rows of actuals or targets as integer codes: KPI position and period index."""
+
+    kpi: IntArray
+    index: IntArray
+    freq: npt.NDArray[np.str_]
+    values: dict[str, FloatArray]
+
+
+def _encode(frame: pd.DataFrame, kpi_ids: pa.Array, fields: Sequence[str]) -> _Encoded:
+    """KPI positions (via Arrow hashing) and period indices (parsing each distinct period once)."""
+    if frame.empty:
+        empty = np.empty(0, np.int64)
+        return _Encoded(empty, empty, np.empty(0, "<U1"), {f: np.empty(0) for f in fields})
+    kpi = pc.index_in(pa.array(frame["kpi_id"], type=pa.string()), value_set=kpi_ids)
+    kpi_pos = kpi.to_numpy(zero_copy_only=False)
+    keep = ~pd.isna(kpi_pos)
+    periods = period_columns(frame["period"])
+    keep = keep & periods["freq"].notna().to_numpy(dtype=bool)
+    index = periods["index"].to_numpy(dtype=np.int64, na_value=-1)
+    freq = periods["freq"].fillna("").to_numpy(dtype="<U1")
+    values = {f: pd.to_numeric(frame[f], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+              for f in fields}
+    return _Encoded(
+        kpi_pos[keep].astype(np.int64), index[keep], freq[keep], {f: v[keep] for f, v in values.items()}
+    )
+
+
+def _aggregate(block: FloatArray, rule: str) -> FloatArray:
+    """Reduce the last axis by an aggregation rule, ignoring NaN (all NaN gives NaN)."""
+    present = ~np.isnan(block)
+    count = present.sum(axis=-1)
+    if rule == "sum":
+        out = np.where(present, block, 0.0).sum(axis=-1)
+    elif rule == "mean":
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out = np.where(present, block, 0.0).sum(axis=-1) / count
+    elif rule == "min":
+        return np.fmin.reduce(block, axis=-1)
+    elif rule == "max":
+        return np.fmax.reduce(block, axis=-1)
+    elif rule == "last":
+        last = _last_present(present)
+        out = np.take_along_axis(block, np.maximum(last, 0)[..., None], axis=-1)[..., 0]
+    else:
+        raise ValueError(f"unknown aggregation rule {rule!r}")
+    return np.where(count > 0, out, np.nan)
+
+
+def _last_present(present: npt.NDArray[np.bool_]) -> IntArray:
+    """Position of the last True along the last axis (-1 when none)."""
+    width = present.shape[-1]
+    flipped = np.argmax(present[..., ::-1], axis=-1)
+    return np.where(present.any(axis=-1), width - 1 - flipped, -1).astype(np.int64)
+
+
+def _aggregate_by_rule(block: FloatArray, rules: npt.NDArray[np.str_]) -> FloatArray:
+    """Aggregate each KPI's row of ``block`` (KPIs first) by that KPI's rule."""
+    out = np.full(block.shape[:-1], np.nan)
+    for rule in np.unique(rules):
+        rows = rules == rule
+        out[rows] = _aggregate(block[rows], str(rule))
+    return out
+
+
+def _grid(flat: IntArray, values: FloatArray, rows: int, width: int) -> FloatArray:
+    """A (rows x width) grid of NaN with ``values`` at flat positions ``flat``."""
+    grid = np.full(rows * width, np.nan)
+    grid[flat] = values
+    return grid.reshape(rows, width)
+
+
+@dataclass
+class KpiArrays:
+    """Results of K KPIs over P review periods as (K, P) arrays, KPIs in the order given.
+
+    ``values`` holds actual, the five target fields, score, due, sub_periods,
+    missing_sub_periods, forecast_value, forecast_target (floats or ints) and the codes
+    status (into :data:`scores.STATUSES`) and forecast (into :data:`FORECASTS`).
+    """
+
+    periods: IntArray
+    values: dict[str, npt.NDArray[Any]]
+    as_of: IntArray  # positions in as_of_labels, -1 when no actual is shown
+    as_of_labels: list[str]
+    forecast_period: npt.NDArray[np.object_]  # (K,) period of the horizon end at the KPI's frequency
+
+
+FORECASTS = (ON_COURSE, OFF_COURSE, INSUFFICIENT)
+
+
+@dataclass
+class _Group:
+    values: dict[str, npt.NDArray[np.generic]]
+    as_of: IntArray
+    as_of_labels: list[str]
+    forecast_period: npt.NDArray[np.object_]
+
+
+def kpi_arrays(frames: Mapping[str, pd.DataFrame], kpis: pd.DataFrame, review_freq: str,
+               review_indices: Sequence[int]) -> KpiArrays:
+    """Actuals and targets of ``kpis`` brought to each review period, scored, with forecasts.
+
+    ``review_indices`` are period indices of ``review_freq`` (see :func:`~bsc_widgets.model.periods.period_index`).
+    """
+    kpis = kpis.reset_index(drop=True)
+    wanted = np.asarray(sorted(set(review_indices)), dtype=np.int64)
+    ids = pa.array(kpis["kpi_id"], type=pa.string())
+    actuals = _encode(frames["actuals"], ids, ["value"])
+    targets = _encode(frames["targets"], ids, TARGET_FIELDS)
+    kpi_freq = kpis["frequency"].to_numpy(dtype=str)
+    horizon = _horizon_end_index(frames["scorecards"], kpis)
+    shape = (len(kpis), len(wanted))
+    values: dict[str, npt.NDArray[np.generic]] = {name: np.full(shape, np.nan) for name in ("actual", *TARGET_FIELDS)}
+    as_of = np.full(shape, -1, dtype=np.int64)
+    labels: list[str] = []
+    forecast_period = np.full(len(kpis), "", dtype=object)
+    for freq in PER_YEAR:
+        rows = np.flatnonzero(kpi_freq == freq)
+        if not len(rows):
+            continue
+        group = _frequency_group(kpis, rows, freq, review_freq, wanted, actuals, targets, horizon)
+        for name, arr in group.values.items():
+            if name not in values:
+                values[name] = np.full(shape, np.nan) if arr.dtype == np.float64 else np.zeros(shape, arr.dtype)
+            values[name][rows] = arr
+        as_of[rows] = np.where(group.as_of >= 0, group.as_of + len(labels), -1)
+        labels += group.as_of_labels
+        forecast_period[rows] = group.forecast_period
+    for name, default in (("due", True), ("sub_periods", 0), ("missing_sub_periods", 0), ("forecast", 2)):
+        values.setdefault(name, np.full(shape, default))
+    for name in ("forecast_value", "forecast_target"):
+        values.setdefault(name, np.full(shape, np.nan))
+    result = KpiArrays(wanted, values, as_of, labels, forecast_period)
+    _score(result, kpis, frames["scorecards"])
+    return result
+
+
+def _horizon_end_index(scorecards: pd.DataFrame, kpis: pd.DataFrame) -> dict[str, IntArray]:
+    """Per frequency, the index of the period containing each KPI's horizon end (-1 if none)."""
+    ends = scorecards.set_index("scorecard_id")["horizon_end"]
+    end_of = kpis["scorecard_id"].map(ends)
+    out = {}
+    ends = period_columns(end_of)
+    index = ends["index"].to_numpy(dtype=np.int64, na_value=-1)
+    letters = ends["freq"].to_numpy(dtype=object)
+    for freq in PER_YEAR:
+        out[freq] = convert_indices(index, letters, freq)
+    return out
+
+
+def _frequency_group(kpis: pd.DataFrame, rows: IntArray, freq: str, review_freq: str, wanted: IntArray,
+                     actuals: _Encoded, targets: _Encoded, horizon: Mapping[str, IntArray]) -> _Group:
+    """Results of the KPIs at positions ``rows`` (all of frequency ``freq``)."""
+    local = np.full(len(kpis), -1, dtype=np.int64)
+    local[rows] = np.arange(len(rows))
+    act = _restrict(actuals, local, freq)
+    tgt = _restrict(targets, local, freq)
+    finer_or_equal = PER_YEAR[freq] >= PER_YEAR[review_freq]
+    step = ratio(freq, review_freq) if finer_or_equal else 1
+    # The grid spans the data, the review periods and the horizon end, aligned to review blocks.
+    first_needed = int(wanted.min()) * step if finer_or_equal else convert_index(int(wanted.min()), review_freq, freq)
+    last_needed = convert_index(int(wanted.max()), review_freq, freq)
+    horizon_idx = horizon[freq][rows]
+    data = np.concatenate([act.index, tgt.index, [first_needed, last_needed]])
+    lo, hi = int(data.min()), max(int(data.max()), int(horizon_idx.max()))
+    t0 = (lo // step) * step
+    width = ((hi // step) + 1) * step - t0
+    n_k, n_p = len(rows), len(wanted)
+    values = _grid(local[act.kpi] * width + (act.index - t0), act.values["value"], n_k, width)
+    tflat = local[tgt.kpi] * width + (tgt.index - t0)
+    tgrid = {f: _grid(tflat, tgt.values[f], n_k, width) for f in TARGET_FIELDS}
+    rules = kpis["aggregation"].to_numpy(dtype=str)[rows]
+    is_range = kpis["polarity"].to_numpy(dtype=str)[rows] == "range"
+
+    if finer_or_equal:
+        blocks = (wanted * step - t0)[:, None] + np.arange(step)[None, :]  # (P, step) grid columns
+        vals = values[:, blocks]  # (K, P, step)
+        present = ~np.isnan(vals)
+        count = present.sum(axis=-1)
+        actual = _aggregate_by_rule(vals, rules) if step > 1 else vals[..., 0]
+        if step > 1:
+            use = present | (count == 0)[..., None]
+            # Directional KPIs need target and red flag, range KPIs the band: aggregate only those.
+            agg_targets = {}
+            for f, g in tgrid.items():
+                sel = is_range if f in BAND_FIELDS else ~is_range
+                agg = np.full((n_k, n_p), np.nan)
+                agg[sel] = _aggregate_by_rule(np.where(use[sel], g[sel][:, blocks], np.nan), rules[sel])
+                agg_targets[f] = agg
+        else:
+            agg_targets = {f: np.where((is_range if f in BAND_FIELDS else ~is_range)[:, None], g[:, blocks[:, 0]],
+                                       np.nan) for f, g in tgrid.items()}
+        last = _last_present(present)
+        as_of = np.where(last >= 0, blocks[None, :, 0] + last, -1)
+        due = np.ones((n_k, n_p), dtype=bool)
+        expected = np.full((n_k, n_p), step, dtype=np.int64)
+        missing = step - count
+        cutoff = blocks[:, -1]
+    else:
+        per = ratio(review_freq, freq)
+        own = wanted // per - t0  # grid column of the KPI period containing each review period's end
+        is_due = (wanted + 1) % per == 0
+        cutoff = np.where(is_due, own, own - 1)
+        latest = np.maximum.accumulate(np.where(np.isnan(values), -1, np.arange(width)[None, :]), axis=1)
+        pos = np.where(cutoff >= 0, latest[:, np.maximum(cutoff, 0)], -1)  # (K, P) latest actual position
+        pos = np.where(is_due[None, :], np.where(np.isnan(values[:, own]), -1, own), pos)
+        take = np.maximum(pos, 0)
+        actual = np.where(pos >= 0, np.take_along_axis(values, take, axis=1), np.nan)
+        agg_targets = {f: np.where((is_range if f in BAND_FIELDS else ~is_range)[:, None],
+                                   np.where(pos >= 0, np.take_along_axis(g, take, axis=1), g[:, own]), np.nan)
+                       for f, g in tgrid.items()}
+        as_of = pos
+        due = np.broadcast_to(is_due[None, :], (n_k, n_p)).copy()
+        count = (~np.isnan(actual)).astype(np.int64)
+        expected = np.ones((n_k, n_p), dtype=np.int64)
+        missing = np.where(due, 1 - count, 0)
+
+    forecast = _forecast(values, tgrid, cutoff, horizon_idx - t0, kpis["polarity"].to_numpy(dtype=str)[rows])
+    labels = [str(period_at(freq, t0 + i)) for i in range(width)]
+    horizon_col = horizon_idx - t0
+    forecast_period = np.where((horizon_idx >= 0) & (horizon_col < width),
+                               np.asarray([*labels, ""], dtype=object)[np.clip(horizon_col, 0, width)], "")
+    return _Group(
+        values={"actual": actual, **agg_targets, "due": due, "sub_periods": expected,
+                "missing_sub_periods": missing, **forecast},
+        as_of=as_of, as_of_labels=labels, forecast_period=forecast_period,
+    )
+
+
+def _restrict(enc: _Encoded, local: IntArray, freq: str) -> _Encoded:
+    keep = (local[enc.kpi] >= 0) & (enc.freq == freq) if len(enc.kpi) else np.zeros(0, bool)
+    return _Encoded(enc.kpi[keep], enc.index[keep], enc.freq[keep], {k: v[keep] for k, v in enc.values.items()})
+
+
+def _forecast(values: FloatArray, tgrid: Mapping[str, FloatArray], cutoff: IntArray, horizon_col: IntArray,
+              polarity: npt.NDArray[np.str_]) -> dict[str, npt.NDArray[np.generic]]:
+    """Least-squares line through the actuals up to each cutoff column, evaluated at the horizon end."""
+    present = ~np.isnan(values)
+    y = np.where(present, values, 0.0)
+    x = np.arange(values.shape[1], dtype=np.float64)
+    # Sums over the columns up to each cutoff, as matrix products with a (columns x periods) mask.
+    upto = (x[:, None] <= cutoff[None, :]).astype(np.float64)
+    p = present.astype(np.float64)
+    at = {"n": p @ upto, "x": p @ (x[:, None] * upto), "xx": p @ (x[:, None] ** 2 * upto),
+          "y": y @ upto, "xy": y @ (x[:, None] * upto)}
+    n = at["n"]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        slope = (n * at["xy"] - at["x"] * at["y"]) / (n * at["xx"] - at["x"] ** 2)
+        intercept = (at["y"] - slope * at["x"]) / n
+    valid_h = (horizon_col >= 0) & (horizon_col < values.shape[1])
+    h = np.where(valid_h, horizon_col, 0)
+    projected = intercept + slope * np.where(valid_h, horizon_col, np.nan)[:, None]
+    projected = np.where(n >= MIN_FORECAST_POINTS, projected, np.nan)
+    target = {f: np.where(valid_h, g[np.arange(len(h)), h], np.nan)[:, None] for f, g in tgrid.items()}
+    is_range = (polarity == "range")[:, None]
+    lower_better = (polarity == "lower")[:, None]
+    has = np.where(is_range, ~np.isnan(target["lower"]) & ~np.isnan(target["upper"]), ~np.isnan(target["target"]))
+    meets = np.where(is_range, (projected >= target["lower"]) & (projected <= target["upper"]),
+                     np.where(lower_better, projected <= target["target"], projected >= target["target"]))
+    code = np.where(np.isnan(projected) | ~has, 2, np.where(meets, 0, 1)).astype(np.int8)
+    shown_target = np.where(is_range, np.nan, target["target"])
+    return {"forecast_value": projected, "forecast_target": np.broadcast_to(shown_target, projected.shape).copy(),
+            "forecast": code}
+
+
+def _score(result: KpiArrays, kpis: pd.DataFrame, scorecards: pd.DataFrame) -> None:
+    """Add variance, score and status codes to ``result`` (in place)."""
+    v = result.values
+    polarity = kpis["polarity"].to_numpy(dtype=str)[:, None]
+    a = v["actual"].astype(np.float64)
+    t = {f: v[f].astype(np.float64) for f in TARGET_FIELDS}
+    score = scores.score(polarity, a, t["target"], t["red_flag"], t["lower"], t["upper"], t["tolerance"])
+    has_t = scores.has_target(polarity, t["target"], t["red_flag"], t["lower"], t["upper"], t["tolerance"])
+    thresholds = scorecards.set_index("scorecard_id")[["green_from", "amber_from"]]
+    green = kpis["scorecard_id"].map(thresholds["green_from"]).to_numpy(np.float64, na_value=scores.GREEN_FROM)
+    amber = kpis["scorecard_id"].map(thresholds["amber_from"]).to_numpy(np.float64, na_value=scores.AMBER_FROM)
+    v["score"] = np.where(has_t, score, np.nan)
+    v["status"] = scores.status_codes(v["score"], ~np.isnan(a), has_t, green[:, None], amber[:, None])
+    with np.errstate(invalid="ignore"):
+        outside = np.where(a < t["lower"], a - t["lower"], np.where(a > t["upper"], a - t["upper"], 0.0))
+    v["variance"] = np.where(polarity == "range", np.where(np.isnan(a), np.nan, outside), a - t["target"])
+
+
+def period_labels(freq: str, indices: IntArray) -> npt.NDArray[np.object_]:
+    """Period strings for period indices (each distinct index formatted once)."""
+    uniques, inverse = np.unique(indices, return_inverse=True)
+    return np.array([str(period_at(freq, int(i))) for i in uniques], dtype=object)[inverse]
