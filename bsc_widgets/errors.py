@@ -139,8 +139,9 @@ class StoreBusyError(StoreError):
 class ConflictError(BscError):
     """A record changed in the store since the editor read it.
 
-    ``theirs`` is the record as it is now in the store, ``yours`` the record the
-    caller tried to save.  Nothing was written.
+    ``record`` is the record's key as text and ``key`` as a tuple; ``theirs`` is the
+    record as it is now in the store (None when it was removed), ``yours`` the record
+    the caller tried to save.  Nothing was written.
     """
 
     table: str
@@ -149,8 +150,11 @@ class ConflictError(BscError):
     yours: dict[str, Any]
     expected_revision: int
     actual_revision: int
+    key: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
+        if not self.key:
+            self.key = tuple(self.record.split("/"))
         super().__init__(str(self))
 
     def __str__(self) -> str:

@@ -10,7 +10,6 @@ import pandas as pd
 import pytest
 
 from bsc_widgets import InputError, Store, check_smart, score_review
-from bsc_widgets.io.samples import load_sample
 from bsc_widgets.render import charts, theme
 from bsc_widgets.scoring.formulas import STATUSES
 
@@ -18,10 +17,8 @@ Frames = dict[str, pd.DataFrame]
 
 
 @pytest.fixture(scope="module")
-def frames(tmp_path_factory: pytest.TempPathFactory) -> Frames:
-    store = Store.create(Path(tmp_path_factory.mktemp("charts")) / "store")
-    load_sample(store)
-    return store.read_all()
+def frames(sample_template: Path) -> Frames:
+    return Store.open(sample_template).read_all()
 
 
 def _trace(fig: object, name: str) -> object:

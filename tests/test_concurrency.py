@@ -20,7 +20,7 @@ from bsc_widgets import Store
 pytestmark = pytest.mark.slow
 
 PROCESSES = 4
-RECORDS_EACH = 25
+RECORDS_EACH = 12
 
 
 def save_objectives(location: str, worker: int) -> list[str]:

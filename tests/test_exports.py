@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -16,22 +15,13 @@ from bsc_widgets.cli import main
 from bsc_widgets.errors import InputError
 from bsc_widgets.io.exports import export_tables, export_workbook
 from bsc_widgets.io.importer import import_file
-from bsc_widgets.io.samples import load_sample
 from bsc_widgets.model.schema import PLAN_TABLES
 from bsc_widgets.render.xlsx import STATUS_FILLS
 
 
-@pytest.fixture(scope="module")
-def sample_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    where = tmp_path_factory.mktemp("sample") / "store"
-    load_sample(Store.create(where))
-    return where
-
-
 @pytest.fixture
-def sample(sample_template: Path, tmp_path: Path) -> Store:
-    shutil.copytree(sample_template, tmp_path / "store")
-    return Store.open(tmp_path / "store")
+def sample(sample_store: Path) -> Store:
+    return Store.open(sample_store)
 
 
 @pytest.fixture(scope="module")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
 import json
 import shutil
 from pathlib import Path
@@ -14,15 +15,11 @@ from bsc_widgets import Store
 from bsc_widgets.config import CHOICE_FILE
 from bsc_widgets.forms.record_form import RecordForm
 from bsc_widgets.forms.workshop import Workshop, open_workshop
-from bsc_widgets.io.samples import load_sample
+from bsc_widgets.io.libraries import load_library
 from bsc_widgets.model.schema import TABLES
-
-
-@pytest.fixture(scope="module")
-def sample_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    where = tmp_path_factory.mktemp("forms") / "sample"
-    load_sample(Store.create(where))
-    return where
+from bsc_widgets.model.words import number
+from bsc_widgets.render import theme
+from bsc_widgets.smart import check_smart, findings_for
 
 
 @pytest.fixture
@@ -215,7 +212,10 @@ def test_vision_step_saves_and_checks_the_horizon(ws: Workshop) -> None:
     step.form.save()
     card = stored(ws, "scorecards", "org")
     assert (card["horizon_end"], card["vision"]) == ("2028-12", "By 2030 the outdoor brand people trust most.")
-    assert "Whole scorecard" in step.coach.summary.value
+    findings = check_smart(ws.frames(), "org")
+    assert f"{len(findings)} finding(s)" in step.coach.summary.value, "the coach counts the stored plan's findings"
+    ends_early = findings[findings["check"] == "kpi-targets-end-early"]
+    assert len(ends_early) and "2028-12" in ends_early["message"].iloc[0], "the new horizon end is judged"
 
 
 def test_objectives_step_updates_the_strategy_map(ws: Workshop) -> None:
@@ -232,7 +232,11 @@ def test_objectives_step_updates_the_strategy_map(ws: Workshop) -> None:
     link.fields["effect"].widget.value = "P2"
     link.save()
     assert ((ws.store.read("links")["cause"] == "L4") & (ws.store.read("links")["effect"] == "P2")).any()
-    assert "SMART coach" in step.coach.widget.children[0].value
+    form.selector.value = "L4"
+    mine = findings_for(check_smart(ws.frames(), "org"), "objective", "L4", "org")
+    assert "objective-no-kpi" in set(mine["check"]) and "objective-isolated" not in set(mine["check"])
+    for message in mine["message"]:
+        assert html.escape(message) in step.coach.record.value, "the coach shows this objective's findings"
 
 
 def test_objectives_can_be_reordered_and_perspectives_renamed(ws: Workshop) -> None:
@@ -370,10 +374,20 @@ def test_review_step_shows_the_engines_scores(ws: Workshop) -> None:
     assert default_period(["2026Q4"], dt.date(2026, 11, 25)) == "2026Q4"
     assert step.period.value == default_period(list(step.period.options))
     step.period.value = "2026Q3"
-    assert step.report is not None
-    expected = score_review(ws.frames(), "2026Q3", "org").scorecards.iloc[0]["score"]
-    assert step.report.review.scorecards.iloc[0]["score"] == pytest.approx(expected)
+    review = score_review(ws.frames(), "2026Q3", "org")
+    card = review.scorecards.iloc[0]
+    assert f'{number(card["score"])}<small> / 10' in step.summary.value, "the headline shows the engine's score"
+    assert f'background:{theme.STATUS_COLOURS[str(card["status"])]}">{card["status"]}<' in step.summary.value
+    for kpi in review.kpis.itertuples():
+        row = step.details.value.split(f"<td>{html.escape(str(kpi.name))}</td>", 1)
+        assert len(row) == 2, kpi.name
+        assert f">{number(kpi.score)}<" in row[1].split("</tr>", 1)[0], f"{kpi.name}: the score shown is the engine's"
+    objectives = review.objectives.set_index("objective_id")
     assert step.figure is not None
+    for trace in step.figure.data:
+        if trace.name in theme.STATUS_COLOURS:
+            assert trace.fillcolor == theme.STATUS_COLOURS[trace.name]
+            assert len(trace.x) == 6 * int((objectives["status"] == trace.name).sum()), "boxes coloured by status"
 
 
 def test_steps_without_a_scorecard_point_to_start_here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -388,7 +402,11 @@ def test_steps_without_a_scorecard_point_to_start_here(tmp_path: Path, monkeypat
 def test_kpi_step_starts_a_scorecard_from_a_library(ws: Workshop) -> None:
     panel = ws.kpis().library
     panel.library.value = "healthcare"
-    assert "<li>" in panel.preview.value
+    library = load_library("healthcare")
+    for title in library.tables["objectives"]["title"]:
+        assert f"<b>{html.escape(title)}</b>" in panel.preview.value
+    for name in library.tables["kpis"]["name"]:
+        assert html.escape(name) in panel.preview.value
     assert not panel.create()
     assert "Enter an id" in panel.status.value
     panel.scorecard_id.value = "clinic"
@@ -400,3 +418,53 @@ def test_kpi_step_starts_a_scorecard_from_a_library(ws: Workshop) -> None:
     assert len(kpis) >= 10 and all(k.startswith("clinic-") for k in kpis["kpi_id"])
     assert ws.store.read("scorecards").set_index("scorecard_id").loc["clinic", "name"] == "St Mary's Clinic"
     assert not panel.create() and "already exists" in panel.status.value
+
+
+def test_two_people_typing_the_same_actual_never_overwrite_each_other_silently(ws: Workshop) -> None:
+    ann, bob = ws.actuals().grid, ws.actuals().grid
+    ann.user, bob.user = "ann", "bob"
+    for grid in (ann, bob):
+        grid.month.value = "2026-11"
+    ann.cells["rev-net"][1].value = "9100"
+    assert ann.save() and "Saved 1 actual(s)" in ann.status.value
+    bob.cells["rev-net"][1].value = "9200"
+    assert not bob.save()
+    assert stored(ws, "actuals", ("rev-net", "2026-11"))["value"] == 9100, "Ann's value was not overwritten"
+    assert "ann saved value 9100" in bob.row_messages["rev-net"].value and "Nothing was overwritten" in bob.status.value
+    assert bob.cells["rev-net"][1].value == "9200", "Bob's typed value stays"
+    assert bob.save(), "saving again, having seen Ann's value, keeps Bob's"
+    row = stored(ws, "actuals", ("rev-net", "2026-11"))
+    assert (row["value"], row["saved_by"], row["revision"]) == (9200, "bob", 2)
+
+
+def test_targets_grid_refuses_to_overwrite_targets_changed_meanwhile(ws: Workshop) -> None:
+    mine, theirs = ws.kpis(), ws.kpis()
+    for step in (mine, theirs):
+        step.form.selector.value = "nps"
+    theirs.grid.cells[("2026Q3", "target")].value = "48"
+    assert theirs.grid.save()
+    mine.grid.cells[("2026Q3", "target")].value = "50"
+    assert not mine.grid.save()
+    assert "target 48" in mine.grid.row_messages["2026Q3"].value
+    assert stored(ws, "targets", ("nps", "2026Q3"))["target"] == 48
+    assert mine.grid.save() and stored(ws, "targets", ("nps", "2026Q3"))["target"] == 50
+
+
+def test_objective_order_is_not_saved_over_a_concurrent_edit(ws: Workshop) -> None:
+    step = ws.objectives()
+    step.order_perspective.value = "financial"
+    first, second = [v for _, v in step.order.options][:2]
+    other = objective_form(ws)
+    other.selector.value = first
+    other.fields["owner"].widget.value = "Someone Else"
+    other.save()
+    step.order.value = second
+    step.up_button.click()
+    assert "changed objective" in step.order_status.value and "Move it again" in step.order_status.value
+    assert stored(ws, "objectives", first)["owner"] == "Someone Else"
+    positions = ws.store.read("objectives").set_index("objective_id")["position"]
+    assert positions[first] < positions[second], "the order was not saved over the other edit"
+    step.order.value = second
+    step.up_button.click()
+    positions = ws.store.read("objectives").set_index("objective_id")["position"]
+    assert positions[second] < positions[first] and stored(ws, "objectives", first)["owner"] == "Someone Else"

@@ -2,39 +2,39 @@
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from bsc_widgets import Store
 from bsc_widgets.forms.steps.kpis import KpiStep
 from bsc_widgets.forms.workshop import open_workshop
-from bsc_widgets.io.samples import load_sample
 
 
 @pytest.fixture
-def step(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[KpiStep]:
+def step(sample_store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> KpiStep:
     monkeypatch.chdir(tmp_path)
-    load_sample(Store.create(tmp_path / "store"))
-    kpis = open_workshop(str(tmp_path / "store"), "org").kpis()
+    kpis = open_workshop(str(sample_store), "org").kpis()
     kpis.form.selector.value = "rev-net"
-    yield kpis
-    shutil.rmtree(tmp_path / "store", ignore_errors=True)
+    return kpis
 
 
 def test_saved_message_stays_after_save_targets(step: KpiStep) -> None:
     step.grid.final.value = "9999"
     step.grid.fill()
+    typed = {p: float(step.grid.cells[(p, "target")].value) for p in step.grid.periods}
     step.grid.save_button.click()
-    assert "Saved" in step.grid.status.value
+    assert f"Saved {len(typed)} target(s)" in step.grid.status.value
+    stored = step.grid.store.read("targets").query("kpi_id == 'rev-net'").set_index("period")["target"]
+    assert stored.reindex(list(typed)).tolist() == list(typed.values()), "what the grid showed is what was stored"
+    assert stored[step.grid.periods[-1]] == 9999
 
 
 def test_problems_and_typed_values_stay_after_a_refused_save(step: KpiStep) -> None:
     first = step.grid.periods[0]
+    before = step.grid.store.version("targets")
     step.grid.cells[(first, "target")].value = "ten"
     step.grid.save_button.click()
     assert "Not saved" in step.grid.status.value
     assert step.grid.cells[(first, "target")].value == "ten", "typed input is never cleared"
     assert "Must be a number" in step.grid.row_messages[first].value
+    assert step.grid.store.version("targets") == before, "nothing was saved"

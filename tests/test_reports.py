@@ -14,8 +14,7 @@ from click.testing import CliRunner
 
 from bsc_widgets import InputError, Store, score_review
 from bsc_widgets.cli import main
-from bsc_widgets.io.samples import load_sample
-from bsc_widgets.model.plan import data_periods, overdue
+from bsc_widgets.model.plan import attention, data_periods, overdue
 from bsc_widgets.model.plan import review_parameters as check_parameters
 from bsc_widgets.reports import sections as rs
 from bsc_widgets.reports.batch import run_reports
@@ -27,10 +26,9 @@ NETWORK = re.compile(r"""<script[^>]*\ssrc=["']?https?:|<link[^>]*\shref=["']?ht
 
 
 @pytest.fixture(scope="module")
-def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = Path(tmp_path_factory.mktemp("reports")) / "store"
-    load_sample(Store.create(path))
-    return path
+def store(sample_template: Path) -> Path:
+    """The session's sample store: reports only read it."""
+    return sample_template
 
 
 @pytest.fixture(scope="module")
@@ -163,3 +161,39 @@ def test_runner_reuses_its_kernel_without_leaking_state(store: Path) -> None:
         assert runner._kernel is not None and runner._kernel.km.provisioner.process.pid == pid  # type: ignore[union-attr]
     assert first.ok and not second.ok
     assert "unknown scorecard 'nope'" in str(second.error)
+
+
+_CHIP = re.compile(r'<span class="bsc-chip" style="background:(#[0-9a-f]{6})">([^<]+)</span>')
+
+
+def _attention_rows(page: str) -> list[tuple[str, str, str]]:
+    """(id, problem, chip colour) of each row of the attention list in an HTML page."""
+    block = page[page.index('class="bsc-table bsc-attention"'):]
+    block = block[:block.index("</table>")]
+    rows = re.findall(r"<tr><td><b>([^<]+)</b>.*?" + _CHIP.pattern + r"</td></tr>", block)
+    return [(ident, problem, colour) for ident, colour, problem in rows]
+
+
+def test_workshop_review_step_and_html_report_show_the_same_attention_and_colours(
+        batch: tuple[Path, object], store: Path) -> None:
+    from bsc_widgets.forms.workshop import Workshop
+    from bsc_widgets.render import theme
+
+    out, _ = batch
+    page = (out / "org-2026Q3.html").read_text(encoding="utf-8")
+    workshop = Workshop(Store.open(store), "org")
+    step = workshop.review(today=dt.date.fromisoformat(TODAY))
+    step.period.value = "2026Q3"
+    shown = step.summary.value + step.details.value
+    in_report, in_workshop = _attention_rows(page), _attention_rows(shown)
+    assert in_report and in_report == in_workshop
+    expected = attention(Store.open(store).read_all(), "org", dt.date.fromisoformat(TODAY))
+    assert [r[0] for r in in_report] == expected["id"].tolist()
+    assert {p for _, p, _ in in_report} >= {"blocked"} or any(p.startswith("overdue by") for _, p, _ in in_report)
+    chips_report, chips_workshop = set(_CHIP.findall(page)), set(_CHIP.findall(shown))
+    statuses = {(colour, status) for colour, status in chips_workshop if status in theme.STATUS_COLOURS}
+    assert statuses and statuses <= chips_report
+    assert all(colour == theme.STATUS_COLOURS[status] for colour, status in chips_report | chips_workshop
+               if status in theme.STATUS_COLOURS)
+    plans_step = workshop.action_plans(today=dt.date.fromisoformat(TODAY))
+    assert plans_step.items["id"].tolist() == expected["id"].tolist(), "the action-plans step lists the same work"

@@ -17,7 +17,6 @@ import bsc_widgets.smart as smart_module
 from bsc_widgets import Store
 from bsc_widgets.cli import main
 from bsc_widgets.errors import InputError
-from bsc_widgets.io.samples import load_sample
 from bsc_widgets.model.coerce import coerce
 from bsc_widgets.model.rules import check_plan
 from bsc_widgets.model.schema import PLAN_TABLES, TABLES
@@ -222,10 +221,9 @@ def weak(weak_store: Store) -> pd.DataFrame:
 
 
 @pytest.fixture(scope="module")
-def sample_store(tmp_path_factory: pytest.TempPathFactory) -> Store:
-    store = Store.create(tmp_path_factory.mktemp("smart") / "sample")
-    load_sample(store)
-    return store
+def sample(sample_template: Path) -> Store:
+    """The session's sample store (only read here)."""
+    return Store.open(sample_template)
 
 
 # ----------------------------------------------------------------------------- the weak plan
@@ -302,8 +300,8 @@ def test_subject_label(weak_store: Store) -> None:
     assert subject_label(frames, "kpi", "nope") == "KPI nope"
 
 
-def test_scorecard_filter_and_unknown_scorecard(weak_store: Store, sample_store: Store) -> None:
-    frames = {name: pd.concat([weak_store.read(name), sample_store.read(name)], ignore_index=True)
+def test_scorecard_filter_and_unknown_scorecard(weak_store: Store, sample: Store) -> None:
+    frames = {name: pd.concat([weak_store.read(name), sample.read(name)], ignore_index=True)
               for name in PLAN_TABLES}
     both = check_smart(frames, today=WEAK_TODAY)
     assert set(both["scorecard_id"]) >= {"weak", "org"}
@@ -595,8 +593,8 @@ def test_many_objectives_and_targets_at_once() -> None:
 
 
 # ----------------------------------------------------------------------------- the sample and the docs
-def test_sample_has_no_error(sample_store: Store) -> None:
-    frames = sample_store.read_all()
+def test_sample_has_no_error(sample: Store) -> None:
+    frames = sample.read_all()
     for today in (SAMPLE_TODAY, dt.date(2031, 1, 1)):
         findings = check_smart(frames, today=today)
         assert not (findings["level"] == "error").any(), findings[findings["level"] == "error"]
@@ -642,16 +640,16 @@ def test_lint_weak_store_exits_1_and_groups_by_subject(weak_store: Store) -> Non
     assert result.output.rstrip().splitlines()[-1] == "Summary: 3 errors, 15 warnings, 3 info in 1 scorecard."
 
 
-def test_lint_sample_exits_0_with_store_from_environment(sample_store: Store) -> None:
-    result = run("lint", "--today", "2026-11-24", env={"BSC_STORE": sample_store.location})
+def test_lint_sample_exits_0_with_store_from_environment(sample: Store) -> None:
+    result = run("lint", "--today", "2026-11-24", env={"BSC_STORE": sample.location})
     assert result.exit_code == 0, result.output
     assert "[error]" not in result.output
     assert '[org] task I4-T2 "Link store till receipts to customer and member IDs"' in result.output
     assert result.output.rstrip().splitlines()[-1].startswith("Summary: 0 errors, ")
 
 
-def test_lint_one_clean_scorecard(sample_store: Store) -> None:
-    result = run("lint", "--store", sample_store.location, "--scorecard", "cs", "--today", "2026-01-01")
+def test_lint_one_clean_scorecard(sample: Store) -> None:
+    result = run("lint", "--store", sample.location, "--scorecard", "cs", "--today", "2026-01-01")
     assert result.exit_code == 0
     assert result.output.startswith("Summary: 0 errors, 0 warnings, 0 info in scorecard cs.")
 
@@ -660,8 +658,8 @@ def test_lint_one_clean_scorecard(sample_store: Store) -> None:
     (["--scorecard", "nope"], "unknown scorecard 'nope'"),
     (["--today", "24.11.2026"], "write it as YYYY-MM-DD"),
 ])
-def test_lint_wrong_arguments_exit_2(sample_store: Store, args: list[str], message: str) -> None:
-    result = CliRunner().invoke(main, ["lint", "--store", sample_store.location, *args])
+def test_lint_wrong_arguments_exit_2(sample: Store, args: list[str], message: str) -> None:
+    result = CliRunner().invoke(main, ["lint", "--store", sample.location, *args])
     assert result.exit_code == 2 and message in result.output
 
 

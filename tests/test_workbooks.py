@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import shutil
 from pathlib import Path
 
 import nbformat
@@ -10,7 +11,6 @@ import papermill as pm
 import pytest
 
 from bsc_widgets import Store
-from bsc_widgets.io.samples import load_sample
 
 WORKBOOKS = sorted((Path(__file__).resolve().parent.parent / "workbooks").glob("*.ipynb"))
 STEPS = ["00-start-here", "01-vision-and-mission", "02-objectives-and-strategy-map", "03-kpis-and-targets",
@@ -46,10 +46,10 @@ def _run(path: Path, out: Path, store: Path) -> nbformat.NotebookNode:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("with_sample", [True, False], ids=["sample store", "fresh empty store"])
-def test_papermill_runs_every_workbook_top_to_bottom(tmp_path: Path, with_sample: bool) -> None:
+def test_papermill_runs_every_workbook_top_to_bottom(tmp_path: Path, with_sample: bool, sample_template: Path) -> None:
     store = tmp_path / "store"
     if with_sample:
-        load_sample(Store.create(store))
+        shutil.copytree(sample_template, store)
     for path in WORKBOOKS:
         nb = _run(path, tmp_path, store)
         errors = [o for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]

@@ -123,8 +123,7 @@ class RecordGrid:
                                         f"{others}".strip(), ok=False)
             return False
         except ConflictError as error:
-            key = tuple(error.record.split("/"))
-            self._show_changed({key: error.theirs}, {self.key(r): r for r in records})
+            self._show_changed({error.key: error.theirs}, {self.key(r): r for r in records})
             return False
         except BscError as error:
             self.status.value = message(f"Not saved: {error}", ok=False)

@@ -8,6 +8,7 @@ scorecard of the store).  Each step lives in :mod:`bsc_widgets.forms.steps`.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import ipywidgets as widgets
@@ -65,11 +66,11 @@ class Workshop:
 
         return KpiStep(self)
 
-    def action_plans(self) -> Any:
-        """Step 4: initiatives, tasks, the Gantt view and what needs attention."""
+    def action_plans(self, today: dt.date | None = None) -> Any:
+        """Step 4: initiatives, tasks, the Gantt view and what needs attention (at ``today``, default the date)."""
         from .steps.action_plans import ActionPlanStep
 
-        return ActionPlanStep(self)
+        return ActionPlanStep(self, today)
 
     def actuals(self) -> Any:
         """Step 5: actuals per period and comments."""
@@ -77,11 +78,11 @@ class Workshop:
 
         return ActualsStep(self)
 
-    def review(self) -> Any:
-        """Step 6: the scorecard for a review period."""
+    def review(self, today: dt.date | None = None) -> Any:
+        """Step 6: the scorecard for a review period (deadlines judged at ``today``, default the period's end)."""
         from .steps.review import ReviewStep
 
-        return ReviewStep(self)
+        return ReviewStep(self, today)
 
 
 def no_scorecard() -> widgets.HTML:

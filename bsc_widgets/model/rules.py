@@ -52,7 +52,7 @@ def _problems(table: str, rows: pd.DataFrame, field: str, code: str, message: st
     return out
 
 
-def _missing(child: pd.Series, parent: pd.Series) -> pd.Series:
+def _unknown(child: pd.Series, parent: pd.Series) -> pd.Series:
     return child.notna() & ~child.isin(parent.dropna())
 
 
@@ -63,7 +63,7 @@ def _check_scorecard_refs(frames: Frames) -> list[Problem]:
         if name == "scorecards":
             continue
         frame = frames[name]
-        out += _problems(name, _rows(frame, _missing(frame["scorecard_id"], known)), "scorecard_id",
+        out += _problems(name, _rows(frame, _unknown(frame["scorecard_id"], known)), "scorecard_id",
                          "unknown_reference",
                          "names a scorecard that does not exist",
                          "create the scorecard first, or pick an existing one")
@@ -72,7 +72,7 @@ def _check_scorecard_refs(frames: Frames) -> list[Problem]:
 
 def _check_scorecards(frames: Frames) -> list[Problem]:
     sc = frames["scorecards"]
-    out = _problems("scorecards", _rows(sc, _missing(sc["parent_id"], sc["scorecard_id"])),
+    out = _problems("scorecards", _rows(sc, _unknown(sc["parent_id"], sc["scorecard_id"])),
                     "parent_id", "unknown_reference", "names a parent scorecard that does not exist",
                     "pick an existing scorecard as parent, or leave it empty")
     out += _problems("scorecards", _rows(sc, sc["parent_id"] == sc["scorecard_id"]), "parent_id", "own_parent",
@@ -123,7 +123,7 @@ def _check_parent(frames: Frames, child: str, field: str, parent: str, what: str
     frame = frames[child]
     parent_key = TABLES[parent].key[-1]
     owners = _owner_scorecard(frames, parent, parent_key)
-    missing = _missing(frame[field], frames[parent][parent_key])
+    missing = _unknown(frame[field], frames[parent][parent_key])
     out = _problems(child, _rows(frame, missing), field, "unknown_reference", f"names {what} that does not exist",
                     f"pick an existing {what.split(' ', 1)[1]} or create it first")
     known = frame[field].notna() & ~missing
@@ -149,7 +149,7 @@ def _check_objectives(frames: Frames) -> list[Problem]:
     parent_of = _lookup(sc, "scorecard_id", "parent_id").to_dict()
     owners = _owner_scorecard(frames, "objectives", "objective_id")
     has = obj["supports"].notna()
-    missing = has & _missing(obj["supports"], obj["objective_id"])
+    missing = has & _unknown(obj["supports"], obj["objective_id"])
     out += _problems("objectives", _rows(obj, missing), "supports", "unknown_reference",
                      "names an objective that does not exist",
                      "pick an objective of the parent scorecard, or leave it empty")
@@ -241,7 +241,7 @@ def _check_comments(frames: Frames) -> list[Problem]:
     out: list[Problem] = []
     for kind, (table, key) in owners.items():
         sel = com["subject_type"] == kind
-        missing = sel & _missing(com["subject_id"], frames[table][key])
+        missing = sel & _unknown(com["subject_id"], frames[table][key])
         out += _problems("comments", _rows(com, missing), "subject_id", "unknown_reference",
                          f"names a {kind} that does not exist",
                          f"pick an existing {kind}")

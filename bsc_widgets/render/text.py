@@ -27,7 +27,7 @@ def review_as_records(review: Review) -> pd.DataFrame:
     return out[["level", *[c for c in out.columns if c != "level"]]]
 
 
-def _num(value: object, decimals: int = 2) -> str:
+def _terminal(value: object, decimals: int = 2) -> str:
     return number(value, decimals, ascii_minus=True)
 
 
@@ -38,8 +38,8 @@ def review_as_text(review: Review) -> str:
         for card in review.scorecards[review.scorecards["period"] == period].itertuples():
             sid = card.scorecard_id
             lines += [f"{card.name} [{sid}] — {period}",
-                      f"Score {_num(card.score)} / 10 ({card.status}), coverage {percent(card.coverage)}, "
-                      f"change {_num(card.score_change)} ({card.trend or 'no previous score'})", ""]
+                      f"Score {_terminal(card.score)} / 10 ({card.status}), coverage {percent(card.coverage)}, "
+                      f"change {_terminal(card.score_change)} ({card.trend or 'no previous score'})", ""]
             persp = review.perspectives
             persp = persp[(persp["period"] == period) & (persp["scorecard_id"] == sid)]
             objs = review.objectives
@@ -47,22 +47,22 @@ def review_as_text(review: Review) -> str:
             kpis = review.kpis
             kpis = kpis[(kpis["period"] == period) & (kpis["scorecard_id"] == sid)]
             for p in persp.itertuples():
-                lines.append(f"{p.name}: {_num(p.score)} ({p.status}), coverage {percent(p.coverage)}, {p.trend}")
+                lines.append(f"{p.name}: {_terminal(p.score)} ({p.status}), coverage {percent(p.coverage)}, {p.trend}")
                 for o in objs[objs["perspective_id"] == p.perspective_id].itertuples():
-                    cascade = (f", departments {_num(o.cascade_score)}" if o.cascade_children else "")
-                    lines.append(f"  {o.objective_id} {o.title}: {_num(o.score)} ({o.status}), "
+                    cascade = (f", departments {_terminal(o.cascade_score)}" if o.cascade_children else "")
+                    lines.append(f"  {o.objective_id} {o.title}: {_terminal(o.score)} ({o.status}), "
                                  f"coverage {percent(o.coverage)}{cascade}")
                     for k in kpis[kpis["objective_id"] == o.objective_id].itertuples():
                         d = int(k.decimals) if not pd.isna(k.decimals) else 1
-                        goal = (f"band {_num(k.lower, d)}–{_num(k.upper, d)}" if k.polarity == "range"
-                                else f"target {_num(k.target, d)}")
+                        goal = (f"band {_terminal(k.lower, d)}–{_terminal(k.upper, d)}" if k.polarity == "range"
+                                else f"target {_terminal(k.target, d)}")
                         notes = []
                         if k.missing_sub_periods:
                             notes.append(f"{k.missing_sub_periods} of {k.sub_periods} missing")
                         if not k.due:
                             notes.append(f"not due, as of {k.as_of}")
                         extra = f" [{'; '.join(notes)}]" if notes else ""
-                        lines.append(f"      {k.kpi_id}: {_num(k.actual, d)} vs {goal} → {_num(k.score)} "
+                        lines.append(f"      {k.kpi_id}: {_terminal(k.actual, d)} vs {goal} → {_terminal(k.score)} "
                                      f"{k.status}, {k.trend or MISSING}, forecast {k.forecast}{extra}")
             lines.append("")
     return "\n".join(lines).rstrip() + "\n"
@@ -70,7 +70,7 @@ def review_as_text(review: Review) -> str:
 
 def _decimals(value: object, decimals: object = 1) -> str:
     places = 1 if is_missing(decimals) else int(decimals)  # type: ignore[call-overload]
-    return _num(value, places)
+    return _terminal(value, places)
 
 
 def _latest(frame: pd.DataFrame, kpi_id: str) -> pd.Series | None:
@@ -139,6 +139,6 @@ def describe_scorecard(frames: Mapping[str, pd.DataFrame], scorecard_id: str, wi
         for i in ini.itertuples():
             own = tasks[tasks["initiative_id"] == i.initiative_id]
             count = int(own["task_id"].astype(str).isin(late).sum())
-            out.append(f"  {i.initiative_id}  {i.title} — {i.status}, {_num(i.percent_complete, 0)}% done, "
+            out.append(f"  {i.initiative_id}  {i.title} — {i.status}, {_terminal(i.percent_complete, 0)}% done, "
                        f"{len(own)} tasks, {count} overdue")
     return "\n".join(out)

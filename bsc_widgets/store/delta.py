@@ -37,7 +37,7 @@ from ..errors import (
     StoreError,
     StoreVersionError,
 )
-from ..model.coerce import Records, as_frame, coerce, from_arrow, required_problems, to_arrow
+from ..model.coerce import Records, as_frame, coerce, from_arrow, key_of, required_problems, to_arrow
 from ..model.rules import check_plan
 from ..model.schema import PLAN_TABLES, SCHEMA_VERSION, TABLES, table
 from ..model.values import plain_record, same_value
@@ -252,7 +252,7 @@ class Store:
                     if actual != int(expected):
                         raise ConflictError(name, "/".join(map(str, key)),
                                             None if pos is None else _record(current.iloc[pos]),
-                                            {"removed": True}, int(expected), actual)
+                                            {"removed": True}, int(expected), actual, tuple(map(str, key)))
                 if pos is not None:
                     positions.append(pos)
             remaining = current.drop(current.index[positions]).reset_index(drop=True)
@@ -281,7 +281,8 @@ class Store:
         now = find(self.read(name))
         if (now or {}).get("revision") != (after or {}).get("revision"):
             raise ConflictError(name, "/".join(map(str, key_tuple)), now, after or {"removed": True},
-                                int((after or {}).get("revision") or 0), int((now or {}).get("revision") or 0))
+                                int((after or {}).get("revision") or 0), int((now or {}).get("revision") or 0),
+                                tuple(map(str, key_tuple)))
         expected = int((now or {}).get("revision") or 0)
         if before is None:
             return self.delete(name, [{**wanted, "revision": expected}], user=user)
@@ -324,7 +325,8 @@ class Store:
                 missing += required_problems(spec, row)
             actual = 0 if old is None else int(old["revision"])
             if expected is not None and not pd.isna(expected) and int(expected) != actual:
-                raise ConflictError(name, spec.key_text(row), old, plain_record(row), int(expected), actual)
+                raise ConflictError(name, spec.key_text(row), old, plain_record(row), int(expected), actual,
+                                    key_of(spec, row))
             if old is not None and all(same_value(old[c], row[c]) for c in data_cols):
                 unchanged += 1
                 continue

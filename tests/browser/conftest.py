@@ -14,9 +14,6 @@ from typing import Any
 
 import pytest
 
-from bsc_widgets import Store
-from bsc_widgets.io.samples import load_sample
-
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "screenshots"
 CHROMIUM = os.environ.get("BSC_CHROMIUM", "/usr/bin/chromium")
@@ -72,8 +69,6 @@ def screenshots() -> Path:
 
 
 @pytest.fixture(scope="session")
-def sample_store_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def sample_store_template(sample_template: Path) -> Path:
     """The embedded sample organisation in a store (copied for each server)."""
-    where = tmp_path_factory.mktemp("browser-sample") / "store"
-    load_sample(Store.create(where))
-    return where
+    return sample_template

@@ -7,6 +7,7 @@ workshop and the report never disagree.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING
 
 import ipywidgets as widgets
@@ -28,8 +29,10 @@ if TYPE_CHECKING:
 class ReviewStep:
     """The scorecard of the workshop for a review period, recomputed from the store on demand."""
 
-    def __init__(self, workshop: Workshop) -> None:
+    def __init__(self, workshop: Workshop, today: dt.date | None = None) -> None:
         self.workshop = workshop
+        self.today = today
+        """The day deadlines are judged at (default: the end of the period, or the current date if earlier)."""
         self.report: ReviewReport | None = None
         self.figure: go.Figure | None = None
         sid = workshop.scorecard_id
@@ -37,7 +40,7 @@ class ReviewStep:
             self.widget = no_scorecard()
             return
         periods = data_periods(workshop.frames(), sid)
-        self.period = widgets.Dropdown(description="Period:", options=periods, value=default_period(periods),
+        self.period = widgets.Dropdown(description="Period:", options=periods, value=default_period(periods, today),
                                        style={"description_width": "60px"})
         self.refresh_button = widgets.Button(description="Refresh", icon="refresh")
         # HTML goes into HTML widgets and only the figure into an Output widget: several rich
@@ -62,7 +65,7 @@ class ReviewStep:
         sid = str(self.workshop.scorecard_id)
         try:
             self.report = open_review(self.workshop.store.location, sid, str(self.period.value),
-                                      frames=self.workshop.frames())
+                                      today=self.today.isoformat() if self.today else "", frames=self.workshop.frames())
         except BscError as error:
             self.message.value = message(str(error), ok=False)
             return
