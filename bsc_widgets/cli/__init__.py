@@ -1,5 +1,8 @@
 """The ``bsc`` command line: a click group whose subcommands are loaded only when called.
 
+The top layer: it may import every layer but the forms (model, store, scoring, smart,
+render, io, reports, app); nothing imports it.
+
 Exit codes: 0 success; 1 the command ran but found problems or could not finish
 (invalid data, a save conflict, a damaged table); 2 the command was called wrongly
 (unknown option, table, scorecard or period; a path that is not a store).

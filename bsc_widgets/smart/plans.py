@@ -16,6 +16,10 @@ def _late(ctx: Context, what: str) -> dict[str, int]:
     return dict(zip(items["id"], items["days"].astype(int), strict=True))
 
 
+def _late_text(label: str, due: pd.Timestamp, days: int, status: object) -> str:
+    return f"{label} was due on {due.date()} ({plural(days, 'day')} ago) and is still '{status}'."
+
+
 def check_initiatives(ctx: Context) -> None:
     """Initiatives without tasks, without an objective, or overdue."""
     f = ctx.f
@@ -40,9 +44,8 @@ def check_initiatives(ctx: Context) -> None:
                     "strategy it moves.",
                     "Pick the objective the initiative moves; if none fits, question whether it belongs in the plan.")
         if str(iid) in late:
-            ctx.add("initiative-overdue", sid, iid,
-                    f"{capitalised(label)} was due on {due.iloc[i].date()} ({plural(late[str(iid)], 'day')} ago) and "
-                    f"is still '{row.status}'.",
+            ctx.add("initiative-overdue", sid, iid, _late_text(capitalised(label), due.iloc[i], late[str(iid)],
+                                                               row.status),
                     "Update the status if it is finished; otherwise agree a new due date with the owner and "
                     "record why it slipped.")
 
@@ -80,8 +83,6 @@ def check_tasks(ctx: Context) -> None:
                     f"({ctx.horizon_text(sid)}).",
                     "Move the due date inside the horizon, or extend the horizon if the plan really runs longer.")
         if str(tid) in late:
-            ctx.add("task-overdue", sid, tid,
-                    f"{label} was due on {due.iloc[i].date()} ({plural(late[str(tid)], 'day')} ago) and is still "
-                    f"'{row.status}'.",
+            ctx.add("task-overdue", sid, tid, _late_text(label, due.iloc[i], late[str(tid)], row.status),
                     "Update the status if it is finished; otherwise agree a new due date with the owner, record "
                     "why it slipped, and remove what blocks it.")
