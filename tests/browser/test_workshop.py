@@ -74,6 +74,10 @@ def test_add_a_kpi_with_targets_then_see_it_in_the_review(browser: Any, workshop
             form.locator(".bsc-field-baseline input").fill("1000")
             button(form, "Save").click()
             form.locator(".bsc-status").get_by_text("Saved KPI showroom-visits").wait_for()
+            kpi = Store.open(workshop.store).read("kpis").set_index("kpi_id").loc["showroom-visits"]
+            assert (kpi["name"], kpi["unit"], kpi["frequency"], kpi["aggregation"], kpi["baseline"],
+                    kpi["scorecard_id"]) == ("Showroom visits", "visits", "Q", "sum", 1000.0, "org")
+            assert str(kpi["objective_id"]).startswith("F1")
             page.screenshot(path=str(screenshots / "workshop-kpi-saved.png"))
 
             page.locator(".lm-TabBar-tab", has_text="Targets").click()
