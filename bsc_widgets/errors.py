@@ -176,6 +176,18 @@ class ConflictError(BscError):
         )
 
 
+class RecordExistsError(ConflictError):
+    """A record meant to be new has a key that is already taken (someone created it, or it existed).
+
+    Nothing was saved; ``theirs`` is the record that has the key.
+    """
+
+    def __str__(self) -> str:
+        who = (self.theirs or {}).get("saved_by") or "someone"
+        return (f"{self.table} '{self.record}' already exists (saved by {who}). Nothing was saved. Fix: open it to "
+                "edit it, or choose another id for the new record.")
+
+
 SYSTEM_FIELDS = frozenset({"revision", "saved_at", "saved_by"})
 """Fields the store maintains on every record (never a user's change)."""
 

@@ -58,8 +58,8 @@ CHILD = textwrap.dedent("""
     batch = 0
     while True:
         batch += 1
-        rows = [{"kpi_id": "rev", "period": f"{2000 + i // 12}-{i % 12 + 1:02d}", "scorecard_id": "org",
-                 "value": batch, "note": f"batch {batch}"} for i in range(3000)]
+        rows = [{"kpi_id": f"k{k:03d}", "period": f"{2024 + m // 12}-{m % 12 + 1:02d}", "scorecard_id": "org",
+                 "value": batch, "note": f"batch {batch}"} for k in range(100) for m in range(30)]
         print(f"saving {batch}", flush=True)
         store.upsert("actuals", rows)
         print(f"saved {batch}", flush=True)
@@ -68,6 +68,8 @@ CHILD = textwrap.dedent("""
 
 def test_save_killed_half_way_leaves_the_previous_version_intact(tmp_path: Path) -> None:
     store = make_plan(Store.create(tmp_path / "store"))
+    store.upsert("kpis", [{"kpi_id": f"k{k:03d}", "scorecard_id": "org", "objective_id": "F1", "name": f"KPI {k}",
+                           "frequency": "M", "aggregation": "sum"} for k in range(100)])
     rng = random.Random(7)
     for _round in range(3):
         with subprocess.Popen([sys.executable, "-c", CHILD, store.location], stdout=subprocess.PIPE,
@@ -91,5 +93,5 @@ def test_save_killed_half_way_leaves_the_previous_version_intact(tmp_path: Path)
         assert len(batches) == 1, "a version mixes two saves"
         assert int(batches.pop()) >= acknowledged, "an acknowledged save was lost"
         assert reopened.validate() == []
-        reopened.upsert("actuals", [{"kpi_id": "rev", "period": "2000-01", "scorecard_id": "org", "value": -1}])
-        assert reopened.read("actuals").set_index("period").loc["2000-01", "value"] == -1
+        reopened.upsert("actuals", [{"kpi_id": "k000", "period": "2024-01", "scorecard_id": "org", "value": -1}])
+        assert reopened.read("actuals").set_index(["kpi_id", "period"]).loc[("k000", "2024-01"), "value"] == -1

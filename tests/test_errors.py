@@ -18,6 +18,7 @@ from bsc_widgets.errors import (
     ConflictError,
     InputError,
     Problem,
+    RecordExistsError,
     StoreBusyError,
 )
 from bsc_widgets.io.files import Location
@@ -45,6 +46,7 @@ def examples() -> list[BscError]:
     made: list[BscError] = [
         BscValidationError([PROBLEM]),
         ConflictError("objectives", "C1", {"title": "Theirs", "revision": 3}, {"title": "Mine"}, 2, 3, ("C1",)),
+        RecordExistsError("objectives", "C1", {"title": "Theirs", "saved_by": "ann"}, {"title": "Mine"}, 0, 1, ("C1",)),
         BscImportError(_report()),
     ]
     covered = {type(e) for e in made}
@@ -98,7 +100,7 @@ def test_the_problem_codes_the_model_uses_are_all_documented() -> None:
     import inspect
 
     from bsc_widgets.model import coerce, rules
-    from bsc_widgets.store import delta
+    from bsc_widgets.store import store as delta
 
     used: set[str] = set()
     for module in (coerce, rules, delta):

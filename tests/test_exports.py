@@ -84,8 +84,9 @@ def test_round_trip_edit_the_workbook_and_import_it_back(sample: Store, tmp_path
     sheet = book["actuals"]
     header = [c.value for c in sheet[1]]
     value_col = header.index("value") + 1
-    kpi, period = sheet.cell(2, 1).value, sheet.cell(2, 2).value
-    sheet.cell(2, value_col).value = 4321.5
+    row = next(r for r in range(2, sheet.max_row + 1) if "-" in str(sheet.cell(r, 2).value))  # a monthly KPI's
+    kpi, period = sheet.cell(row, 1).value, sheet.cell(row, 2).value
+    sheet.cell(row, value_col).value = 4321.5
     sheet.append([kpi, "2027-01", None, 99])  # a new row typed by hand: kpi, period, scorecard (blank), value
     book.save(path)
     report, result = import_file(sample, path, user="editor")

@@ -57,7 +57,7 @@ def test_the_checker_fails_when_a_forbidden_import_is_added(tmp_path: Path) -> N
                       "    from ..forms.record_form import RecordForm  # noqa: F401\n", encoding="utf-8")
     found = violations(imports(root))
     assert len(found) == 1 and "bsc_widgets.model.schema" in found[0] and "bsc_widgets.forms.record_form" in found[0]
-    store = root / PACKAGE / "store" / "delta.py"
+    store = root / PACKAGE / "store" / "store.py"
     store.write_text("from .. import Store  # noqa: F401\n" + store.read_text(encoding="utf-8"), encoding="utf-8")
     assert any("imports the package itself" in v for v in violations(imports(root)))
 

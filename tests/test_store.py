@@ -15,6 +15,7 @@ from bsc_widgets import (
     BscValidationError,
     ConflictError,
     NotAStoreError,
+    RecordExistsError,
     Store,
     StoreCorruptError,
     StoreError,
@@ -135,10 +136,14 @@ def test_same_record_edited_in_two_sessions_is_a_conflict(plan: Store) -> None:
     plan.upsert("objectives", [{**OBJ, "owner": "Ann and Bob", "revision": 2}], user="bob")
 
 
-def test_creating_a_record_that_someone_else_created_is_a_conflict(plan: Store) -> None:
-    plan.upsert("objectives", [{**OBJ, "revision": 0}])
-    with pytest.raises(ConflictError, match="created it meanwhile"):
-        plan.upsert("objectives", [{**OBJ, "title": "Another text for F2", "revision": 0}])
+def test_creating_a_record_whose_id_is_taken_is_refused_as_existing(plan: Store) -> None:
+    plan.upsert("objectives", [{**OBJ, "revision": 0}], user="ann")
+    with pytest.raises(RecordExistsError, match=r"objectives 'F2' already exists \(saved by ann\).*open it to edit") \
+            as caught:
+        plan.upsert("objectives", [{**OBJ, "title": "Another text for F2", "revision": 0}], user="bob")
+    assert isinstance(caught.value, ConflictError) and caught.value.theirs is not None
+    assert caught.value.theirs["title"] == OBJ["title"]
+    assert plan.read("objectives").set_index("objective_id").loc["F2", "title"] == OBJ["title"], "nothing saved"
 
 
 def test_deleting_a_record_changed_meanwhile_is_a_conflict(plan: Store) -> None:

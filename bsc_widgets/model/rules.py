@@ -276,3 +276,111 @@ def empty_frame(table: str) -> pd.DataFrame:
     """An empty, typed frame with the table's data columns."""
     frame, _ = coerce(TABLES[table], pd.DataFrame(columns=TABLES[table].names))
     return frame
+
+
+# ----------------------------------------------------------------------------- checking one change
+WHOLE_TABLES = ("scorecards", "perspectives")
+"""Small tables every check of a change reads whole (cascade cycles, the perspectives a fix names)."""
+
+COMMENT_SUBJECTS: dict[str, tuple[str, str]] = {
+    "scorecard": ("scorecards", "scorecard_id"), "perspective": ("perspectives", "perspective_id"),
+    "objective": ("objectives", "objective_id"), "kpi": ("kpis", "kpi_id"),
+    "initiative": ("initiatives", "initiative_id"),
+}
+"""What a comment's ``subject_type`` points at: (table, key column)."""
+
+
+def references() -> list[tuple[str, str, str]]:
+    """Every reference of the schema as (child table, child column, parent table)."""
+    out = []
+    for name in PLAN_TABLES:
+        for col in TABLES[name].columns:
+            if col.references and col.name != "scorecard_id":
+                out.append((name, col.name, col.references.split(".")[0]))
+    return out
+
+
+def _key_frame(frame: pd.DataFrame, table: str) -> pd.MultiIndex:
+    return pd.MultiIndex.from_frame(frame[list(TABLES[table].key)].astype(object))
+
+
+def _select(frames: Frames, keys: dict[str, pd.MultiIndex]) -> dict[str, pd.DataFrame]:
+    out = {}
+    for name in PLAN_TABLES:
+        frame = frames[name]
+        if name in WHOLE_TABLES:
+            out[name] = frame
+        elif name in keys and len(keys[name]):
+            out[name] = frame[_key_frame(frame, name).isin(keys[name])]
+        else:
+            out[name] = frame.iloc[0:0]
+    return out
+
+
+def neighbourhood(before: Frames, after: Frames, table: str, touched: pd.DataFrame) -> tuple[Frames, Frames]:
+    """The part of the plan, before and after a change, that the change can affect or depends on.
+
+    ``touched`` holds the key columns of the records of ``table`` the change inserts, updates
+    or removes.  The part holds those records, the records that refer to them (a KPI's
+    targets and actuals, an objective's KPIs, links, initiatives and supporting objectives,
+    a scorecard's records, comments on them), the records all of these refer to, and the
+    scorecards and perspectives whole — the same rows in both states, so that problems
+    that do not come from the change appear in both.
+    """
+    full_before = {name: before[name] if name in before else empty_frame(name) for name in PLAN_TABLES}
+    full_after = {name: after[name] if name in after else empty_frame(name) for name in PLAN_TABLES}
+    states = (full_before, full_after)
+    spec = TABLES[table]
+    keys: dict[str, pd.MultiIndex] = {table: pd.MultiIndex.from_frame(touched[list(spec.key)].astype(object))}
+
+    def add(name: str, frame: pd.DataFrame, mask: pd.Series) -> None:
+        found = _key_frame(frame[mask.to_numpy(dtype=bool)], name)
+        keys[name] = keys[name].union(found) if name in keys else found
+
+    ids = {k: set(touched[k].dropna().astype(str)) for k in spec.key}
+    # The records that refer to the touched ones.
+    if table == "scorecards":
+        for name in PLAN_TABLES:
+            if name not in WHOLE_TABLES:
+                for state in states:
+                    add(name, state[name], state[name]["scorecard_id"].isin(ids["scorecard_id"]))
+    if table == "perspectives":
+        pairs = pd.MultiIndex.from_frame(touched[["scorecard_id", "perspective_id"]].astype(object))
+        for state in states:
+            obj = state["objectives"]
+            add("objectives", obj,
+                pd.Series(pd.MultiIndex.from_frame(obj[["scorecard_id", "perspective_id"]].astype(object))
+                          .isin(pairs), index=obj.index))
+    for child, column, parent in references():
+        if parent == table:
+            for state in states:
+                add(child, state[child], state[child][column].isin(ids[spec.key[-1]]))
+    subject = next((kind for kind, (name, _) in COMMENT_SUBJECTS.items() if name == table), None)
+    if subject is not None:
+        for state in states:
+            com = state["comments"]
+            add("comments", com, (com["subject_type"] == subject) & com["subject_id"].isin(ids[spec.key[-1]]))
+    # The records those refer to (their own checks need them).
+    chosen = [_select(state, keys) for state in states]
+    for child, column, parent in references():
+        values = set().union(*(set(c[child][column].dropna().astype(str)) for c in chosen))
+        for state in states:
+            add(parent, state[parent], state[parent][TABLES[parent].key[-1]].isin(values))
+    for kind, (name, key) in COMMENT_SUBJECTS.items():
+        values = set().union(*(set(c["comments"].loc[c["comments"]["subject_type"] == kind, "subject_id"].dropna())
+                               for c in chosen))
+        for state in states:
+            add(name, state[name], state[name][key].isin(values))
+    return _select(full_before, keys), _select(full_after, keys)
+
+
+def check_change(before: Frames, after: Frames, table: str, touched: pd.DataFrame) -> list[Problem]:
+    """The problems a change of ``touched`` records of ``table`` adds to the plan.
+
+    The same problems as ``check_plan(after)`` minus those of ``check_plan(before)`` (compared
+    by :attr:`Problem.identity`), found by checking only :func:`neighbourhood` — so a save
+    costs what it changes, not what the plan holds.
+    """
+    part_before, part_after = neighbourhood(before, after, table, touched)
+    existing = {p.identity for p in check_plan(part_before)}
+    return [p for p in check_plan(part_after) if p.identity not in existing]

@@ -17,7 +17,7 @@ import pandas as pd
 
 from ..errors import InputError
 from ..model.periods import FREQUENCIES, frequency, parse_period, period_index
-from ..model.plan import scorecard_family
+from ..model.plan import scorecard_family, top_down
 from . import formulas as scores
 from .formulas import TARGET_FIELDS
 from .kpis import FORECASTS, kpi_arrays, period_labels
@@ -82,7 +82,7 @@ def score_review(frames: Mapping[str, pd.DataFrame], periods: str | Sequence[str
     prev_pos = np.where((prev_pos < len(computed)) & (computed[np.minimum(prev_pos, len(computed) - 1)]
                                                       == computed - 1), prev_pos, -1)
     cards_all = frames["scorecards"]
-    family = scorecard_family(cards_all, scorecard) if scorecard else cards_all["scorecard_id"].tolist()
+    family = scorecard_family(cards_all, scorecard) if scorecard else top_down(cards_all)
     order = {sid: i for i, sid in enumerate(family)}
     cards = cards_all[cards_all["scorecard_id"].isin(family)].copy()
     cards = cards.assign(_o=cards["scorecard_id"].map(order)).sort_values("_o").reset_index(drop=True)

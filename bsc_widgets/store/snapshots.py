@@ -1,0 +1,123 @@
+"""The current state of each table, kept in this process and refreshed by what changed.
+
+Reading a table again after a save (or another writer's save) reads only the files the
+new versions added: a partition rewritten by a save is read again, the others are taken
+from memory.  So a form that saves and redraws, or a writer that checks its change
+against the plan, pays for what changed, not for the whole plan.  Reads of an earlier
+version or time go straight to the table and are not kept.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+import pandas as pd
+import pyarrow as pa
+from deltalake import DeltaTable
+from deltalake.exceptions import DeltaError, TableNotFoundError
+
+from ..errors import BscValidationError, ConflictError, StoreCorruptError, StoreError
+from ..model.coerce import from_arrow
+from ..model.schema import TABLES
+
+
+@dataclass
+class _Kept:
+    """One table as last read: its version and a frame per data file."""
+
+    delta: DeltaTable
+    version: int = -1
+    files: dict[str, pd.DataFrame] = field(default_factory=dict)
+    frame: pd.DataFrame | None = None
+
+
+def first_line(exc: BaseException) -> str:
+    """The first line of an error's text (library errors can be long), at most 300 characters."""
+    text = str(exc).strip().splitlines()
+    return text[0][:300] if text else type(exc).__name__
+
+
+class Snapshots:
+    """Tables of one store as last read, refreshed incrementally (one object per :class:`Store`)."""
+
+    def __init__(self, uri: Callable[[str], str], location: str, storage_options: dict[str, str] | None) -> None:
+        self.uri = uri
+        self.location = location
+        self.storage_options = storage_options
+        self._kept: dict[str, _Kept] = {}
+
+    def delta(self, name: str) -> DeltaTable:
+        """The table's DeltaTable, brought up to its latest version."""
+        with self.reading(name):
+            kept = self._kept.get(name)
+            if kept is None:
+                kept = self._kept[name] = _Kept(DeltaTable(self.uri(name), storage_options=self.storage_options))
+            else:
+                kept.delta.update_incremental()
+            return kept.delta
+
+    def current(self, name: str) -> tuple[int, pd.DataFrame]:
+        """The table's latest version and its records (the frame is shared: copy it before changing it)."""
+        delta = self.delta(name)
+        kept = self._kept[name]
+        with self.reading(name):
+            version = int(delta.version())
+            if kept.frame is not None and kept.version == version:
+                return version, kept.frame
+            dataset = delta.to_pyarrow_dataset()
+            files: dict[str, pd.DataFrame] = {}
+            for fragment in dataset.get_fragments():
+                path = fragment.path
+                files[path] = kept.files[path] if path in kept.files else from_arrow(
+                    TABLES[name], fragment.to_table(schema=dataset.schema))
+        spec = TABLES[name]
+        columns = [c.name for c in spec.all_columns]
+        parts = [f for f in files.values() if len(f)]
+        frame = pd.concat(parts, ignore_index=True) if parts else from_arrow(
+            spec, pa.Table.from_pylist([], schema=spec.arrow_schema()))
+        kept.version, kept.files, kept.frame = version, files, frame[[c for c in columns if c in frame.columns]]
+        return version, kept.frame
+
+    def read(self, name: str, *, version: int | None = None, as_of: dt.datetime | str | None = None) -> pd.DataFrame:
+        """The table's records at ``version`` or time ``as_of`` (not kept)."""
+        with self.reading(name):
+            delta = DeltaTable(self.uri(name), version=version, storage_options=self.storage_options)
+            if as_of is not None:
+                stamp = pd.Timestamp(as_of)
+                stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp
+                delta.load_as_version(stamp.to_pydatetime())
+            return from_arrow(TABLES[name], delta.to_pyarrow_table())
+
+    def forget(self, name: str | None = None) -> None:
+        """Drop what is kept of ``name`` (every table when None): the next read starts afresh."""
+        if name is None:
+            self._kept.clear()
+        else:
+            self._kept.pop(name, None)
+
+    @contextmanager
+    def reading(self, name: str) -> Iterator[None]:
+        """Turn library errors while reading ``name`` into errors that say what to do."""
+        where = self.uri(name)
+        try:
+            yield
+        except (BscValidationError, ConflictError, StoreError):
+            raise
+        except TableNotFoundError as exc:
+            raise StoreCorruptError(
+                f"table '{name}' cannot be found at {where} ({first_line(exc)}). Fix: check the store "
+                "path; if the folder was deleted, restore it from a backup."
+            ) from exc
+        except (DeltaError, OSError, pa.ArrowException, ValueError) as exc:
+            self.forget(name)
+            if "version" in str(exc).lower() and ("not" in str(exc).lower() or "invalid" in str(exc).lower()):
+                raise StoreError(f"table '{name}' has no such version or time: {first_line(exc)}. Fix: "
+                                 f"list the versions with `bsc history --store {self.location} {name}`.") from exc
+            raise StoreCorruptError(
+                f"table '{name}' at {where} is damaged and cannot be read ({first_line(exc)}). Fix: "
+                f"list its versions with `bsc history --store {self.location} {name}` and make the last "
+                f"good one current with `bsc restore --store {self.location} {name} --version N`."
+            ) from exc

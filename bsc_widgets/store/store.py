@@ -1,0 +1,381 @@
+"""A store: one folder (or object-store URI) of Delta Lake tables, one per table of the model.
+
+Every save is checked first, then committed as one atomic Delta transaction that rewrites
+only the partitions it touches (:mod:`~bsc_widgets.store.layout`).  Saves take turns
+(:mod:`~bsc_widgets.store.lock`): each reads the current state, checks its change against
+it — only the records it touches and those related to them
+(:func:`~bsc_widgets.model.rules.check_change`) — and commits, so no save is lost, none
+is recomputed after losing a race, and a change that another concurrent change makes
+invalid is refused.  Records carry a ``revision``: a caller that passes the revision it
+read gets a :class:`~bsc_widgets.errors.ConflictError` (with both versions) when someone
+else saved the same record in between.  Where there is no lock (object stores), a commit
+that loses a race to another writer is recomputed on the new state and tried again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import random
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from deltalake import CommitProperties, DeltaTable, write_deltalake
+from deltalake.exceptions import CommitFailedError, DeltaError
+
+from ..config import current_user, is_uri
+from ..errors import (
+    BscValidationError,
+    ConflictError,
+    NotAStoreError,
+    Problem,
+    StoreBusyError,
+    StoreCorruptError,
+    StoreError,
+    StoreVersionError,
+)
+from ..model.coerce import Records, as_frame, coerce, to_arrow
+from ..model.rules import check_change, check_plan
+from ..model.schema import PLAN_TABLES, SCHEMA_VERSION, TABLES, table
+from ..version import __version__
+from . import changes
+from .changes import Change, Key, key_mapping
+from .layout import (
+    CHECKPOINT_INTERVAL,
+    TABLE_CONFIGURATION,
+    create_table,
+    partition_column,
+    replace_table,
+    write_partitions,
+)
+from .lock import WriteLock
+from .snapshots import Snapshots, first_line
+
+SAVE_TIMEOUT_S = 120.0
+"""How long a save waits for its turn (or keeps retrying against other writers) before StoreBusyError."""
+
+__all__ = ["CHECKPOINT_INTERVAL", "SAVE_TIMEOUT_S", "TABLE_CONFIGURATION", "Key", "SaveResult", "Store"]
+
+
+@dataclass(frozen=True)
+class SaveResult:
+    """What a save did: the new table version (None if nothing changed) and counts."""
+
+    table: str
+    version: int | None
+    inserted: int
+    updated: int
+    unchanged: int
+    deleted: int = 0
+
+
+class Store:
+    """A bsc-widgets store at ``location`` (a folder path or an object-store URI)."""
+
+    def __init__(self, location: str | os.PathLike[str], storage_options: dict[str, str] | None = None) -> None:
+        text = os.fspath(location)
+        self.location = text if is_uri(text) else str(Path(text).expanduser().resolve())
+        self.storage_options = storage_options
+        self._snapshots = Snapshots(self._uri, self.location, storage_options)
+        self._lock = WriteLock(self.location, SAVE_TIMEOUT_S)
+
+    def __repr__(self) -> str:
+        return f"Store({self.location!r})"
+
+    # ----------------------------------------------------------------- create/open
+    @classmethod
+    def create(cls, location: str | os.PathLike[str], *, storage_options: dict[str, str] | None = None,
+               user: str | None = None) -> Store:
+        """Create an empty store (every table, no rows) and return it.
+
+        Raises :class:`StoreError` if the location already holds a store or other files.
+        """
+        store = cls(location, storage_options)
+        if not is_uri(store.location):
+            path = Path(store.location)
+            if path.exists() and any(path.iterdir()):
+                if store._exists("store_info"):
+                    raise StoreError(f"{store.location} already holds a store. Fix: open it, or choose "
+                                     "another folder.")
+                raise StoreError(f"{store.location} is not empty. Fix: choose a new or empty folder "
+                                 "for the store.")
+            path.mkdir(parents=True, exist_ok=True)
+        who = user or current_user()
+        for name in PLAN_TABLES:
+            create_table(store._uri(name), name, storage_options, _props(who, "create table", 0))
+        info = pd.DataFrame([{
+            "name": "store", "schema_version": SCHEMA_VERSION, "created_at": pd.Timestamp.now(tz="UTC"),
+            "created_by": who, "package_version": __version__,
+        }])
+        frame, _ = coerce(TABLES["store_info"], info)
+        # store_info is written last: a store without it is an unfinished create.
+        write_deltalake(store._uri("store_info"), to_arrow(TABLES["store_info"], frame), mode="error",
+                        configuration=TABLE_CONFIGURATION, storage_options=storage_options)
+        return store
+
+    @classmethod
+    def open(cls, location: str | os.PathLike[str], *, storage_options: dict[str, str] | None = None) -> Store:
+        """Open an existing store, checking that it is one and that its schema is supported."""
+        store = cls(location, storage_options)
+        if not is_uri(store.location) and not Path(store.location).is_dir():
+            raise NotAStoreError(f"{store.location} does not exist. Fix: create a store with "
+                                 f"`bsc init {store.location}` (add --sample for the example organisation).")
+        if not store._exists("store_info"):
+            raise NotAStoreError(f"{store.location} is not a bsc-widgets store (no store_info table). Fix: "
+                                 "check the path, or create a store there with `bsc init DIR`.")
+        info = store.read("store_info")
+        version = int(info["schema_version"].max()) if len(info) else 0
+        if version > SCHEMA_VERSION:
+            raise StoreVersionError(
+                f"{store.location} was written with schema version {version}, but this bsc-widgets "
+                f"({__version__}) understands up to version {SCHEMA_VERSION}. Fix: upgrade bsc-widgets "
+                "(pip install -U bsc-widgets); do not edit this store with the old version."
+            )
+        if version < 1:
+            raise StoreVersionError(f"{store.location} has no valid schema version in store_info. Fix: "
+                                    "restore store_info with `bsc restore` or recreate the store.")
+        for name in PLAN_TABLES:
+            if not store._exists(name):
+                raise StoreCorruptError(
+                    f"table '{name}' is missing from {store.location}. Fix: restore the folder "
+                    f"{store._uri(name)} from a backup, or recreate the store."
+                )
+        return store
+
+    @classmethod
+    def open_or_create(cls, location: str | os.PathLike[str], *,
+                       storage_options: dict[str, str] | None = None) -> Store:
+        """Open the store at ``location``, creating an empty one when nothing is there yet.
+
+        A folder that holds other files is refused (:class:`NotAStoreError`), never overwritten.
+        """
+        try:
+            return cls.open(location, storage_options=storage_options)
+        except NotAStoreError:
+            text = os.fspath(location)
+            if not is_uri(text) and Path(text).exists() and any(Path(text).iterdir()):
+                raise
+            return cls.create(location, storage_options=storage_options)
+
+    @property
+    def schema_version(self) -> int:
+        """Schema version recorded in the store."""
+        return int(self.read("store_info")["schema_version"].max())
+
+    # ----------------------------------------------------------------- reading
+    def read(self, name: str, *, scorecard: str | None = None, version: int | None = None,
+             as_of: dt.datetime | str | None = None) -> pd.DataFrame:
+        """The records of table ``name``, optionally of one scorecard, as of a version or time."""
+        table(name)
+        if version is None and as_of is None:
+            frame = self._snapshots.current(name)[1].copy()
+        else:
+            frame = self._snapshots.read(name, version=version, as_of=as_of)
+        if scorecard is not None and "scorecard_id" in frame.columns:
+            frame = frame[(frame["scorecard_id"] == scorecard).to_numpy(dtype=bool)]
+        return frame.reset_index(drop=True)
+
+    def read_all(self, *, scorecard: str | None = None) -> dict[str, pd.DataFrame]:
+        """Every plan table, by name."""
+        return {name: self.read(name, scorecard=scorecard) for name in PLAN_TABLES}
+
+    def version(self, name: str) -> int:
+        """Current version number of table ``name``."""
+        table(name)
+        return int(self._snapshots.delta(name).version())
+
+    def history(self, name: str) -> pd.DataFrame:
+        """Change history of a table, newest first: version, time, operation, user, records."""
+        table(name)
+        with self._snapshots.reading(name):
+            entries = DeltaTable(self._uri(name), storage_options=self.storage_options).history()
+        rows = [{
+            "version": int(e["version"]),
+            "time": pd.Timestamp(e["timestamp"], unit="ms", tz="UTC"),
+            "operation": e.get("bsc.operation") or str(e.get("operation", "")).lower(),
+            "user": e.get("bsc.user", ""),
+            "records": e.get("bsc.records", ""),
+        } for e in entries]
+        return pd.DataFrame(rows, columns=["version", "time", "operation", "user", "records"])
+
+    def validate(self) -> list[Problem]:
+        """Every problem in the stored plan (empty when the plan is consistent)."""
+        return check_plan(self.read_all())
+
+    # ----------------------------------------------------------------- writing
+    def upsert(self, name: str, records: Records, *, user: str | None = None) -> SaveResult:
+        """Insert or update records of table ``name`` (checked before anything is written).
+
+        A record that carries ``revision`` is only saved if the stored record still has that
+        revision (0 means "must not exist yet"); otherwise :class:`ConflictError` is raised
+        (:class:`RecordExistsError` when a new record's key is taken).  Records identical to
+        the stored ones are left alone (no new revision).
+        """
+        spec = table(name)
+        if name == "store_info":
+            raise StoreError("store_info is maintained by the store itself and cannot be edited.")
+        given = as_frame(records)
+        batch, problems = coerce(spec, given, partial=True)
+        provided = [c for c in spec.names if c in given.columns]
+        who = user or current_user()
+        if problems:
+            # Report the cross-table problems of the same batch too, so a form shows all at once.
+            unique = batch.dropna(subset=list(spec.key)).drop_duplicates(subset=list(spec.key))
+            seen = {(p.key, p.field) for p in problems}
+            try:
+                more = self._problems(name, lambda current: changes.merge(name, current, unique, who, provided))
+            except BscValidationError as error:
+                more = error.problems
+            except StoreError:
+                more = []
+            raise BscValidationError(problems + [p for p in more if (p.key, p.field) not in seen])
+        if batch.empty:
+            return SaveResult(name, None, 0, 0, 0)
+        return self._commit(name, who, lambda current: changes.merge(name, current, batch, who, provided))
+
+    def delete(self, name: str, keys: Iterable[Key], *, user: str | None = None) -> SaveResult:
+        """Remove records by key. Refused (nothing removed) if other records still use them.
+
+        A key may be the id text (single-column keys), a tuple of key values, or a mapping
+        of key columns, optionally with ``revision`` to detect a concurrent edit.
+        """
+        spec = table(name)
+        wanted = pd.DataFrame([key_mapping(spec.key, k) for k in keys])
+        if wanted.empty:
+            return SaveResult(name, None, 0, 0, 0)
+        return self._commit(name, user or current_user(), lambda current: changes.remove(name, current, wanted))
+
+    def undo_save(self, name: str, key: Key, version: int, *, user: str | None = None) -> SaveResult:
+        """Undo what the save that made table version ``version`` did to the record ``key``.
+
+        The record goes back to how it was in version ``version - 1`` (re-created if that
+        save removed it, removed if that save created it).  Raises :class:`ConflictError`
+        if the record was changed again after that save: undoing would lose that change.
+        """
+        spec = table(name)
+        wanted = key_mapping(spec.key, key)
+        keys = pd.DataFrame([wanted])
+
+        def find(frame: pd.DataFrame) -> dict[str, Any] | None:
+            return next(iter(changes.matching(frame, spec, keys).values()), None)
+
+        before = find(self.read(name, version=version - 1)) if version > 0 else None
+        after = find(self.read(name, version=version))
+        now = find(self.read(name))
+        key_tuple = tuple(str(wanted[k]) for k in spec.key)
+        if (now or {}).get("revision") != (after or {}).get("revision"):
+            raise ConflictError(name, "/".join(key_tuple), now, after or {"removed": True},
+                                int((after or {}).get("revision") or 0), int((now or {}).get("revision") or 0),
+                                key_tuple)
+        expected = int((now or {}).get("revision") or 0)
+        if before is None:
+            return self.delete(name, [{**wanted, "revision": expected}], user=user)
+        record = {k: v for k, v in before.items() if k in spec.names}
+        return self.upsert(name, [{**record, "revision": expected}], user=user)
+
+    def restore(self, name: str, version: int, *, user: str | None = None) -> SaveResult:
+        """Make version ``version`` of table ``name`` current again (as a new version)."""
+        table(name)
+        old = self.read(name, version=version)
+        who = user or current_user()
+        with self._lock.hold(f"restore {name}", who):
+            # A restore must work even when the current files are damaged: it never reads them.
+            delta = DeltaTable(self._uri(name), storage_options=self.storage_options)
+            self._write(name, replace_table, delta, name, old, _props(who, f"restore version {version}", len(old)),
+                        self.storage_options)
+            self._snapshots.forget(name)
+            return SaveResult(name, self.version(name), 0, 0, 0)
+
+    # ----------------------------------------------------------------- internals
+    def _frames(self) -> dict[str, pd.DataFrame]:
+        """Every plan table as it is now (kept frames: not to be changed)."""
+        return {name: self._snapshots.current(name)[1] for name in PLAN_TABLES}
+
+    def _problems(self, name: str, compute: Callable[[pd.DataFrame], Change]) -> list[Problem]:
+        """What the change would add to the plan's problems (nothing is written)."""
+        before = self._frames()
+        change = compute(before[name])
+        return [] if change.empty else self._added(name, before, change)
+
+    def _added(self, name: str, before: dict[str, pd.DataFrame], change: Change) -> list[Problem]:
+        after = {**before, name: change.apply(before[name])}
+        added = check_change(before, after, name, change.touched)
+        if added and change.deleted:
+            added.insert(0, Problem(name, tuple(change.operation.removeprefix("delete ").split("/")),
+                                    TABLES[name].key[-1], None,
+                                    f"cannot be removed: {len(added)} other record(s) still use it (listed below)",
+                                    "remove or re-point those records first", "in_use"))
+        return added
+
+    def _commit(self, name: str, who: str, compute: Callable[[pd.DataFrame], Change]) -> SaveResult:
+        """Compute the change on the current state, check it, and commit it — all while holding the lock."""
+        deadline = time.monotonic() + SAVE_TIMEOUT_S
+        attempt = 0
+        with self._lock.hold(f"save {name}", who):
+            while True:
+                attempt += 1
+                before = self._frames()
+                change = compute(before[name])
+                if change.empty:
+                    return SaveResult(name, None, change.inserted, change.updated, change.unchanged)
+                added = self._added(name, before, change)
+                if added:
+                    raise BscValidationError(added)
+                delta = self._snapshots.delta(name)
+                after = change.apply(before[name])
+                partitions = self._partitions(delta, name, before[name], change)
+                props = _props(who, change.operation, change.inserted + change.updated + change.deleted)
+                try:
+                    self._write(name, write_partitions, delta, name, after, partitions, props, self.storage_options)
+                except CommitFailedError:  # another writer (without the lock) committed first
+                    self._snapshots.forget(name)
+                    if time.monotonic() > deadline:
+                        raise StoreBusyError(
+                            f"could not save to table '{name}' in {self.location}: other writers kept committing "
+                            f"for {SAVE_TIMEOUT_S:.0f} s ({attempt} attempts). Nothing was saved. Fix: try again "
+                            "in a moment.") from None
+                    time.sleep(random.uniform(0.002, 0.01 * min(attempt, 20)))
+                    continue
+                return SaveResult(name, self.version(name), change.inserted, change.updated, change.unchanged,
+                                  change.deleted)
+
+    @staticmethod
+    def _partitions(delta: DeltaTable, name: str, current: pd.DataFrame, change: Change) -> set[str]:
+        """The partitions (values of the partition column) of the records the change touches, before and after."""
+        column = partition_column(delta, name)
+        if column is None:
+            return set()
+        key = list(TABLES[name].key)
+        old = current[pd.MultiIndex.from_frame(current[key].astype(object)).isin(
+            pd.MultiIndex.from_frame(change.touched[key].astype(object)))]
+        return set(old[column].astype(str)) | set(change.rows[column].astype(str))
+
+    def _write(self, name: str, commit: Callable[..., None], *args: Any) -> None:
+        """Run ``commit(*args)``; library and disk errors become one message saying the previous version is intact."""
+        try:
+            commit(*args)
+        except CommitFailedError:
+            raise
+        except (DeltaError, OSError) as exc:
+            self._snapshots.forget(name)
+            raise StoreError(f"could not save to table '{name}' in {self.location}: {first_line(exc)}. The previous "
+                             "version is intact. Fix: check the disk and permissions, then save again.") from exc
+
+    def _uri(self, name: str) -> str:
+        return f"{self.location.rstrip('/')}/{name}"
+
+    def _exists(self, name: str) -> bool:
+        try:
+            return bool(DeltaTable.is_deltatable(self._uri(name), storage_options=self.storage_options))
+        except (DeltaError, OSError):
+            return False
+
+
+def _props(who: str, operation: str, records: int) -> CommitProperties:
+    """Commit metadata every bsc commit carries (who, what, how many records), with no library retries."""
+    return CommitProperties(custom_metadata={"bsc.user": who, "bsc.operation": operation,
+                                             "bsc.records": str(records)}, max_commit_retries=0)
