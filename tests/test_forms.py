@@ -468,3 +468,19 @@ def test_objective_order_is_not_saved_over_a_concurrent_edit(ws: Workshop) -> No
     step.up_button.click()
     positions = ws.store.read("objectives").set_index("objective_id")["position"]
     assert positions[second] < positions[first] and stored(ws, "objectives", first)["owner"] == "Someone Else"
+
+
+def test_a_new_record_with_a_taken_id_is_refused_and_the_existing_one_is_untouched(ws: Workshop) -> None:
+    before = stored(ws, "objectives", "C1")
+    form = objective_form(ws)
+    form.new()
+    form.fields["objective_id"].widget.value = "C1"
+    form.fields["perspective_id"].widget.value = "financial"
+    form.fields["title"].widget.value = "A different objective typed as new"
+    assert form.save() is None
+    assert "C1 already exists" in form.problems_shown["objective_id"]
+    assert "Pick it in the list above" in form.status.value
+    assert form.conflict_box.layout.display == "none", "not shown as someone else's concurrent change"
+    assert form.keep_mine() is None, "there is no 'save my version' over a record you never opened"
+    after = stored(ws, "objectives", "C1")
+    assert after.equals(before), "C1 is unchanged"

@@ -17,7 +17,7 @@ import ipywidgets as widgets
 import pandas as pd
 
 from ..config import current_user
-from ..errors import BscValidationError, ConflictError, Problem
+from ..errors import BscValidationError, ConflictError, Problem, RecordExistsError
 from ..model.coerce import coerce
 from ..model.schema import TABLES
 from ..model.values import is_missing
@@ -228,6 +228,9 @@ class RecordForm:
             text = f"Not saved: {shown} problem(s) are shown next to the fields." if shown else "Not saved."
             self.say(" ".join([text, *(f"{p.table} '{p.record}': {sentence(p)}" for p in others)]), ok=False)
             return None
+        except RecordExistsError as error:
+            self._show_taken(error)
+            return None
         except ConflictError as error:
             self._show_conflict(error)
             return None
@@ -306,6 +309,17 @@ class RecordForm:
         return result
 
     # ------------------------------------------------------------ conflicts
+    def _show_taken(self, error: RecordExistsError) -> None:
+        """A new record's id is already used: say so next to the id; nothing to merge, nothing overwritten."""
+        self._hide_conflict()
+        who = (error.theirs or {}).get("saved_by") or "someone"
+        text = (f"{error.record} already exists (saved by {who}). Pick it in the list above to edit it, or choose "
+                "another id.")
+        shown = [name for name in self.spec.key if name in self.fields and not self.fields[name].widget.disabled]
+        for name in shown[-1:]:
+            self.fields[name].show([text])
+        self.say(f"Not saved: {self.noun} {text}", ok=False)
+
     def _show_conflict(self, error: ConflictError) -> None:
         self.conflict_error = error
         theirs = error.theirs or {}
