@@ -174,3 +174,20 @@ def test_score_csv_and_json(sample_store: str) -> None:
 def test_score_bad_arguments_exit_2(sample_store: str, args: list[str], message: str) -> None:
     result = CliRunner().invoke(main, ["score", "--store", sample_store, *args])
     assert result.exit_code == 2 and message in result.output and "Traceback" not in result.output
+
+
+def test_compact_dry_run_then_compact(sample_store: str, tmp_path: Path) -> None:
+    where = str(tmp_path / "copy")
+    shutil.copytree(sample_store, where)
+    store = Store.open(where)
+    for i in range(12):
+        store.upsert("actuals", [{"kpi_id": "nps", "period": "2026Q3", "scorecard_id": "org", "value": 30.0 + i}])
+    dry = run("compact", "--store", where, "--keep-days", "0", "--dry-run")
+    assert dry.exit_code == 0 and dry.output.startswith("Dry run: compacting every table, keeping the history of")
+    assert "actuals: would remove 12 file(s)" in dry.output and "MB to free" in dry.output
+    assert len(store.read("actuals", version=1)) == len(store.read("actuals")), "the dry run removed nothing"
+    done = run("compact", "--store", where, "--keep-days", "0")
+    assert done.exit_code == 0 and "actuals: removed 12 file(s)" in done.output
+    assert store.read("actuals").set_index(["kpi_id", "period"]).at[("nps", "2026Q3"), "value"] == 41.0
+    gone = run("read", "--store", where, "actuals", "--version", "1")
+    assert gone.exit_code == 1 and "the history kept starts at version" in gone.output

@@ -119,7 +119,8 @@ def test_the_neighbourhood_of_a_kpi_holds_its_targets_and_actuals_and_not_the_re
                     for k in ("k1", "k2") for p in ("2026-01", "2026-02")],
     }.items()}
     plan |= {name: _frame(name, []) for name in PLAN_TABLES if name not in plan}
-    part, _ = neighbourhood(plan, plan, "kpis", pd.DataFrame({"kpi_id": ["k1"]}))
+    part, _, checked = neighbourhood(plan, plan, "kpis", pd.DataFrame({"kpi_id": ["k1"]}))
+    assert checked == {"kpis", "actuals"}, "the KPI and the records that refer to it are checked"
     assert set(part["actuals"]["kpi_id"]) == {"k1"} and len(part["actuals"]) == 2
     assert set(part["objectives"]["objective_id"]) == {"O1"}, "the KPI's objective, not the others"
     assert set(part["kpis"]["kpi_id"]) == {"k1"}

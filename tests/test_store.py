@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from pathlib import Path
 
@@ -249,3 +250,41 @@ def test_a_save_of_some_fields_keeps_the_others(plan: Store) -> None:
         plan.upsert("objectives", [{"objective_id": "F9", "owner": "Ann"}])
     assert {p.field for p in info.value.problems} == {"scorecard_id", "perspective_id", "title"}
     assert "F9" not in set(plan.read("objectives")["objective_id"])
+
+
+def _bytes(folder: str) -> int:
+    return sum(p.stat().st_size for p in Path(folder).rglob("*") if p.is_file())
+
+
+def test_compact_keeps_every_version_by_default_and_drops_only_older_history_when_asked(plan: Store) -> None:
+    row = {"kpi_id": "rev", "period": "2026-01", "scorecard_id": "org"}
+    versions = {plan.upsert("actuals", [{**row, "value": float(i)}]).version: float(i) for i in range(30)}
+    def value_at(version: int) -> float:
+        return float(plan.read("actuals", version=version).set_index("period").at["2026-01", "value"])
+
+    full = plan.compact()
+    assert all(t.removed == [] for t in full.tables) and "keeping the full history" in full.as_text()
+    assert all(value_at(v) == value for v, value in versions.items()), "every version is still readable"
+
+    size = _bytes(plan.location)
+    dry = plan.compact(keep=dt.timedelta(0), dry_run=True)
+    actuals = next(t for t in dry.tables if t.table == "actuals")
+    assert len(actuals.removed) == 29 and actuals.freed > 0 and "would remove 29 file(s)" in dry.as_text()
+    assert _bytes(plan.location) == size and value_at(min(versions)) == 0.0, "a dry run changes nothing"
+
+    done = plan.compact(keep=dt.timedelta(0))
+    assert _bytes(plan.location) < size - actuals.freed / 2
+    last = max(versions)
+    assert value_at(last) == 29.0 and plan.read("actuals").set_index("period").at["2026-01", "value"] == 29.0
+    with pytest.raises(StoreError, match=rf"no version {min(versions)}: the history kept starts at version {last}"):
+        plan.read("actuals", version=min(versions))
+    assert plan.history("actuals")["version"].min() == last
+    assert next(t for t in done.tables if t.table == "actuals").oldest_version == last
+    assert plan.validate() == [] and plan.upsert("actuals", [{**row, "value": 99.0}]).version is not None
+
+
+def test_compact_keeps_the_versions_inside_the_retention(plan: Store) -> None:
+    row = {"kpi_id": "rev", "period": "2026-02", "scorecard_id": "org"}
+    first = plan.upsert("actuals", [{**row, "value": 1.0}]).version
+    plan.compact(keep=dt.timedelta(days=1))
+    assert plan.read("actuals", version=first).set_index("period").at["2026-02", "value"] == 1.0

@@ -27,6 +27,7 @@ COMMANDS: dict[str, str] = {
     "history": "store_commands:history",
     "read": "store_commands:read",
     "restore": "store_commands:restore",
+    "compact": "store_commands:compact",
     "show": "store_commands:show",
     "schema": "store_commands:schema",
     "lint": "plan_commands:lint",

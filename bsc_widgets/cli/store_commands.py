@@ -122,6 +122,29 @@ def restore(store_path: str, table_name: str, version: int) -> None:
 
 @click.command()
 @STORE_OPTION
+@click.option("--keep-days", type=click.FloatRange(min=0), default=None, metavar="DAYS",
+              help="Keep only this many days of history: older versions can no longer be read "
+                   "[default: keep the full history].")
+@click.option("--dry-run", is_flag=True, help="List what would be removed; change nothing.")
+@handles_errors
+def compact(store_path: str, keep_days: float | None, dry_run: bool) -> None:
+    """Merge small files and checkpoint every table; with --keep-days, drop older history.
+
+    Every save keeps the files of the version it replaced, so that any version can be read
+    again. Run this now and then to keep the store small; without --keep-days nothing
+    that a version needs is removed.
+    """
+    import datetime as dt
+
+    from ..store import Store
+
+    keep = None if keep_days is None else dt.timedelta(days=keep_days)
+    report = Store.open(store_path).compact(keep=keep, dry_run=dry_run)
+    click.echo(report.as_text())
+
+
+@click.command()
+@STORE_OPTION
 @click.option("--scorecard", default=None, help="Scorecard id (default: every scorecard, top first).")
 @handles_errors
 def show(store_path: str, scorecard: str | None) -> None:

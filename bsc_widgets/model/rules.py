@@ -7,9 +7,11 @@ choices) live in :mod:`bsc_widgets.model.coerce`; :func:`validate` runs both.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
+from functools import cache, partial
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from ..errors import BscValidationError, Problem
@@ -56,18 +58,11 @@ def _unknown(child: pd.Series, parent: pd.Series) -> pd.Series:
     return child.notna() & ~child.isin(parent.dropna())
 
 
-def _check_scorecard_refs(frames: Frames) -> list[Problem]:
-    known = frames["scorecards"]["scorecard_id"]
-    out: list[Problem] = []
-    for name in PLAN_TABLES:
-        if name == "scorecards":
-            continue
-        frame = frames[name]
-        out += _problems(name, _rows(frame, _unknown(frame["scorecard_id"], known)), "scorecard_id",
-                         "unknown_reference",
-                         "names a scorecard that does not exist",
-                         "create the scorecard first, or pick an existing one")
-    return out
+def _check_scorecard_refs(frames: Frames, name: str) -> list[Problem]:
+    frame = frames[name]
+    return _problems(name, _rows(frame, _unknown(frame["scorecard_id"], frames["scorecards"]["scorecard_id"])),
+                     "scorecard_id", "unknown_reference", "names a scorecard that does not exist",
+                     "create the scorecard first, or pick an existing one")
 
 
 def _check_scorecards(frames: Frames) -> list[Problem]:
@@ -248,32 +243,39 @@ def _check_comments(frames: Frames) -> list[Problem]:
     return out
 
 
-CHECKS: tuple[Check, ...] = (
-    _check_scorecard_refs,
-    _check_scorecards,
-    _check_objectives,
-    _check_links,
-    lambda f: _check_parent(f, "kpis", "objective_id", "objectives", "an objective"),
-    _check_targets,
-    _check_actuals,
-    _check_initiatives,
-    lambda f: _check_parent(f, "tasks", "initiative_id", "initiatives", "an initiative"),
-    _check_comments,
+CHECKS: tuple[tuple[str, Check], ...] = (
+    *((name, partial(_check_scorecard_refs, name=name)) for name in PLAN_TABLES if name != "scorecards"),
+    ("scorecards", _check_scorecards),
+    ("objectives", _check_objectives),
+    ("links", _check_links),
+    ("kpis", partial(_check_parent, child="kpis", field="objective_id", parent="objectives", what="an objective")),
+    ("targets", _check_targets),
+    ("actuals", _check_actuals),
+    ("initiatives", _check_initiatives),
+    ("tasks", partial(_check_parent, child="tasks", field="initiative_id", parent="initiatives",
+                      what="an initiative")),
+    ("comments", _check_comments),
 )
-"""Every cross-record check; each takes all frames and returns problems."""
+"""Every cross-record check, with the table whose records it checks; each takes all frames and returns problems."""
 
 
-def check_plan(frames: Frames) -> list[Problem]:
-    """Every problem across the tables of a store state (one frame per plan table)."""
+def check_plan(frames: Frames, tables: Collection[str] | None = None) -> list[Problem]:
+    """Every problem across the tables of a store state (one frame per plan table).
+
+    With ``tables``, only the records of those tables are checked (the others serve as
+    what they refer to).
+    """
     full = {name: frames[name] if name in frames else empty_frame(name) for name in PLAN_TABLES}
     problems: list[Problem] = []
-    for check in CHECKS:
-        problems += check(full)
+    for subject, check in CHECKS:
+        if tables is None or subject in tables:
+            problems += check(full)
     return problems
 
 
+@cache
 def empty_frame(table: str) -> pd.DataFrame:
-    """An empty, typed frame with the table's data columns."""
+    """An empty, typed frame with the table's data columns (shared: do not change it)."""
     frame, _ = coerce(TABLES[table], pd.DataFrame(columns=TABLES[table].names))
     return frame
 
@@ -300,78 +302,104 @@ def references() -> list[tuple[str, str, str]]:
     return out
 
 
-def _key_frame(frame: pd.DataFrame, table: str) -> pd.MultiIndex:
-    return pd.MultiIndex.from_frame(frame[list(TABLES[table].key)].astype(object))
+def _matching(frame: pd.DataFrame, table: str, keys: pd.DataFrame) -> pd.Series:
+    """Rows of ``frame`` whose key is among ``keys`` (filtered by the first key column first: cheap on big tables)."""
+    key = list(TABLES[table].key)
+    mask = frame[key[0]].isin(set(keys[key[0]].dropna()))
+    if len(key) > 1 and mask.any():
+        within = frame[mask.to_numpy(dtype=bool)]
+        found = pd.MultiIndex.from_frame(within[key].astype(object)).isin(
+            pd.MultiIndex.from_frame(keys[key].astype(object)))
+        mask = pd.Series(False, index=frame.index)
+        mask.loc[within.index[found]] = True
+    return mask.astype(bool)
 
 
-def _select(frames: Frames, keys: dict[str, pd.MultiIndex]) -> dict[str, pd.DataFrame]:
-    out = {}
-    for name in PLAN_TABLES:
-        frame = frames[name]
-        if name in WHOLE_TABLES:
-            out[name] = frame
-        elif name in keys and len(keys[name]):
-            out[name] = frame[_key_frame(frame, name).isin(keys[name])]
-        else:
-            out[name] = frame.iloc[0:0]
-    return out
+def _children(table: str) -> set[str]:
+    """Tables whose records refer to records of ``table`` (and so are checked when those change)."""
+    found = {child for child, _, parent in references() if parent == table}
+    if table == "scorecards":
+        found |= set(PLAN_TABLES) - set(WHOLE_TABLES)
+    if table == "perspectives":
+        found.add("objectives")
+    if any(name == table for name, _ in COMMENT_SUBJECTS.values()):
+        found.add("comments")
+    return found
 
 
-def neighbourhood(before: Frames, after: Frames, table: str, touched: pd.DataFrame) -> tuple[Frames, Frames]:
+def tables_for_change(table: str) -> set[str]:
+    """The tables a check of a change to ``table`` reads: the ones it checks and the ones they refer to."""
+    checked = {table} | _children(table)
+    needed = checked | set(WHOLE_TABLES)
+    needed |= {parent for child, _, parent in references() if child in checked}
+    if "comments" in checked:
+        needed |= {name for name, _ in COMMENT_SUBJECTS.values()}
+    return needed
+
+
+def neighbourhood(before: Frames, after: Frames, table: str,
+                  touched: pd.DataFrame) -> tuple[dict[str, pd.DataFrame], dict[str, pd.DataFrame], set[str]]:
     """The part of the plan, before and after a change, that the change can affect or depends on.
 
     ``touched`` holds the key columns of the records of ``table`` the change inserts, updates
-    or removes.  The part holds those records, the records that refer to them (a KPI's
+    or removes.  The part holds those records and the records that refer to them (a KPI's
     targets and actuals, an objective's KPIs, links, initiatives and supporting objectives,
-    a scorecard's records, comments on them), the records all of these refer to, and the
-    scorecards and perspectives whole — the same rows in both states, so that problems
-    that do not come from the change appear in both.
+    a perspective's objectives, a scorecard's records, comments on them) — the tables of
+    these are returned as the ones to check — plus the records these refer to and the
+    scorecards and perspectives whole, as what the checks look up.  Both states hold the
+    same rows (selected by value), so that problems not caused by the change appear in
+    both.  Tables missing from ``before`` / ``after`` count as empty.
     """
-    full_before = {name: before[name] if name in before else empty_frame(name) for name in PLAN_TABLES}
-    full_after = {name: after[name] if name in after else empty_frame(name) for name in PLAN_TABLES}
-    states = (full_before, full_after)
-    spec = TABLES[table]
-    keys: dict[str, pd.MultiIndex] = {table: pd.MultiIndex.from_frame(touched[list(spec.key)].astype(object))}
+    states = tuple({name: s[name] if name in s else empty_frame(name) for name in PLAN_TABLES}
+                   for s in (before, after))
+    masks: tuple[dict[str, np.ndarray], ...] = tuple({} for _ in states)
 
-    def add(name: str, frame: pd.DataFrame, mask: pd.Series) -> None:
-        found = _key_frame(frame[mask.to_numpy(dtype=bool)], name)
-        keys[name] = keys[name].union(found) if name in keys else found
+    def add(name: str, pick: Callable[[pd.DataFrame], pd.Series]) -> None:
+        for state, chosen in zip(states, masks, strict=True):
+            if state[name].empty:
+                continue
+            picked = pick(state[name]).to_numpy(dtype=bool)
+            chosen[name] = chosen[name] | picked if name in chosen else picked
 
-    ids = {k: set(touched[k].dropna().astype(str)) for k in spec.key}
-    # The records that refer to the touched ones.
+    def values(name: str, column: str, where: Callable[[pd.DataFrame], pd.Series] | None = None) -> set[Any]:
+        found: set[Any] = set()
+        for state, chosen in zip(states, masks, strict=True):
+            if name in chosen and chosen[name].any():
+                rows = state[name][chosen[name]]
+                if where is not None:
+                    rows = rows[where(rows).to_numpy(dtype=bool)]
+                found |= set(rows[column].dropna())
+        return found
+
+    add(table, lambda f: _matching(f, table, touched))
+    key_values = set(touched[TABLES[table].key[-1]].dropna().astype(str))
+    # The records that refer to the touched ones: they are checked too.
     if table == "scorecards":
-        for name in PLAN_TABLES:
-            if name not in WHOLE_TABLES:
-                for state in states:
-                    add(name, state[name], state[name]["scorecard_id"].isin(ids["scorecard_id"]))
+        for name in set(PLAN_TABLES) - set(WHOLE_TABLES):
+            add(name, lambda f: f["scorecard_id"].isin(key_values))
     if table == "perspectives":
         pairs = pd.MultiIndex.from_frame(touched[["scorecard_id", "perspective_id"]].astype(object))
-        for state in states:
-            obj = state["objectives"]
-            add("objectives", obj,
-                pd.Series(pd.MultiIndex.from_frame(obj[["scorecard_id", "perspective_id"]].astype(object))
-                          .isin(pairs), index=obj.index))
+        add("objectives", lambda f: pd.Series(pd.MultiIndex.from_frame(
+            f[["scorecard_id", "perspective_id"]].astype(object)).isin(pairs), index=f.index))
     for child, column, parent in references():
         if parent == table:
-            for state in states:
-                add(child, state[child], state[child][column].isin(ids[spec.key[-1]]))
+            add(child, lambda f, c=column: f[c].isin(key_values))  # type: ignore[misc]
     subject = next((kind for kind, (name, _) in COMMENT_SUBJECTS.items() if name == table), None)
     if subject is not None:
-        for state in states:
-            com = state["comments"]
-            add("comments", com, (com["subject_type"] == subject) & com["subject_id"].isin(ids[spec.key[-1]]))
-    # The records those refer to (their own checks need them).
-    chosen = [_select(state, keys) for state in states]
+        add("comments", lambda f: (f["subject_type"] == subject) & f["subject_id"].isin(key_values))
+    subjects = {name for name in PLAN_TABLES if any(name in m and m[name].any() for m in masks)}
+    # The records the checked ones refer to: the checks look them up.
     for child, column, parent in references():
-        values = set().union(*(set(c[child][column].dropna().astype(str)) for c in chosen))
-        for state in states:
-            add(parent, state[parent], state[parent][TABLES[parent].key[-1]].isin(values))
-    for kind, (name, key) in COMMENT_SUBJECTS.items():
-        values = set().union(*(set(c["comments"].loc[c["comments"]["subject_type"] == kind, "subject_id"].dropna())
-                               for c in chosen))
-        for state in states:
-            add(name, state[name], state[name][key].isin(values))
-    return _select(full_before, keys), _select(full_after, keys)
+        if child in subjects and (wanted := values(child, column)):
+            add(parent, lambda f, p=parent, v=wanted: f[TABLES[p].key[-1]].isin(v))  # type: ignore[misc]
+    if "comments" in subjects:
+        for kind, (name, key) in COMMENT_SUBJECTS.items():
+            if wanted := values("comments", "subject_id", lambda f, k=kind: f["subject_type"] == k):  # type: ignore[misc]
+                add(name, lambda f, k=key, v=wanted: f[k].isin(v))  # type: ignore[misc]
+    parts = tuple({name: state[name] if name in WHOLE_TABLES else
+                   state[name][chosen[name]] if name in chosen else state[name].iloc[0:0]
+                   for name in PLAN_TABLES} for state, chosen in zip(states, masks, strict=True))
+    return parts[0], parts[1], subjects
 
 
 def check_change(before: Frames, after: Frames, table: str, touched: pd.DataFrame) -> list[Problem]:
@@ -381,6 +409,6 @@ def check_change(before: Frames, after: Frames, table: str, touched: pd.DataFram
     by :attr:`Problem.identity`), found by checking only :func:`neighbourhood` — so a save
     costs what it changes, not what the plan holds.
     """
-    part_before, part_after = neighbourhood(before, after, table, touched)
-    existing = {p.identity for p in check_plan(part_before)}
-    return [p for p in check_plan(part_after) if p.identity not in existing]
+    part_before, part_after, subjects = neighbourhood(before, after, table, touched)
+    existing = {p.identity for p in check_plan(part_before, subjects)}
+    return [p for p in check_plan(part_after, subjects) if p.identity not in existing]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 import pandas as pd
@@ -95,7 +96,7 @@ def merge(name: str, current: pd.DataFrame, batch: pd.DataFrame, who: str, provi
     spec = TABLES[name]
     now = pd.Timestamp.now(tz="UTC")
     data_cols = spec.names
-    defaults, _ = coerce(spec, [{k: None for k in spec.key}])
+    defaults = _defaults(name)
     stored = matching(current, spec, batch)
     new_rows: list[dict[str, Any]] = []
     missing: list[Problem] = []
@@ -126,6 +127,14 @@ def merge(name: str, current: pd.DataFrame, batch: pd.DataFrame, who: str, provi
     rows = from_arrow(spec, to_arrow(spec, pd.DataFrame(new_rows, columns=[c.name for c in spec.all_columns])))
     return Change(name, rows, rows[list(spec.key)], inserted, updated, unchanged,
                   operation=f"upsert {_listed(spec, new_rows)}" if new_rows else "")
+
+
+@cache
+def _defaults(name: str) -> pd.DataFrame:
+    """A record of ``name`` with every column at its default (what a new record starts from)."""
+    spec = TABLES[name]
+    frame, _ = coerce(spec, [{k: None for k in spec.key}])
+    return frame
 
 
 def remove(name: str, current: pd.DataFrame, wanted: pd.DataFrame) -> Change:

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import pandas as pd
-from deltalake import CommitProperties, DeltaTable, write_deltalake
+from deltalake import ColumnProperties, CommitProperties, DeltaTable, WriterProperties, write_deltalake
 
 from ..model.coerce import to_arrow
 from ..model.schema import TABLES
@@ -44,8 +44,20 @@ TABLE_CONFIGURATION = {
     "delta.logRetentionDuration": "interval 36500 days",
     "delta.enableExpiredLogCleanup": "false",
     "delta.checkpointInterval": str(CHECKPOINT_INTERVAL),
+    # No per-file column statistics in the log: the store reads whole partitions, and every
+    # save's log entry (kept for the whole history) stays small.
+    "delta.dataSkippingNumIndexedCols": "0",
+    # Checkpoints do not carry the files saves replaced ("tombstones", a week by default):
+    # every version stays readable (its log entry and files are kept); only `bsc compact`
+    # deletes files, with a retention the user chooses.
+    "delta.deletedFileRetentionDuration": "interval 1 seconds",
 }
 """Table properties every table is created with (``bsc compact`` is how history is thinned, on request)."""
+
+
+WRITER = WriterProperties(compression="SNAPPY", default_column_properties=ColumnProperties(
+    dictionary_enabled=False, statistics_enabled="NONE"))
+"""How data files are written: small partitions are mostly metadata, so no dictionaries and no statistics."""
 
 
 def partition_column(delta: DeltaTable, name: str) -> str | None:
@@ -62,7 +74,7 @@ def create_table(uri: str, name: str, storage_options: dict[str, str] | None, pr
     empty = pa.Table.from_pylist([], schema=TABLES[name].arrow_schema())
     column = PARTITIONS[name]
     write_deltalake(uri, empty, mode="error", configuration=TABLE_CONFIGURATION, storage_options=storage_options,
-                    partition_by=[column] if column else None, commit_properties=props)
+                    partition_by=[column] if column else None, commit_properties=props, writer_properties=WRITER)
 
 
 def _quoted(value: str) -> str:
@@ -76,14 +88,14 @@ def write_partitions(delta: DeltaTable, name: str, after: pd.DataFrame, partitio
     column = partition_column(delta, name)
     if column is None:
         write_deltalake(delta, to_arrow(spec, after), mode="overwrite", commit_properties=props,
-                        storage_options=storage_options)
+                        storage_options=storage_options, writer_properties=WRITER)
         return
     touched = sorted({str(p) for p in partitions})
     rows = after[after[column].astype(str).isin(touched).to_numpy(dtype=bool)]
     rows = rows.sort_values(list(spec.key), kind="stable")
     predicate = f"{column} IN ({', '.join(_quoted(p) for p in touched)})"
     write_deltalake(delta, to_arrow(spec, rows), mode="overwrite", predicate=predicate, partition_by=[column],
-                    commit_properties=props, storage_options=storage_options)
+                    commit_properties=props, storage_options=storage_options, writer_properties=WRITER)
 
 
 def replace_table(delta: DeltaTable, name: str, frame: pd.DataFrame, props: CommitProperties,
@@ -93,4 +105,4 @@ def replace_table(delta: DeltaTable, name: str, frame: pd.DataFrame, props: Comm
     column = partition_column(delta, name)
     write_deltalake(delta, to_arrow(spec, frame.sort_values(list(spec.key), kind="stable")), mode="overwrite",
                     partition_by=[column] if column else None, commit_properties=props,
-                    storage_options=storage_options)
+                    storage_options=storage_options, writer_properties=WRITER)

@@ -83,13 +83,34 @@ class Snapshots:
 
     def read(self, name: str, *, version: int | None = None, as_of: dt.datetime | str | None = None) -> pd.DataFrame:
         """The table's records at ``version`` or time ``as_of`` (not kept)."""
-        with self.reading(name):
-            delta = DeltaTable(self.uri(name), version=version, storage_options=self.storage_options)
-            if as_of is not None:
-                stamp = pd.Timestamp(as_of)
-                stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp
-                delta.load_as_version(stamp.to_pydatetime())
-            return from_arrow(TABLES[name], delta.to_pyarrow_table())
+        try:
+            with self.reading(name):
+                delta = DeltaTable(self.uri(name), version=version, storage_options=self.storage_options)
+                if as_of is not None:
+                    stamp = pd.Timestamp(as_of)
+                    stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp
+                    delta.load_as_version(stamp.to_pydatetime())
+                return from_arrow(TABLES[name], delta.to_pyarrow_table())
+        except StoreError as error:
+            if version is None:
+                raise
+            raise self._missing_version(name, version) from error
+
+    def _missing_version(self, name: str, version: int) -> StoreError:
+        """The error for a version that cannot be read: the versions that can, or the damage that stops it."""
+        try:
+            versions = sorted(int(e["version"]) for e in DeltaTable(self.uri(name),
+                                                                    storage_options=self.storage_options).history())
+        except (DeltaError, OSError) as exc:
+            return StoreCorruptError(f"table '{name}' at {self.uri(name)} cannot be read ({first_line(exc)}). Fix: "
+                                     f"see `bsc history --store {self.location} {name}`.")
+        if not versions:
+            return StoreError(f"table '{name}' has no versions at all. Fix: check the store path.")
+        first, last = versions[0], versions[-1]
+        why = (f"the history kept starts at version {first} (older versions were removed by `bsc compact`)"
+               if version < first else f"the table's newest version is {last}")
+        return StoreError(f"table '{name}' has no version {version}: {why}. Fix: pick a version from {first} to "
+                          f"{last} (`bsc history --store {self.location} {name}` lists them).")
 
     def forget(self, name: str | None = None) -> None:
         """Drop what is kept of ``name`` (every table when None): the next read starts afresh."""

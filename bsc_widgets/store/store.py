@@ -39,7 +39,7 @@ from ..errors import (
     StoreVersionError,
 )
 from ..model.coerce import Records, as_frame, coerce, to_arrow
-from ..model.rules import check_change, check_plan
+from ..model.rules import check_change, check_plan, tables_for_change
 from ..model.schema import PLAN_TABLES, SCHEMA_VERSION, TABLES, table
 from ..version import __version__
 from . import changes
@@ -53,6 +53,7 @@ from .layout import (
     write_partitions,
 )
 from .lock import WriteLock
+from .maintenance import CompactReport, compact
 from .snapshots import Snapshots, first_line
 
 SAVE_TIMEOUT_S = 120.0
@@ -290,14 +291,34 @@ class Store:
             self._snapshots.forget(name)
             return SaveResult(name, self.version(name), 0, 0, 0)
 
+    def compact(self, *, keep: dt.timedelta | None = None, dry_run: bool = False,
+                user: str | None = None) -> CompactReport:
+        """Merge small files and checkpoint every table; with ``keep``, drop the history older than that.
+
+        Versions older than ``keep`` can no longer be read afterwards (their files and log
+        entries are removed); ``keep=None`` keeps the full history.  ``dry_run`` lists what
+        would be removed and changes nothing.
+        """
+        who = user or current_user()
+        with self._lock.hold("compact", who):
+            try:
+                report = compact(self._uri, self.location, self.storage_options, keep, dry_run,
+                                 lambda what: _props(who, what, 0))
+            except (DeltaError, OSError) as exc:
+                raise StoreError(f"could not compact {self.location}: {first_line(exc)}. Every version is still "
+                                 "intact. Fix: check the disk and permissions, then run it again.") from exc
+            finally:
+                self._snapshots.forget()
+        return report
+
     # ----------------------------------------------------------------- internals
-    def _frames(self) -> dict[str, pd.DataFrame]:
-        """Every plan table as it is now (kept frames: not to be changed)."""
-        return {name: self._snapshots.current(name)[1] for name in PLAN_TABLES}
+    def _frames(self, name: str) -> dict[str, pd.DataFrame]:
+        """The tables a check of a change to ``name`` reads, as they are now (kept frames: not to be changed)."""
+        return {t: self._snapshots.current(t)[1] for t in sorted(tables_for_change(name))}
 
     def _problems(self, name: str, compute: Callable[[pd.DataFrame], Change]) -> list[Problem]:
         """What the change would add to the plan's problems (nothing is written)."""
-        before = self._frames()
+        before = self._frames(name)
         change = compute(before[name])
         return [] if change.empty else self._added(name, before, change)
 
@@ -318,7 +339,7 @@ class Store:
         with self._lock.hold(f"save {name}", who):
             while True:
                 attempt += 1
-                before = self._frames()
+                before = self._frames(name)
                 change = compute(before[name])
                 if change.empty:
                     return SaveResult(name, None, change.inserted, change.updated, change.unchanged)
