@@ -177,7 +177,7 @@ def test_store_written_by_a_newer_schema_version(store: Store) -> None:
     assert store.location in str(error.value) and "upgrade bsc-widgets" in str(error.value)
 
 
-def test_damaged_table_names_the_path_and_how_to_restore(plan: Store) -> None:
+def test_damaged_table_names_the_path_and_how_to_mend_it(plan: Store) -> None:
     plan.upsert("objectives", [OBJ])
     good = plan.version("objectives")
     plan.upsert("objectives", [{**OBJ, "owner": "Ann"}])
@@ -187,7 +187,7 @@ def test_damaged_table_names_the_path_and_how_to_restore(plan: Store) -> None:
     with pytest.raises(StoreCorruptError) as info:
         plan.read("objectives")
     message = str(info.value)
-    assert "objectives" in message and plan.location in message and "bsc restore" in message
+    assert "objectives" in message and plan.location in message and f"bsc repair --store {plan.location}" in message
     assert "Traceback" not in message
     with pytest.raises(StoreCorruptError):
         plan.upsert("objectives", [{**OBJ, "owner": "Bob"}])

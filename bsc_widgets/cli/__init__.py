@@ -28,6 +28,7 @@ COMMANDS: dict[str, str] = {
     "read": "store_commands:read",
     "restore": "store_commands:restore",
     "compact": "store_commands:compact",
+    "repair": "store_commands:repair",
     "show": "store_commands:show",
     "schema": "store_commands:schema",
     "lint": "plan_commands:lint",

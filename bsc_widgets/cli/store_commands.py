@@ -145,6 +145,33 @@ def compact(store_path: str, keep_days: float | None, dry_run: bool) -> None:
 
 @click.command()
 @STORE_OPTION
+@click.option("--dry-run", is_flag=True, help="Only say what is damaged and how it would be mended.")
+@handles_errors
+def repair(store_path: str, dry_run: bool) -> None:
+    """Find damaged tables and mend them (exit 1 if a dry run finds damage).
+
+    An unreadable newest log entry is set aside (into _bsc_damaged/, not deleted) and the
+    table goes back to its last good version; a newest version whose data files cannot be
+    read is replaced by the last readable one; commits whose log entries were deleted are
+    reported, and accepted as lost.
+    """
+    from ..store import Store
+
+    found = Store.for_repair(store_path).repair(dry_run=dry_run)
+    damaged = [h for h in found if not h.ok]
+    for health in found:
+        click.echo(("  " if health.ok else "! ") + health.describe())
+    if not damaged:
+        click.echo("Every table reads at its newest version: nothing to mend.")
+    elif dry_run:
+        click.echo(f"{len(damaged)} damaged table(s). Dry run: nothing was changed; run without --dry-run to mend.")
+        sys.exit(1)
+    else:
+        click.echo(f"Mended {len(damaged)} table(s); `bsc validate --store {store_path}` checks the plan again.")
+
+
+@click.command()
+@STORE_OPTION
 @click.option("--scorecard", default=None, help="Scorecard id (default: every scorecard, top first).")
 @handles_errors
 def show(store_path: str, scorecard: str | None) -> None:

@@ -12,6 +12,7 @@ keep saves safe, but cross-table checks can race (docs/architecture.md).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import random
@@ -23,6 +24,7 @@ from pathlib import Path
 
 from ..config import is_uri
 from ..errors import StoreBusyError, StoreError
+from .native import plain_cause
 
 try:
     import fcntl
@@ -63,7 +65,7 @@ class WriteLock:
         try:
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o666)
         except OSError as exc:
-            raise StoreError(f"cannot save to {self.location}: {exc.strerror or exc}. Nothing was saved. Fix: check "
+            raise StoreError(f"cannot save to {self.location}: {plain_cause(exc)}. Nothing was saved. Fix: check "
                              "that the store folder exists and that you may write to it.") from exc
         try:
             self._acquire(fd)
@@ -73,7 +75,8 @@ class WriteLock:
                 yield
             finally:
                 self._held = 0
-                os.ftruncate(fd, 0)
+                with contextlib.suppress(OSError):
+                    os.ftruncate(fd, 0)
                 fcntl.flock(fd, fcntl.LOCK_UN)
         finally:
             os.close(fd)
@@ -95,8 +98,12 @@ class WriteLock:
                 pause = min(pause * 2, 0.02)
 
     def _say_who(self, fd: int, what: str, user: str) -> None:
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, json.dumps({"pid": os.getpid(), "user": user, "what": what, "since": time.time()}).encode(), 0)
+        try:  # only for the message of a writer that gives up waiting: a full disk must not stop the save here
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, json.dumps({"pid": os.getpid(), "user": user, "what": what, "since": time.time()}).encode(),
+                      0)
+        except OSError:
+            pass
 
     def _holder(self) -> str:
         assert self.path is not None

@@ -22,6 +22,7 @@ from deltalake.exceptions import DeltaError, TableNotFoundError
 from ..errors import BscValidationError, ConflictError, StoreCorruptError, StoreError
 from ..model.coerce import from_arrow
 from ..model.schema import TABLES
+from .native import first_line
 
 
 @dataclass
@@ -32,12 +33,6 @@ class _Kept:
     version: int = -1
     files: dict[str, pd.DataFrame] = field(default_factory=dict)
     frame: pd.DataFrame | None = None
-
-
-def first_line(exc: BaseException) -> str:
-    """The first line of an error's text (library errors can be long), at most 300 characters."""
-    text = str(exc).strip().splitlines()
-    return text[0][:300] if text else type(exc).__name__
 
 
 class Snapshots:
@@ -72,7 +67,7 @@ class Snapshots:
             for fragment in dataset.get_fragments():
                 path = fragment.path
                 files[path] = kept.files[path] if path in kept.files else from_arrow(
-                    TABLES[name], fragment.to_table(schema=dataset.schema))
+                    TABLES[name], fragment.to_table(schema=dataset.schema, use_threads=False))
         spec = TABLES[name]
         columns = [c.name for c in spec.all_columns]
         parts = [f for f in files.values() if len(f)]
@@ -138,7 +133,7 @@ class Snapshots:
                 raise StoreError(f"table '{name}' has no such version or time: {first_line(exc)}. Fix: "
                                  f"list the versions with `bsc history --store {self.location} {name}`.") from exc
             raise StoreCorruptError(
-                f"table '{name}' at {where} is damaged and cannot be read ({first_line(exc)}). Fix: "
-                f"list its versions with `bsc history --store {self.location} {name}` and make the last "
-                f"good one current with `bsc restore --store {self.location} {name} --version N`."
+                f"table '{name}' at {where} is damaged and cannot be read ({first_line(exc)}). Fix: see what is "
+                f"damaged with `bsc repair --store {self.location} --dry-run`, then mend it with `bsc repair --store "
+                f"{self.location}` (it sets unreadable entries aside and goes back to the last good version)."
             ) from exc

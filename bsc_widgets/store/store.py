@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import random
+import shutil
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -44,8 +45,10 @@ from ..model.schema import PLAN_TABLES, SCHEMA_VERSION, TABLES, table
 from ..version import __version__
 from . import changes
 from .changes import Change, Key, key_mapping
+from .integrity import TableHealth, VersionRecord, diagnose, history_from_log, log_versions, set_aside
 from .layout import (
     CHECKPOINT_INTERVAL,
+    PARTITIONS,
     TABLE_CONFIGURATION,
     create_table,
     partition_column,
@@ -54,7 +57,8 @@ from .layout import (
 )
 from .lock import WriteLock
 from .maintenance import CompactReport, compact
-from .snapshots import Snapshots, first_line
+from .native import first_line, native_noise_held, plain_cause
+from .snapshots import Snapshots
 
 SAVE_TIMEOUT_S = 120.0
 """How long a save waits for its turn (or keeps retrying against other writers) before StoreBusyError."""
@@ -83,6 +87,7 @@ class Store:
         self.storage_options = storage_options
         self._snapshots = Snapshots(self._uri, self.location, storage_options)
         self._lock = WriteLock(self.location, SAVE_TIMEOUT_S)
+        self._record = VersionRecord(self.location)
 
     def __repr__(self) -> str:
         return f"Store({self.location!r})"
@@ -145,6 +150,29 @@ class Store:
                     f"table '{name}' is missing from {store.location}. Fix: restore the folder "
                     f"{store._uri(name)} from a backup, or recreate the store."
                 )
+        store._check_record()
+        return store
+
+    def _check_record(self) -> None:
+        """Refuse a store whose tables lost commits it made (their newest log entries were deleted)."""
+        if is_uri(self.location):
+            return
+        for name, recorded in self._record.read().items():
+            versions = log_versions(self.location, name)
+            if versions and versions[-1] < recorded:
+                raise StoreCorruptError(
+                    f"table '{name}' in {self.location} has lost its newest commits: version {recorded} was saved, but "
+                    f"its log ends at version {versions[-1]}, so the saves after that are gone. Fix: restore the "
+                    f"store folder from a backup, or accept the loss with `bsc repair --store {self.location}`.")
+
+    @classmethod
+    def for_repair(cls, location: str | os.PathLike[str], *,
+                   storage_options: dict[str, str] | None = None) -> Store:
+        """The store at ``location`` without the checks :meth:`open` makes (which a damaged store fails)."""
+        store = cls(location, storage_options)
+        if not is_uri(store.location) and not (Path(store.location) / "store_info").is_dir():
+            raise NotAStoreError(f"{store.location} is not a bsc-widgets store (no store_info table). Fix: check "
+                                 "the path.")
         return store
 
     @classmethod
@@ -192,8 +220,13 @@ class Store:
     def history(self, name: str) -> pd.DataFrame:
         """Change history of a table, newest first: version, time, operation, user, records."""
         table(name)
-        with self._snapshots.reading(name):
-            entries = DeltaTable(self._uri(name), storage_options=self.storage_options).history()
+        try:
+            with self._snapshots.reading(name):
+                entries = DeltaTable(self._uri(name), storage_options=self.storage_options).history()
+        except StoreCorruptError:
+            if is_uri(self.location) or not log_versions(self.location, name):
+                raise
+            entries = history_from_log(self.location, name)  # the log's readable entries, damaged ones marked
         rows = [{
             "version": int(e["version"]),
             "time": pd.Timestamp(e["timestamp"], unit="ms", tz="UTC"),
@@ -284,12 +317,15 @@ class Store:
         old = self.read(name, version=version)
         who = user or current_user()
         with self._lock.hold(f"restore {name}", who):
-            # A restore must work even when the current files are damaged: it never reads them.
-            delta = DeltaTable(self._uri(name), storage_options=self.storage_options)
+            # A restore must work even when the current data files are damaged: it never reads them.
+            with self._snapshots.reading(name):
+                delta = DeltaTable(self._uri(name), storage_options=self.storage_options)
             self._write(name, replace_table, delta, name, old, _props(who, f"restore version {version}", len(old)),
                         self.storage_options)
             self._snapshots.forget(name)
-            return SaveResult(name, self.version(name), 0, 0, 0)
+            version = self.version(name)
+            self._record.record(name, version)
+            return SaveResult(name, version, 0, 0, 0)
 
     def compact(self, *, keep: dt.timedelta | None = None, dry_run: bool = False,
                 user: str | None = None) -> CompactReport:
@@ -309,7 +345,40 @@ class Store:
                                  "intact. Fix: check the disk and permissions, then run it again.") from exc
             finally:
                 self._snapshots.forget()
+            for name in TABLES:
+                if not is_uri(self.location):
+                    self._record.record(name, self.version(name))
         return report
+
+    def diagnose(self) -> list[TableHealth]:
+        """What is damaged in each table, and how :meth:`repair` would mend it (nothing is changed)."""
+        return diagnose(self.location, self._uri, list(TABLES), self.storage_options)
+
+    def repair(self, *, dry_run: bool = False, user: str | None = None) -> list[TableHealth]:
+        """Mend every damaged table (see :mod:`~bsc_widgets.store.integrity`); return what was found.
+
+        Unreadable newest log entries are moved into ``_bsc_damaged/`` (the table is back at
+        its last good version); a newest version whose data cannot be read is replaced by the
+        last readable one (a restore); lost commits are accepted.  With ``dry_run`` nothing
+        is changed.
+        """
+        who = user or current_user()
+        with self._lock.hold("repair", who):
+            found = self.diagnose()
+            if dry_run or is_uri(self.location):
+                return found
+            for health in found:
+                if health.ok or health.current is None:
+                    continue
+                if health.damaged:
+                    set_aside(self.location, health.table, health.damaged)
+                    self._record.record(health.table, health.current)
+                elif health.restore_to is not None:
+                    self.restore(health.table, health.restore_to, user=who)
+                elif health.missing:
+                    self._record.record(health.table, health.current)
+            self._snapshots.forget()
+        return found
 
     # ----------------------------------------------------------------- internals
     def _frames(self, name: str) -> dict[str, pd.DataFrame]:
@@ -349,6 +418,7 @@ class Store:
                 delta = self._snapshots.delta(name)
                 after = change.apply(before[name])
                 partitions = self._partitions(delta, name, before[name], change)
+                self._ensure_room(name, after, partitions)
                 props = _props(who, change.operation, change.inserted + change.updated + change.deleted)
                 try:
                     self._write(name, write_partitions, delta, name, after, partitions, props, self.storage_options)
@@ -361,8 +431,9 @@ class Store:
                             "in a moment.") from None
                     time.sleep(random.uniform(0.002, 0.01 * min(attempt, 20)))
                     continue
-                return SaveResult(name, self.version(name), change.inserted, change.updated, change.unchanged,
-                                  change.deleted)
+                version = self.version(name)
+                self._record.record(name, version)
+                return SaveResult(name, version, change.inserted, change.updated, change.unchanged, change.deleted)
 
     @staticmethod
     def _partitions(delta: DeltaTable, name: str, current: pd.DataFrame, change: Change) -> set[str]:
@@ -375,15 +446,29 @@ class Store:
             pd.MultiIndex.from_frame(change.touched[key].astype(object)))]
         return set(old[column].astype(str)) | set(change.rows[column].astype(str))
 
+    def _ensure_room(self, name: str, after: pd.DataFrame, partitions: set[str]) -> None:
+        """Refuse a save the disk has no room for, before the library starts writing (and panics half-way)."""
+        if is_uri(self.location):
+            return
+        column = PARTITIONS[name]
+        rows = after[after[column].astype(str).isin(partitions)] if column and partitions else after
+        needed = 256 * 1024 + 2 * int(rows.memory_usage(deep=True).sum())
+        free = shutil.disk_usage(self.location).free
+        if free < needed:
+            raise StoreError(f"could not save to table '{name}' in {self.location}: the disk is full ({free // 1024} "
+                             f"KB free, about {needed // 1024} KB needed). The previous version is intact. Fix: free "
+                             "some disk space, then save again.")
+
     def _write(self, name: str, commit: Callable[..., None], *args: Any) -> None:
         """Run ``commit(*args)``; library and disk errors become one message saying the previous version is intact."""
         try:
-            commit(*args)
+            with native_noise_held():
+                commit(*args)
         except CommitFailedError:
             raise
         except (DeltaError, OSError) as exc:
             self._snapshots.forget(name)
-            raise StoreError(f"could not save to table '{name}' in {self.location}: {first_line(exc)}. The previous "
+            raise StoreError(f"could not save to table '{name}' in {self.location}: {plain_cause(exc)}. The previous "
                              "version is intact. Fix: check the disk and permissions, then save again.") from exc
 
     def _uri(self, name: str) -> str:
