@@ -21,7 +21,7 @@ from ..errors import SYSTEM_FIELDS, Problem
 from .parse import AMBIGUOUS, number_text
 from .periods import PERIOD_HELP, parse_period
 from .schema import ID_HELP, ID_PATTERN, Column, TableSpec
-from .values import is_blank, is_missing
+from .values import blank_mask, is_blank, is_missing
 
 Records: TypeAlias = "pd.DataFrame | Iterable[Mapping[str, Any]]"
 
@@ -42,7 +42,9 @@ def _objects(values: list[Any], index: pd.Index) -> pd.Series:
 
 def _blank_to_na(series: pd.Series) -> pd.Series:
     """Object series with None for missing values and blank strings."""
-    return _objects([None if is_blank(v) else v for v in series], series.index)
+    values = series.to_numpy(dtype=object, copy=True)
+    values[blank_mask(values)] = None
+    return pd.Series(values, index=series.index, dtype=object)
 
 
 def key_of(spec: TableSpec, record: Mapping[str, Any]) -> tuple[str, ...]:

@@ -31,6 +31,15 @@ def is_blank(value: Any) -> bool:
     return is_missing(value) or (isinstance(value, str) and not value.strip())
 
 
+def blank_mask(values: np.ndarray) -> np.ndarray:
+    """:func:`is_blank` for every value of an object array at once (missing values and space-only text)."""
+    missing = np.asarray(pd.isna(values), dtype=bool)
+    texts = np.fromiter((isinstance(v, str) for v in values), dtype=bool, count=len(values))
+    if texts.any():
+        missing[texts] = np.char.str_len(np.char.strip(values[texts].astype(str))) == 0
+    return missing
+
+
 def plain(value: Any) -> Any:
     """``value`` as a plain Python scalar: None when missing, numpy numbers as int / float / bool."""
     if is_missing(value):

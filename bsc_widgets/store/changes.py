@@ -96,7 +96,7 @@ def merge(name: str, current: pd.DataFrame, batch: pd.DataFrame, who: str, provi
     spec = TABLES[name]
     now = pd.Timestamp.now(tz="UTC")
     data_cols = spec.names
-    defaults = _defaults(name)
+    defaults = plain_record(_defaults(name).iloc[0].to_dict())
     stored = matching(current, spec, batch)
     new_rows: list[dict[str, Any]] = []
     missing: list[Problem] = []
@@ -105,7 +105,7 @@ def merge(name: str, current: pd.DataFrame, batch: pd.DataFrame, who: str, provi
         key = tuple(given[k] for k in spec.key)
         old = stored.get(key)
         expected = given.pop("revision", None)
-        base = {c: defaults.at[0, c] for c in data_cols} if old is None else old
+        base = defaults if old is None else old
         row = {**{c: base[c] for c in data_cols}, **{c: given[c] for c in provided}}
         if old is None:
             missing += required_problems(spec, row)
