@@ -213,11 +213,22 @@ def to_arrow(spec: TableSpec, frame: pd.DataFrame) -> pa.Table:
     arrays = []
     for fld in schema:
         if fld.name in frame.columns:
-            values = frame[fld.name].astype(object).where(frame[fld.name].notna(), None)
-            arrays.append(pa.array(values.tolist(), type=fld.type))
+            arrays.append(_arrow_column(frame[fld.name], fld.type))
         else:
             arrays.append(pa.nulls(len(frame), type=fld.type))
     return pa.Table.from_arrays(arrays, schema=schema)
+
+
+def _arrow_column(series: pd.Series, kind: pa.DataType) -> pa.Array:
+    """One column as Arrow: directly from its pandas array where the types agree, else value by value."""
+    try:
+        if series.dtype != object:
+            array = pa.array(series, type=kind, from_pandas=True)
+            return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
+    except (pa.ArrowException, TypeError, ValueError):
+        pass
+    values = series.astype(object).where(series.notna(), None)
+    return pa.array(values.tolist(), type=kind)
 
 
 def from_arrow(spec: TableSpec, data: pa.Table) -> pd.DataFrame:

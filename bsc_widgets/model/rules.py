@@ -16,6 +16,7 @@ import pandas as pd
 
 from ..errors import BscValidationError, Problem
 from .coerce import Records, coerce
+from .keys import key_mask
 from .periods import FREQUENCIES, PERIOD_EXAMPLES, period_columns
 from .schema import PLAN_TABLES, TABLES, TableSpec
 
@@ -303,16 +304,8 @@ def references() -> list[tuple[str, str, str]]:
 
 
 def _matching(frame: pd.DataFrame, table: str, keys: pd.DataFrame) -> pd.Series:
-    """Rows of ``frame`` whose key is among ``keys`` (filtered by the first key column first: cheap on big tables)."""
-    key = list(TABLES[table].key)
-    mask = frame[key[0]].isin(set(keys[key[0]].dropna()))
-    if len(key) > 1 and mask.any():
-        within = frame[mask.to_numpy(dtype=bool)]
-        found = pd.MultiIndex.from_frame(within[key].astype(object)).isin(
-            pd.MultiIndex.from_frame(keys[key].astype(object)))
-        mask = pd.Series(False, index=frame.index)
-        mask.loc[within.index[found]] = True
-    return mask.astype(bool)
+    """Rows of ``frame`` whose key is among ``keys``."""
+    return pd.Series(key_mask(frame, TABLES[table].key, keys), index=frame.index)
 
 
 def _children(table: str) -> set[str]:

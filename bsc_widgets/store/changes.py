@@ -15,10 +15,12 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from ..errors import BscValidationError, ConflictError, Problem, RecordExistsError
 from ..model.coerce import coerce, from_arrow, key_of, required_problems, to_arrow
+from ..model.keys import key_mask
 from ..model.schema import TABLES, TableSpec
 from ..model.values import is_missing, plain_record, same_value
 
@@ -46,29 +48,28 @@ class Change:
         """True when nothing changes (no new version is written)."""
         return self.touched.empty
 
-    def apply(self, current: pd.DataFrame) -> pd.DataFrame:
-        """The table after the change: ``current`` without the touched records, plus the new versions."""
+    def gone(self, current: pd.DataFrame) -> np.ndarray:
+        """Which rows of ``current`` the change replaces or removes."""
+        return key_mask(current, TABLES[self.table].key, self.touched)
+
+    def apply(self, current: pd.DataFrame, gone: np.ndarray | None = None) -> pd.DataFrame:
+        """The table after the change: ``current`` without the touched records, plus the new versions.
+
+        ``gone`` is :meth:`gone` of ``current`` when the caller has it already.
+        """
         if self.empty:
             return current
-        key = list(TABLES[self.table].key)
-        gone = _index(current, key).isin(_index(self.touched, key))
-        kept = current[~gone]
+        gone = self.gone(current) if gone is None else gone
+        kept = current[~gone] if gone.any() else current
         if not len(self.rows):
             return kept.reset_index(drop=True)
         return pd.concat([kept, self.rows], ignore_index=True) if len(kept) else self.rows.reset_index(drop=True)
 
 
-def _index(frame: pd.DataFrame, key: list[str]) -> pd.MultiIndex:
-    return pd.MultiIndex.from_frame(frame[key].astype(object))
-
-
 def matching(current: pd.DataFrame, spec: TableSpec, keys: pd.DataFrame) -> dict[tuple[Any, ...], dict[str, Any]]:
     """The current records whose key is among ``keys``, as plain records by key tuple."""
-    key = list(spec.key)
-    if current.empty or keys.empty:
-        return {}
-    found = current[_index(current, key).isin(_index(keys, key))]
-    return {tuple(r[k] for k in key): plain_record(r) for r in found.to_dict("records")}
+    found = current[key_mask(current, spec.key, keys)]
+    return {tuple(r[k] for k in spec.key): plain_record(r) for r in found.to_dict("records")}
 
 
 def key_mapping(key: tuple[str, ...], value: Key) -> dict[str, Any]:

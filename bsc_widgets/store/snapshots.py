@@ -14,8 +14,10 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.dataset as ds
 from deltalake import DeltaTable
 from deltalake.exceptions import DeltaError, TableNotFoundError
 
@@ -27,11 +29,12 @@ from .native import first_line
 
 @dataclass
 class _Kept:
-    """One table as last read: its version and a frame per data file."""
+    """One table as last read: its version, its records, and which rows came from which data file."""
 
     delta: DeltaTable
     version: int = -1
-    files: dict[str, pd.DataFrame] = field(default_factory=dict)
+    spans: dict[str, tuple[int, int]] = field(default_factory=dict)
+    """Data file -> (first row, end row) of its records in ``frame``."""
     frame: pd.DataFrame | None = None
 
 
@@ -55,26 +58,49 @@ class Snapshots:
             return kept.delta
 
     def current(self, name: str) -> tuple[int, pd.DataFrame]:
-        """The table's latest version and its records (the frame is shared: copy it before changing it)."""
+        """The table's latest version and its records (the frame is shared: copy it before changing it).
+
+        Rows of data files read before are taken from the kept frame; only new files are
+        read, all of them converted at once.
+        """
         delta = self.delta(name)
         kept = self._kept[name]
+        spec = TABLES[name]
         with self.reading(name):
             version = int(delta.version())
             if kept.frame is not None and kept.version == version:
                 return version, kept.frame
             dataset = delta.to_pyarrow_dataset()
-            files: dict[str, pd.DataFrame] = {}
+            reused: list[tuple[str, int, int]] = []
+            fresh = []
             for fragment in dataset.get_fragments():
-                path = fragment.path
-                files[path] = kept.files[path] if path in kept.files else from_arrow(
-                    TABLES[name], fragment.to_table(schema=dataset.schema, use_threads=False))
-        spec = TABLES[name]
-        columns = [c.name for c in spec.all_columns]
-        parts = [f for f in files.values() if len(f)]
-        frame = pd.concat(parts, ignore_index=True) if parts else from_arrow(
-            spec, pa.Table.from_pylist([], schema=spec.arrow_schema()))
-        kept.version, kept.files, kept.frame = version, files, frame[[c for c in columns if c in frame.columns]]
-        return version, kept.frame
+                span = kept.spans.get(fragment.path) if kept.frame is not None else None
+                if span is not None:
+                    reused.append((fragment.path, *span))
+                else:
+                    fresh.append(fragment)
+            parts = []
+            if reused:
+                rows = np.concatenate([np.arange(start, end) for _, start, end in reused])
+                parts.append(kept.frame.iloc[rows] if len(rows) < len(kept.frame) else kept.frame)
+            sizes: dict[str, int] = {}
+            if fresh or not parts:
+                # One scan of the new files (in file order, one thread), converted to pandas at once.
+                batches = []
+                new = ds.FileSystemDataset(fresh, dataset.schema, dataset.format, dataset.filesystem)
+                for tagged in new.scanner(use_threads=False).scan_batches():
+                    batches.append(tagged.record_batch)
+                    path = tagged.fragment.path
+                    sizes[path] = sizes.get(path, 0) + tagged.record_batch.num_rows
+                parts.append(from_arrow(spec, pa.Table.from_batches(batches, schema=dataset.schema)))
+        frame = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0].reset_index(drop=True)
+        spans: dict[str, tuple[int, int]] = {}
+        at = 0
+        for path, size in [(p, end - start) for p, start, end in reused] + list(sizes.items()):
+            spans[path] = (at, at + size)
+            at += size
+        kept.version, kept.spans, kept.frame = version, spans, frame
+        return version, frame
 
     def read(self, name: str, *, version: int | None = None, as_of: dt.datetime | str | None = None) -> pd.DataFrame:
         """The table's records at ``version`` or time ``as_of`` (not kept)."""

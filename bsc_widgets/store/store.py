@@ -391,8 +391,10 @@ class Store:
         change = compute(before[name])
         return [] if change.empty else self._added(name, before, change)
 
-    def _added(self, name: str, before: dict[str, pd.DataFrame], change: Change) -> list[Problem]:
-        after = {**before, name: change.apply(before[name])}
+    def _added(self, name: str, before: dict[str, pd.DataFrame], change: Change,
+               table_after: pd.DataFrame | None = None) -> list[Problem]:
+        """The problems ``change`` adds (``table_after``: the changed table, when the caller has it)."""
+        after = {**before, name: change.apply(before[name]) if table_after is None else table_after}
         added = check_change(before, after, name, change.touched)
         if added and change.deleted:
             added.insert(0, Problem(name, tuple(change.operation.removeprefix("delete ").split("/")),
@@ -412,12 +414,13 @@ class Store:
                 change = compute(before[name])
                 if change.empty:
                     return SaveResult(name, None, change.inserted, change.updated, change.unchanged)
-                added = self._added(name, before, change)
+                gone = change.gone(before[name])
+                after = change.apply(before[name], gone)
+                added = self._added(name, before, change, after)
                 if added:
                     raise BscValidationError(added)
                 delta = self._snapshots.delta(name)
-                after = change.apply(before[name])
-                partitions = self._partitions(delta, name, before[name], change)
+                partitions = self._partitions(delta, name, before[name][gone], change)
                 self._ensure_room(name, after, partitions)
                 props = _props(who, change.operation, change.inserted + change.updated + change.deleted)
                 try:
@@ -436,14 +439,14 @@ class Store:
                 return SaveResult(name, version, change.inserted, change.updated, change.unchanged, change.deleted)
 
     @staticmethod
-    def _partitions(delta: DeltaTable, name: str, current: pd.DataFrame, change: Change) -> set[str]:
-        """The partitions (values of the partition column) of the records the change touches, before and after."""
+    def _partitions(delta: DeltaTable, name: str, old: pd.DataFrame, change: Change) -> set[str]:
+        """The partitions (values of the partition column) of the records the change touches, before and after.
+
+        ``old`` holds the stored versions of the touched records.
+        """
         column = partition_column(delta, name)
         if column is None:
             return set()
-        key = list(TABLES[name].key)
-        old = current[pd.MultiIndex.from_frame(current[key].astype(object)).isin(
-            pd.MultiIndex.from_frame(change.touched[key].astype(object)))]
         return set(old[column].astype(str)) | set(change.rows[column].astype(str))
 
     def _ensure_room(self, name: str, after: pd.DataFrame, partitions: set[str]) -> None:
