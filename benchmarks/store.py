@@ -28,7 +28,6 @@ import argparse
 import csv
 import json
 import multiprocessing
-import os
 import statistics
 import subprocess
 import sys
@@ -91,6 +90,18 @@ def _copies(frames: dict[str, Any], copies: int) -> dict[str, Any]:
     return out
 
 
+def _save_latency(store: Any) -> dict[str, float]:
+    """Median one-actual and one-objective save times on a store built by :func:`_copies`."""
+    counter = iter(range(10_000))
+    actual = {"kpi_id": "s0-rev-net", "period": "2026-03", "scorecard_id": "s0-org"}
+    objective = {"objective_id": "s0-F1"}
+    store.upsert("actuals", [{**actual, "value": 1.0}])  # warm: the first save reads every table
+    return {
+        "actual_s": _median(lambda: store.upsert("actuals", [{**actual, "value": float(next(counter))}]), 7),
+        "objective_s": _median(lambda: store.upsert("objectives", [{**objective, "owner": f"O{next(counter)}"}]), 7),
+    }
+
+
 def work_latency(scales: list[int]) -> dict[str, Any]:
     Store, _, sample_frames = _store_api()
     out: dict[str, Any] = {}
@@ -101,17 +112,7 @@ def work_latency(scales: list[int]) -> dict[str, Any]:
         for name, frame in _copies(sample_frames(), scale).items():
             store.upsert(name, frame, user="bench")
         built = time.perf_counter() - start
-        counter = iter(range(10_000))
-        actual = {"kpi_id": "s0-rev-net", "period": "2026-03", "scorecard_id": "s0-org"}
-        objective = {"objective_id": "s0-F1"}
-        store.upsert("actuals", [{**actual, "value": 1.0}])  # warm: the first save reads every table
-        out[f"{scale}x"] = {
-            "build_s": built,
-            "actual_s": _median(lambda: store.upsert("actuals", [{**actual, "value": float(next(counter))}]), 7),
-            "objective_s": _median(lambda: store.upsert("objectives", [{**objective, "owner": f"O{next(counter)}"}]),
-                                   7),
-            "targets": len(store.read("targets")),
-        }
+        out[f"{scale}x"] = {"build_s": built, **_save_latency(store), "targets": len(store.read("targets"))}
     return out
 
 
