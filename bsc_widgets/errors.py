@@ -151,6 +151,8 @@ class ConflictError(BscError):
     expected_revision: int
     actual_revision: int
     key: tuple[str, ...] = ()
+    others: tuple[str, ...] = ()
+    """Other records of the same save that changed meanwhile too (their keys as text)."""
 
     def __post_init__(self) -> None:
         if not self.key:
@@ -169,10 +171,14 @@ class ConflictError(BscError):
             )
         changed = changed_fields(self.theirs, self.yours)
         detail = "; ".join(f"{k}: theirs={a!r}, yours={b!r}" for k, a, b in changed)
+        more = ""
+        if self.others:
+            listed = ", ".join(self.others[:10]) + (" …" if len(self.others) > 10 else "")
+            more = f"{len(self.others)} more record(s) of this save changed meanwhile too: {listed}. "
         return (
             f"Save conflict on {self.table} '{self.record}': {now}. "
-            f"{detail + '. ' if detail else ''}Nothing was saved. Fix: reload the record, "
-            "merge the changes you want to keep, and save again."
+            f"{detail + '. ' if detail else ''}{more}Nothing was saved. Fix: reload the record"
+            f"{'s' if self.others else ''}, merge the changes you want to keep, and save again."
         )
 
 

@@ -13,10 +13,10 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from disks import read_only, tmpfs
 from plans import make_plan
 
 from bsc_widgets import Store, StoreCorruptError, StoreError
@@ -105,19 +105,6 @@ def test_a_deleted_newest_log_entry_is_detected_not_shown_as_current(tmp_path: P
     assert value(store.location) == 1.0, "the loss is accepted; the store opens at the last version it has"
 
 
-@contextlib.contextmanager
-def tmpfs(where: Path, size: str) -> Iterator[bool]:
-    """A real tmpfs at ``where`` when this process may mount one (yields True), else a plain folder (False)."""
-    where.mkdir()
-    mounted = os.geteuid() == 0 and subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs",
-                                                   str(where)], capture_output=True).returncode == 0
-    try:
-        yield mounted
-    finally:
-        if mounted:
-            subprocess.run(["umount", str(where)], check=False)
-
-
 def test_a_full_disk_gives_one_message_and_keeps_the_previous_version(tmp_path: Path,
                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     with tmpfs(tmp_path / "disk", "2m") as real:
@@ -147,19 +134,10 @@ def write_csv(tmp_path: Path) -> Path:
 def test_a_read_only_store_can_be_read_and_refuses_saves_with_one_message(tmp_path: Path) -> None:
     with tmpfs(tmp_path / "disk", "4m") as real:
         store = saved_twice(tmp_path / "disk")
-        if real:
-            subprocess.run(["mount", "-o", "remount,ro", str(tmp_path / "disk")], check=True)
-        else:
-            for path in (tmp_path / "disk").rglob("*"):
-                path.chmod(path.stat().st_mode & 0o555)
-        read = bsc("read", "--store", store.location, "actuals")
-        assert read.returncode == 0 and "2026-01" in read.stdout
-        failed = bsc("import", "--store", store.location, str(write_csv(tmp_path)))
-        assert failed.returncode == 1 and "Nothing was saved" in clean(failed), failed.stderr
-        assert ("the disk is read-only" if real else "permission denied") in failed.stderr
-        assert value(store.location) == 2.0
-        if real:
-            subprocess.run(["mount", "-o", "remount,rw", str(tmp_path / "disk")], check=True)
-        else:
-            for path in (tmp_path / "disk").rglob("*"):
-                path.chmod(path.stat().st_mode | 0o200)  # so that pytest can clean up
+        with read_only(tmp_path / "disk", real):
+            read = bsc("read", "--store", store.location, "actuals")
+            assert read.returncode == 0 and "2026-01" in read.stdout
+            failed = bsc("import", "--store", store.location, str(write_csv(tmp_path)))
+            assert failed.returncode == 1 and "Nothing was saved" in clean(failed), failed.stderr
+            assert ("the disk is read-only" if real else "permission denied") in failed.stderr
+            assert value(store.location) == 2.0

@@ -365,6 +365,40 @@ def test_actuals_step_comments_and_import(ws: Workshop) -> None:
     assert stored(ws, "actuals", ("nps", "2026Q4"))["value"] == 40
 
 
+def _comment(step: object, text: str) -> None:
+    form = step.comments  # type: ignore[attr-defined]
+    form.new()
+    form.fields["subject_type"].widget.value = "objective"
+    form.fields["subject_id"].widget.value = "C3"
+    form.fields["period"].widget.value = "2026Q3"
+    form.fields["kind"].widget.value = "recommendation"
+    form.fields["text"].widget.value = text
+    assert form.save() is not None, form.status.value
+
+
+def test_two_people_commenting_on_the_same_objective_make_a_thread(ws: Workshop) -> None:
+    ana, ben = ws.actuals(), open_workshop(ws.store.location, scorecard="org").actuals()
+    _comment(ana, "Fix the boot sizing chart before the winter season.")
+    _comment(ben, "Also retrain the hotline on the new sizes.")
+    thread = ws.store.read("comments").query("subject_id == 'C3' and kind == 'recommendation'")
+    assert sorted(zip(thread["number"], thread["text"], strict=True)) == [
+        (1, "Fix the boot sizing chart before the winter season."), (2, "Also retrain the hotline on the new sizes.")]
+    # Each form shows the comment it saved, with its number in the thread.
+    assert ana.comments.selector.label.endswith("recommendation #1 — " + ana.comments.user)
+    assert "recommendation #2" in ben.comments.selector.label
+    # Ana corrects hers after Ben corrected it: she sees the conflict, nothing is replaced silently.
+    ben.comments.refresh()
+    ben.comments.selector.value = "objective/C3/2026Q3/recommendation/1"
+    ben.comments.fields["text"].widget.value = "Fix the boot sizing chart in October."
+    assert ben.comments.save() is not None
+    ana.comments.fields["text"].widget.value = "Fix the boot sizing chart and the size guide."
+    assert ana.comments.save() is None
+    assert ana.comments.conflict_box.layout.display != "none"
+    assert "Fix the boot sizing chart in October." in ana.comments.conflict_text.value
+    texts = set(ws.store.read("comments").query("subject_id == 'C3'")["text"])
+    assert texts == {"Fix the boot sizing chart in October.", "Also retrain the hotline on the new sizes."}
+
+
 def test_review_step_shows_the_engines_scores(ws: Workshop) -> None:
     from bsc_widgets.model.plan import default_period
     from bsc_widgets.scoring import score_review

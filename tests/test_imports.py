@@ -282,11 +282,15 @@ def test_a_changed_value_is_an_update_with_new_entered_by(shop: Store, tmp_path:
 def test_a_record_changed_after_checking_is_a_conflict(shop: Store, tmp_path: Path) -> None:
     from bsc_widgets.errors import ConflictError
 
-    report = plan_import(shop, write(tmp_path, "a.csv", "kpi,period,value\nrev,2026-01,101\n"))
-    shop.upsert("actuals", [{"kpi_id": "rev", "period": "2026-01", "scorecard_id": "org", "value": 99.0}])
-    with pytest.raises(ConflictError):
+    report = plan_import(shop, write(tmp_path, "a.csv", "kpi,period,value\nrev,2026-01,101\nrev,2026-02,102\n"))
+    shop.upsert("actuals", [{"kpi_id": "rev", "period": "2026-01", "scorecard_id": "org", "value": 99.0},
+                            {"kpi_id": "rev", "period": "2026-02", "scorecard_id": "org", "value": 98.0}])
+    with pytest.raises(ConflictError) as caught:
         apply_import(shop, report)
-    assert values(shop)[("rev", "2026-01")] == 99.0
+    # Every record someone else saved after the check is named; nothing of the file is saved.
+    assert caught.value.record == "rev/2026-01" and caught.value.others == ("rev/2026-02",)
+    assert "1 more record(s) of this save changed meanwhile too: rev/2026-02" in str(caught.value)
+    assert values(shop)[("rev", "2026-01")] == 99.0 and values(shop)[("rev", "2026-02")] == 98.0
 
 
 def test_targets_import_keeps_fields_not_in_the_file(shop: Store, tmp_path: Path) -> None:

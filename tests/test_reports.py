@@ -78,6 +78,19 @@ def test_parameters_fail_with_a_clear_message(frames: dict[str, pd.DataFrame]) -
     assert data_periods(frames, "org")[:2] == ["2024Q4", "2025Q1"]
 
 
+def test_comments_show_the_latest_of_each_thread_first_and_the_earlier_ones_after_it(sample_store: Path) -> None:
+    store = Store.open(sample_store)
+    thread = {"scorecard_id": "org", "subject_type": "scorecard", "subject_id": "org", "period": "2026Q3",
+              "kind": "analysis"}
+    store.upsert("comments", [{**thread, "text": "Lead time is back to 2.9 days in October.", "author": "COO"}])
+    body = rs.comments(rs.open_review(str(sample_store), "org", "2026Q3", today=TODAY)).body
+    latest = body.index("Lead time is back to 2.9 days in October.")
+    first = body.index("A difficult quarter, driven by the WMS cut-over")  # the sample's analysis, number 1
+    assert latest < body.index("Earlier in this thread") < first
+    assert body.count("Earlier in this thread") == 1, "threads of one comment show no 'earlier' list"
+    assert "COO · " in body and "Managing Director – Clara Finch · 16 Oct 2026" in body
+
+
 def test_sections_show_the_scoring_engine_numbers(store: Path, frames: dict[str, pd.DataFrame]) -> None:
     report = rs.open_review(str(store), "org", "2026Q3", today=TODAY, plotly_js=SHARED_PLOTLY_JS)
     card = score_review(frames, "2026Q3", "org").scorecards.iloc[0]

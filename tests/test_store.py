@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 import pytest
+from click.testing import CliRunner
 from deltalake import DeltaTable, write_deltalake
 
 from bsc_widgets import (
@@ -22,6 +23,7 @@ from bsc_widgets import (
     StoreError,
     StoreVersionError,
 )
+from bsc_widgets.cli import main
 from bsc_widgets.model.schema import PLAN_TABLES
 
 OBJ = {"objective_id": "F2", "scorecard_id": "org", "perspective_id": "financial",
@@ -119,6 +121,39 @@ def test_restore_makes_an_old_version_current(plan: Store) -> None:
     assert result.version == good + 2
     assert plan.read("objectives").set_index("objective_id").loc["F2", "title"] == OBJ["title"]
     assert plan.history("objectives").iloc[0]["operation"] == f"restore version {good}"
+
+
+def test_restored_records_get_a_new_revision_so_a_stale_editor_cannot_overwrite_them(plan: Store) -> None:
+    plan.upsert("objectives", [OBJ])
+    good = plan.version("objectives")
+    untouched = plan.read("objectives").set_index("objective_id").loc["F1", "revision"]
+    plan.upsert("objectives", [{**OBJ, "title": "Oops, wrong text saved here"}])  # F2 at revision 2
+    plan.restore("objectives", good)
+    now = plan.read("objectives").set_index("objective_id")
+    assert now.loc["F2", "revision"] == 3 and now.loc["F2", "title"] == OBJ["title"]
+    assert now.loc["F1", "revision"] == untouched, "a record the restore does not change keeps its revision"
+    # Someone who opened F2 at revision 1 (before the bad save) is told, not silently saved over the restore.
+    with pytest.raises(ConflictError):
+        plan.upsert("objectives", [{**OBJ, "title": "Edited from an old screen", "revision": 1}])
+
+
+def test_a_restore_based_on_an_older_newest_version_names_what_changed_since(plan: Store) -> None:
+    plan.upsert("objectives", [OBJ])
+    good = plan.version("objectives")
+    plan.upsert("objectives", [{**OBJ, "title": "Oops, wrong text saved here"}])
+    seen = plan.version("objectives")  # what `bsc history` showed as the newest
+    plan.upsert("objectives", [{"objective_id": "F1", "owner": "Someone new"}])  # saved meanwhile
+    with pytest.raises(ConflictError) as caught:
+        plan.restore("objectives", good, based_on=seen)
+    assert caught.value.record == "F1" and caught.value.theirs["owner"] == "Someone new"
+    assert plan.read("objectives").set_index("objective_id").loc["F2", "title"].startswith("Oops")
+    result = CliRunner().invoke(main, ["restore", "--store", plan.location, "objectives", "--version", str(good),
+                                    "--expect-current", str(seen)])
+    assert result.exit_code == 1 and "F1" in result.output and "Nothing was saved" in result.output
+    result = CliRunner().invoke(main, ["restore", "--store", plan.location, "objectives", "--version", str(good),
+                                    "--expect-current", str(plan.version("objectives"))])
+    assert result.exit_code == 0, result.output
+    assert plan.read("objectives").set_index("objective_id").loc["F2", "title"] == OBJ["title"]
 
 
 def test_same_record_edited_in_two_sessions_is_a_conflict(plan: Store) -> None:
@@ -288,3 +323,21 @@ def test_compact_keeps_the_versions_inside_the_retention(plan: Store) -> None:
     first = plan.upsert("actuals", [{**row, "value": 1.0}]).version
     plan.compact(keep=dt.timedelta(days=1))
     assert plan.read("actuals", version=first).set_index("period").at["2026-02", "value"] == 1.0
+
+
+def test_the_kept_state_matches_a_fresh_read_after_every_save(plan: Store) -> None:
+    """Reads after saves reuse the rows of unchanged files: they must equal reading the table afresh."""
+    import random
+
+    store = plan
+    months = [f"{y}-{m:02d}" for y in (2025, 2026) for m in range(1, 13)]
+    pick = random.Random(7)
+    for step in range(40):
+        chosen = pick.sample(months, pick.randint(1, 5))
+        store.upsert("actuals", [{"kpi_id": "rev", "period": p, "scorecard_id": "org", "value": float(step)}
+                                 for p in chosen])
+        if step % 7 == 3:
+            store.delete("actuals", [("rev", pick.choice(months))])
+        kept = store.read("actuals").sort_values("period").reset_index(drop=True)
+        fresh = Store.open(store.location).read("actuals").sort_values("period").reset_index(drop=True)
+        pd.testing.assert_frame_equal(kept, fresh)

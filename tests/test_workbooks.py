@@ -10,7 +10,7 @@ import nbformat
 import papermill as pm
 import pytest
 
-from bsc_widgets import Store
+from bsc_widgets import SCHEMA_VERSION, Store
 
 WORKBOOKS = sorted((Path(__file__).resolve().parent.parent / "workbooks").glob("*.ipynb"))
 STEPS = ["00-start-here", "01-vision-and-mission", "02-objectives-and-strategy-map", "03-kpis-and-targets",
@@ -57,4 +57,4 @@ def test_papermill_runs_every_workbook_top_to_bottom(tmp_path: Path, with_sample
         widgets = [o for c in nb.cells for o in c.get("outputs", [])
                    if "application/vnd.jupyter.widget-view+json" in o.get("data", {})]
         assert widgets, f"{path.name} shows its form"
-    assert Store.open(store).schema_version == 1
+    assert Store.open(store).schema_version == SCHEMA_VERSION

@@ -111,12 +111,15 @@ def read(store_path: str, table_name: str, scorecard: str | None, version: int |
 @TABLE_ARGUMENT
 @click.option("--version", "version", type=click.IntRange(min=0), required=True,
               help="Version to make current again (see `bsc history`).")
+@click.option("--expect-current", "based_on", type=click.IntRange(min=0), default=None, metavar="N",
+              help="The newest version `bsc history` showed you: if anyone saved after it, list what changed "
+                   "and restore nothing.")
 @handles_errors
-def restore(store_path: str, table_name: str, version: int) -> None:
+def restore(store_path: str, table_name: str, version: int, based_on: int | None) -> None:
     """Make an earlier version of TABLE current again (recorded as a new version)."""
     from ..store import Store
 
-    result = Store.open(store_path).restore(table_name, version)
+    result = Store.open(store_path).restore(table_name, version, based_on=based_on)
     click.echo(f"Restored {table_name} to the content of version {version} (now version {result.version}).")
 
 

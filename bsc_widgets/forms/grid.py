@@ -19,7 +19,7 @@ import pandas as pd
 from ..config import current_user
 from ..errors import BscError, BscValidationError, ConflictError
 from ..model.schema import TABLES
-from ..model.values import is_missing, plain_record, same_value
+from ..model.values import is_blank, is_missing, plain_record, same_value
 from ..store import Store
 from .display import message
 from .record_form import sentence
@@ -34,6 +34,9 @@ class RecordGrid:
     :attr:`row_messages`, calls :meth:`remember` with the stored records it shows, and
     implements :meth:`row_of` (which row shows a record key).
     """
+
+    compared: tuple[str, ...] = ()
+    """The columns a row lets the user type (compared with someone else's save); empty: every data column."""
 
     def __init__(self, store: Store, table: str, *, user: str | None = None) -> None:
         self.store = store
@@ -122,8 +125,9 @@ class RecordGrid:
             self.status.value = message(f"Not saved: {len(error.problems)} problem(s), shown next to the rows. "
                                         f"{others}".strip(), ok=False)
             return False
-        except ConflictError as error:
-            self._show_changed({error.key: error.theirs}, {self.key(r): r for r in records})
+        except ConflictError as error:  # someone saved between the check above and the commit
+            raced = self._changed_meanwhile([*(self.key(r) for r in records), *removed])
+            self._show_changed(raced or {error.key: error.theirs}, {self.key(r): r for r in records})
             return False
         except BscError as error:
             self.status.value = message(f"Not saved: {error}", ok=False)
@@ -141,8 +145,10 @@ class RecordGrid:
             if theirs is None:
                 text = "Someone else removed this record meanwhile. Save again to enter yours."
             else:
-                fields = [c for c in self.spec.names if c not in self.spec.key and c in mine.get(key, {})
-                          and not same_value(theirs.get(c), mine[key].get(c))]
+                typed = mine.get(key, {})
+                fields = [c for c in (self.compared or self.spec.names) if c not in self.spec.key and c in typed
+                          and not (is_blank(theirs.get(c)) and is_blank(typed.get(c)))
+                          and not same_value(theirs.get(c), typed.get(c))]
                 values = ", ".join(f"{c.replace('_', ' ')} {_shown(theirs.get(c))}" for c in fields)
                 who = theirs.get("saved_by") or "someone else"
                 text = (f"{who} saved {values or 'this record'} here while you were typing. Save again to keep "

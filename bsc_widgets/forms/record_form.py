@@ -182,8 +182,9 @@ class RecordForm:
         self.say("")
 
     def values(self) -> dict[str, Any]:
-        """The record as entered (fixed values included)."""
-        return {**self.fixed, **{name: field.get() for name, field in self.fields.items()}}
+        """The record as entered (fixed values, and key values the form does not show, included)."""
+        hidden = {k: self.current[k] for k in self.spec.key if k not in self.fields and self.current}
+        return {**hidden, **self.fixed, **{name: field.get() for name, field in self.fields.items()}}
 
     # ------------------------------------------------------------ checking
     def _on_edit(self, name: str) -> None:
@@ -234,7 +235,9 @@ class RecordForm:
         except ConflictError as error:
             self._show_conflict(error)
             return None
-        key = {k: record[k] for k in self.spec.key}
+        # The saved key, with what the store filled in (a comment's number in its thread).
+        key = dict(zip(self.spec.key, result.keys[0], strict=True)) if result.keys else {
+            k: record.get(k) for k in self.spec.key}
         saved = self._find(self.spec.key_text(key))
         if result.version is not None:
             self.last_save = (key, result.version)

@@ -232,6 +232,15 @@ def _arrow_column(series: pd.Series, kind: pa.DataType) -> pa.Array:
 
 
 def from_arrow(spec: TableSpec, data: pa.Table) -> pd.DataFrame:
-    """Pandas frame of stored data, with the table's column order."""
+    """Pandas frame of stored data, with the table's column order.
+
+    Data written before a column existed (an older schema version) gets the column, with
+    its ``old_value``.
+    """
+    for col in spec.all_columns:
+        if col.name not in data.column_names:
+            value = pa.scalar(col.old_value, type=col.arrow_type)
+            data = data.append_column(pa.field(col.name, col.arrow_type),
+                                      pa.repeat(value, len(data)) if len(data) else pa.nulls(0, col.arrow_type))
     frame = data.to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get)
-    return frame[[c.name for c in spec.all_columns if c.name in frame.columns]]
+    return frame[[c.name for c in spec.all_columns]]

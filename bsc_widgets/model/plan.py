@@ -255,3 +255,15 @@ def attention(frames: Frames, scorecard: str, today: dt.date,
         for ident in unowned[key].astype(str):
             add(what, ident, "nobody owns it")
     return pd.DataFrame(rows, columns=list(ATTENTION_COLUMNS))
+
+
+THREAD = ("subject_type", "subject_id", "period", "kind")
+"""The columns that make a thread of comments (comments also carry a ``number`` in it)."""
+
+
+def latest_comments(comments: pd.DataFrame) -> pd.DataFrame:
+    """The latest comment of each thread (subject, period and kind): what one-line views show."""
+    if comments.empty:
+        return comments
+    ordered = comments.sort_values([*THREAD, "number"], kind="stable")
+    return ordered.drop_duplicates(subset=list(THREAD), keep="last").reset_index(drop=True)

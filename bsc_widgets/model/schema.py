@@ -15,8 +15,14 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import pyarrow as pa
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 """Version of the table layout; stored in every store so later releases can migrate."""
+
+SCHEMA_CHANGES: dict[int, tuple[str, tuple[str, ...]]] = {
+    2: ("comments are threads: several per subject, period and kind, numbered (new key column `number`)",
+        ("comments",)),
+}
+"""What each schema version changed, and the tables an upgrade to it rewrites (new columns get ``old_value``)."""
 
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$"
 ID_HELP = "use 1-64 letters, digits, '-', '_' or '.', starting with a letter or digit"
@@ -57,6 +63,12 @@ class Column:
     maximum: float | None = None
     positive: bool = False
     references: str | None = None  # "table.column" the value must exist in
+    auto: str | None = None
+    """Filled by the store when a new record leaves it blank: ``"next"`` (the next number among
+    records with the same other key values — a thread), ``"now"`` (the time of the save) or
+    ``"user"`` (who saves)."""
+    old_value: Any = None
+    """The value of records stored before the column existed (an older schema version)."""
 
     @property
     def arrow_type(self) -> pa.DataType:
@@ -113,6 +125,11 @@ class TableSpec:
         import pyarrow as pa
 
         return pa.schema([pa.field(c.name, c.arrow_type) for c in self.all_columns])
+
+    @property
+    def numbered(self) -> str | None:
+        """The key column the store numbers within the rest of the key (``auto="next"``), if any."""
+        return next((c.name for c in self.columns if c.auto == "next"), None)
 
     def key_text(self, record: Mapping[str, Any]) -> str:
         """The record's key as text, e.g. ``"rev-growth/2026Q1"``."""
@@ -303,8 +320,9 @@ TABLES: dict[str, TableSpec] = {
         ),
         TableSpec(
             "comments",
-            "Analysis and recommendations per subject and period.",
-            ("subject_type", "subject_id", "period", "kind"),
+            "Analysis and recommendations per subject and period: a thread per subject, period and kind, "
+            "each comment numbered in it (the latest is what one-line views show).",
+            ("subject_type", "subject_id", "period", "kind", "number"),
             (
                 _SCORECARD,
                 Column("subject_type", "choice", "What the comment is about.", required=True,
@@ -313,9 +331,11 @@ TABLES: dict[str, TableSpec] = {
                 Column("period", "period", "Review period commented on.", required=True),
                 Column("kind", "choice", "analysis, recommendation or note.", required=True,
                        choices=("analysis", "recommendation", "note"), default="analysis"),
+                Column("number", "int", "Place in the thread: 1, 2, …; the store gives the next number when "
+                       "it is left blank.", minimum=1, auto="next", old_value=1),
                 Column("text", "text", "The comment.", required=True),
-                Column("author", "text", "Who wrote it."),
-                Column("at", "timestamp", "When it was written."),
+                Column("author", "text", "Who wrote it; the person saving when left blank.", auto="user"),
+                Column("at", "timestamp", "When it was written; the time of the save when left blank.", auto="now"),
             ),
         ),
     )
@@ -367,8 +387,16 @@ def to_markdown() -> str:
             if col.default is not None:
                 default = f"{col.default:.4g}" if isinstance(col.default, float) else col.default
                 rule.append(f"default {default}")
+            if col.auto is not None:
+                rule.append({"next": "numbered by the store", "now": "time of the save if blank",
+                             "user": "who saves if blank"}[col.auto])
             req = "yes" if col.required else ""
             lines.append(f"| {col.name} | {col.kind} | {req} | {'; '.join(rule)} | {col.doc} |")
+    lines += ["", "## Schema versions", "",
+              "A store written with an older version is upgraded when it is first opened by a newer "
+              "bsc-widgets (one commit per changed table, kept in its history); an older bsc-widgets "
+              "refuses a newer store.", ""]
+    lines += [f"- **{version}**: {what}." for version, (what, _) in sorted(SCHEMA_CHANGES.items())]
     return "\n".join(lines) + "\n"
 
 

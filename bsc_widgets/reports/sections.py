@@ -295,21 +295,36 @@ _SUBJECT_ORDER = {"scorecard": 0, "perspective": 1, "objective": 2, "kpi": 3, "i
 
 
 def comments(report: ReviewReport) -> Html:
-    """The analysis and recommendations entered for this scorecard and period."""
+    """The analysis and recommendations entered for this scorecard and period.
+
+    Each thread (subject and kind) shows its latest comment; earlier ones follow it, smaller.
+    """
     c = report.frames["comments"]
     c = c[((c["scorecard_id"] == report.scorecard) & (c["period"] == report.period)).to_numpy(dtype=bool)]
     if c.empty:
         return section(note(f"No comments were entered for {report.period}."), "comments")
-    c = c.assign(_o=c["subject_type"].map(_SUBJECT_ORDER)).sort_values(["_o", "subject_id", "kind"], kind="stable")
+    c = c.assign(_o=c["subject_type"].map(_SUBJECT_ORDER)).sort_values(
+        ["_o", "subject_id", "kind", "number"], ascending=[True, True, True, False], kind="stable")
     parts = []
     for (kind, sid), group in c.groupby(["subject_type", "subject_id"], sort=False):
         label = subject_label(report.frames, str(kind), str(sid), report.scorecard)
         parts.append(f"<h4>{esc(capitalised(label))}</h4>")
-        for row in group.itertuples(index=False):
-            at = "" if is_missing(row.at) else day(row.at, "long")
-            parts.append(f'<div class="bsc-comment"><b>{esc(row.kind).capitalize()}</b>: {esc(row.text)}'
-                         f'<div class="bsc-meta">{esc(row.author)}{" · " + at if at else ""}</div></div>')
+        for _, thread in group.groupby("kind", sort=False):
+            latest, *earlier = thread.itertuples(index=False)
+            parts.append(f'<div class="bsc-comment"><b>{esc(latest.kind).capitalize()}</b>: {esc(latest.text)}'
+                         f"{_byline(latest)}")
+            if earlier:
+                items = "".join(f"<li>{esc(e.text)}{_byline(e)}</li>" for e in earlier)
+                parts.append(f'<div class="bsc-earlier">Earlier in this thread:<ul>{items}</ul></div>')
+            parts.append("</div>")
     return section("".join(parts), "comments")
+
+
+def _byline(comment: Any) -> str:
+    """Who wrote a comment and when."""
+    at = "" if is_missing(comment.at) else day(comment.at, "long")
+    author = "" if is_blank(comment.author) else esc(comment.author)
+    return f'<div class="bsc-meta">{author}{" · " if author and at else ""}{at}</div>'
 
 
 def smart_findings(report: ReviewReport) -> Html:

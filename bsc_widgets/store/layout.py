@@ -99,10 +99,14 @@ def write_partitions(delta: DeltaTable, name: str, after: pd.DataFrame, partitio
 
 
 def replace_table(delta: DeltaTable, name: str, frame: pd.DataFrame, props: CommitProperties,
-                  storage_options: dict[str, str] | None) -> None:
-    """Commit ``frame`` as the whole new state of the table (a restore), keeping its partitioning."""
+                  storage_options: dict[str, str] | None, *, new_schema: bool = False) -> None:
+    """Commit ``frame`` as the whole new state of the table (a restore), keeping its partitioning.
+
+    ``new_schema``: the table's columns change to the current schema's (an upgrade).
+    """
     spec = TABLES[name]
     column = partition_column(delta, name)
     write_deltalake(delta, to_arrow(spec, frame.sort_values(list(spec.key), kind="stable")), mode="overwrite",
                     partition_by=[column] if column else None, commit_properties=props,
-                    storage_options=storage_options, writer_properties=WRITER)
+                    schema_mode="overwrite" if new_schema else None, storage_options=storage_options,
+                    writer_properties=WRITER)

@@ -82,7 +82,8 @@ class Snapshots:
             parts = []
             if reused:
                 rows = np.concatenate([np.arange(start, end) for _, start, end in reused])
-                parts.append(kept.frame.iloc[rows] if len(rows) < len(kept.frame) else kept.frame)
+                whole = len(rows) == len(kept.frame) and bool((rows == np.arange(len(rows))).all())
+                parts.append(kept.frame if whole else kept.frame.iloc[rows])
             sizes: dict[str, int] = {}
             if fresh or not parts:
                 # One scan of the new files (in file order, one thread), converted to pandas at once.

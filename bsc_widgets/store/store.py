@@ -20,7 +20,8 @@ import random
 import shutil
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +42,8 @@ from ..errors import (
 )
 from ..model.coerce import Records, as_frame, coerce, to_arrow
 from ..model.rules import check_change, check_plan, tables_for_change
-from ..model.schema import PLAN_TABLES, SCHEMA_VERSION, TABLES, table
+from ..model.schema import PLAN_TABLES, SCHEMA_CHANGES, SCHEMA_VERSION, TABLES, table
+from ..model.values import plain
 from ..version import __version__
 from . import changes
 from .changes import Change, Key, key_mapping
@@ -76,6 +78,8 @@ class SaveResult:
     updated: int
     unchanged: int
     deleted: int = 0
+    keys: list[tuple[Any, ...]] = field(default_factory=list)
+    """Keys of the records inserted, updated or removed (with the numbers the store gave, e.g. a comment's)."""
 
 
 class Store:
@@ -88,6 +92,7 @@ class Store:
         self._snapshots = Snapshots(self._uri, self.location, storage_options)
         self._lock = WriteLock(self.location, SAVE_TIMEOUT_S)
         self._record = VersionRecord(self.location)
+        self._outdated: str | None = None  # why an older store could not be upgraded (it is then read-only)
 
     def __repr__(self) -> str:
         return f"Store({self.location!r})"
@@ -151,7 +156,41 @@ class Store:
                     f"{store._uri(name)} from a backup, or recreate the store."
                 )
         store._check_record()
+        if version < SCHEMA_VERSION:
+            store._upgrade()
         return store
+
+    def _upgrade(self) -> None:
+        """Bring a store written with an older schema version to the current one (once, under the lock).
+
+        Each changed table is rewritten in the new layout (new columns get their
+        ``old_value``) as a new version, so its history keeps the old one; store_info
+        is written last.  A store that cannot be written (read-only) stays readable.
+        """
+        who = current_user()
+        try:
+            with self._lock.hold("upgrade the store", who):
+                self._snapshots.forget("store_info")
+                found = int(self.read("store_info")["schema_version"].max())
+                if found >= SCHEMA_VERSION:
+                    return  # another process upgraded it while this one waited
+                what = f"upgrade to schema version {SCHEMA_VERSION}"
+                for name in sorted({t for v, (_, tables) in SCHEMA_CHANGES.items() if v > found for t in tables}):
+                    frame = self._snapshots.current(name)[1]
+                    self._write(name, partial(replace_table, new_schema=True), self._snapshots.delta(name), name,
+                                frame, _props(who, what, len(frame)), self.storage_options)
+                    self._snapshots.forget(name)
+                    self._record.record(name, self.version(name))
+                info = self.read("store_info").assign(schema_version=SCHEMA_VERSION)
+                self._write("store_info", replace_table, self._snapshots.delta("store_info"), "store_info", info,
+                            _props(who, what, 1), self.storage_options)
+                self._snapshots.forget("store_info")
+        except StoreError as error:
+            cause = str(error).split(" Fix:")[0]
+            self._outdated = (f"{self.location} was written by an older bsc-widgets (schema version "
+                              f"{self.schema_version}) and could not be upgraded to version {SCHEMA_VERSION}: "
+                              f"{cause} It can be read but not changed. Fix: open it once where it can be "
+                              "written (any bsc command upgrades it).")
 
     def _check_record(self) -> None:
         """Refuse a store whose tables lost commits it made (their newest log entries were deleted)."""
@@ -258,7 +297,8 @@ class Store:
         who = user or current_user()
         if problems:
             # Report the cross-table problems of the same batch too, so a form shows all at once.
-            unique = batch.dropna(subset=list(spec.key)).drop_duplicates(subset=list(spec.key))
+            complete = [k for k in spec.key if k != spec.numbered]  # a numbered column is filled in later
+            unique = batch.dropna(subset=complete).drop_duplicates(subset=list(spec.key))
             seen = {(p.key, p.field) for p in problems}
             try:
                 more = self._problems(name, lambda current: changes.merge(name, current, unique, who, provided))
@@ -311,17 +351,34 @@ class Store:
         record = {k: v for k, v in before.items() if k in spec.names}
         return self.upsert(name, [{**record, "revision": expected}], user=user)
 
-    def restore(self, name: str, version: int, *, user: str | None = None) -> SaveResult:
-        """Make version ``version`` of table ``name`` current again (as a new version)."""
-        table(name)
+    def restore(self, name: str, version: int, *, user: str | None = None,
+                based_on: int | None = None) -> SaveResult:
+        """Make version ``version`` of table ``name`` current again (as a new version).
+
+        Restored records that differ from the current ones get a new revision (so an editor
+        still holding a revision from before cannot overwrite them silently); unchanged
+        ones keep theirs.  ``based_on`` is the table version the caller saw as the newest
+        (e.g. in ``bsc history``): if records changed after it, :class:`ConflictError`
+        lists them and nothing is restored.
+        """
+        spec = table(name)
+        if self._outdated:
+            raise StoreVersionError(self._outdated)
         old = self.read(name, version=version)
         who = user or current_user()
         with self._lock.hold(f"restore {name}", who):
-            # A restore must work even when the current data files are damaged: it never reads them.
+            try:
+                now: pd.DataFrame | None = self._snapshots.current(name)[1]
+            except StoreError:  # damaged current files: a restore must still work, and never reads them again
+                now = None
+            if based_on is not None and now is not None and self.version(name) != based_on:
+                changes.raise_if_changed(name, self.read(name, version=based_on), now, f"restore version {version}")
+            restored = changes.restored(spec, old, now, who)
+            # Open the table afresh: its current files may be the damaged ones.
             with self._snapshots.reading(name):
                 delta = DeltaTable(self._uri(name), storage_options=self.storage_options)
-            self._write(name, replace_table, delta, name, old, _props(who, f"restore version {version}", len(old)),
-                        self.storage_options)
+            self._write(name, replace_table, delta, name, restored,
+                        _props(who, f"restore version {version}", len(restored)), self.storage_options)
             self._snapshots.forget(name)
             version = self.version(name)
             self._record.record(name, version)
@@ -405,6 +462,8 @@ class Store:
 
     def _commit(self, name: str, who: str, compute: Callable[[pd.DataFrame], Change]) -> SaveResult:
         """Compute the change on the current state, check it, and commit it — all while holding the lock."""
+        if self._outdated:
+            raise StoreVersionError(self._outdated)
         deadline = time.monotonic() + SAVE_TIMEOUT_S
         attempt = 0
         with self._lock.hold(f"save {name}", who):
@@ -436,7 +495,10 @@ class Store:
                     continue
                 version = self.version(name)
                 self._record.record(name, version)
-                return SaveResult(name, version, change.inserted, change.updated, change.unchanged, change.deleted)
+                keys = [tuple(plain(v) for v in k)
+                        for k in change.touched[list(TABLES[name].key)].itertuples(index=False, name=None)]
+                return SaveResult(name, version, change.inserted, change.updated, change.unchanged, change.deleted,
+                                  keys)
 
     @staticmethod
     def _partitions(delta: DeltaTable, name: str, old: pd.DataFrame, change: Change) -> set[str]:

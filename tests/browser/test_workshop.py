@@ -150,3 +150,46 @@ def test_two_participants_edit_the_same_objective(browser: Any, workshop: Server
     finally:
         ctx_a.close()
         ctx_b.close()
+
+
+def test_two_participants_type_actuals_for_the_same_kpi_and_month(browser: Any, workshop: Server,
+                                                                   screenshots: Path) -> None:
+    kpi = "rev-net"
+    (ctx_a, page_a, watch_a), (ctx_b, page_b, watch_b) = new_page(browser, (workshop.base,)), \
+        new_page(browser, (workshop.base,))
+    try:
+        with failure_screenshot(page_b, screenshots / "workshop-actuals-conflict-FAILED.png", watch_b):
+            grids = []
+            for page in (page_a, page_b):
+                open_step(page, workshop, "05-record-actuals", ".bsc-grid-actuals")
+                grid = page.locator(".bsc-grid-actuals")
+                grid.locator("select").first.select_option(label="2026-12")
+                grid.locator(".bsc-grid-row", has_text="2026-12").first.wait_for()
+                grids.append(grid)
+            grid_a, grid_b = grids
+            grid_a.locator(".bsc-grid-row", has_text=f"{kpi} — ").locator("input").first.fill("4100")
+            button(grid_a, "Save actuals").click()
+            grid_a.get_by_text("Saved 1 actual(s)").wait_for()
+
+            row_b = grid_b.locator(".bsc-grid-row", has_text=f"{kpi} — ")
+            row_b.locator("input").first.fill("4350")
+            button(grid_b, "Save actuals").click()
+            row_b.get_by_text("here while you were typing").wait_for()
+            said = row_b.inner_text()
+            assert "saved value 4100 here" in said, "their value is shown next to the row"
+            assert "note" not in said and "entered" not in said, "only what differs from what was typed is named"
+            assert row_b.locator("input").first.input_value() == "4350", "the value typed is kept"
+            assert grid_b.get_by_text("Nothing was overwritten").count() == 1
+            stored = Store.open(workshop.store).read("actuals").set_index(["kpi_id", "period"]).loc[(kpi, "2026-12")]
+            assert stored["value"] == 4100, "the first participant's value is not silently replaced"
+            row_b.scroll_into_view_if_needed()
+            page_b.screenshot(path=str(screenshots / "workshop-actuals-conflict.png"))
+
+            button(grid_b, "Save actuals").click()  # having seen theirs, keep mine
+            grid_b.get_by_text("Saved 1 actual(s)").wait_for()
+            stored = Store.open(workshop.store).read("actuals").set_index(["kpi_id", "period"]).loc[(kpi, "2026-12")]
+            assert stored["value"] == 4350
+            assert watch_a.external == [] and watch_b.external == []
+    finally:
+        ctx_a.close()
+        ctx_b.close()

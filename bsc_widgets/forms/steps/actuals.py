@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-from collections.abc import Hashable
+from collections.abc import Hashable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
@@ -14,7 +14,7 @@ import pandas as pd
 from ...errors import BscError
 from ...io.importer import apply_import, plan_import
 from ...model.periods import last_day, parse_period, period_containing
-from ...model.values import is_missing
+from ...model.values import is_blank, is_missing
 from ..display import message
 from ..grid import Key, RecordGrid
 from ..record_form import RecordForm
@@ -31,6 +31,8 @@ SUBJECTS = {"scorecard": ("scorecards", "scorecard_id", "name"), "objective": ("
 
 class ActualsGrid(RecordGrid):
     """Value and note of every KPI for the month chosen (each KPI in its own period of that month)."""
+
+    compared = ("value", "note")
 
     def __init__(self, workshop: Workshop) -> None:
         super().__init__(workshop.store, "actuals")
@@ -50,6 +52,7 @@ class ActualsGrid(RecordGrid):
             widgets.HTML("<p>Pick a month: each KPI shows the period it is measured in that month "
                          "(the month, its quarter or its year).</p>"),
             self.month, self.rows, self.save_button, self.status])
+        self.widget.add_class("bsc-grid-actuals")
         self.show()
 
     def show(self) -> None:
@@ -70,15 +73,17 @@ class ActualsGrid(RecordGrid):
             period = str(period_containing(day, str(k.frequency)))
             stored = actuals.loc[(k.kpi_id, period)] if (k.kpi_id, period) in actuals.index else None
             value = widgets.Text(value="" if stored is None else f"{stored['value']:g}",
-                                 placeholder="value", layout=widgets.Layout(width="110px"))
+                                 placeholder="value", layout=widgets.Layout(width="110px", flex="0 0 auto"))
             note = widgets.Text(value="" if stored is None or is_missing(stored["note"]) else str(stored["note"]),
-                                placeholder="note", layout=widgets.Layout(width="260px"))
-            message_box = widgets.HTML()
+                                placeholder="note", layout=widgets.Layout(width="260px", flex="0 0 auto"))
+            message_box = widgets.HTML(layout=widgets.Layout(flex="1 1 auto"))
             unit = "" if is_missing(k.unit) else f" ({html.escape(str(k.unit))})"
             label = widgets.HTML(f"{html.escape(str(k.kpi_id))} — {html.escape(str(k.name))}{unit}",
-                                 layout=widgets.Layout(width="380px"))
-            rows.append(widgets.HBox([label, widgets.HTML(period, layout=widgets.Layout(width="80px")), value, note,
-                                      message_box]))
+                                 layout=widgets.Layout(width="380px", flex="0 0 auto"))
+            shown = widgets.HTML(period, layout=widgets.Layout(width="80px", flex="0 0 auto"))
+            row = widgets.HBox([label, shown, value, note, message_box])
+            row.add_class("bsc-grid-row")  # stable hooks for browser tests and custom styles
+            rows.append(row)
             self.cells[str(k.kpi_id)] = (period, value, note, message_box)
             self.row_messages[str(k.kpi_id)] = message_box
         self.rows.children = rows or [widgets.HTML("<i>No KPIs yet: add them in step 3.</i>")]
@@ -169,6 +174,13 @@ class ImportPanel:
         return True
 
 
+def _comment_label(record: Mapping[str, Any]) -> str:
+    """A comment in the picker: its thread (period, subject, kind), its number in it and who wrote it."""
+    number = "" if is_missing(record.get("number")) else f" #{record['number']}"
+    author = "" if is_blank(record.get("author")) else f" — {record['author']}"
+    return f"{record['period']} {record['subject_type']} {record['subject_id']}: {record['kind']}{number}{author}"
+
+
 class ActualsStep:
     """Actuals grid, comments and import for the workshop's scorecard."""
 
@@ -184,7 +196,7 @@ class ActualsStep:
             fields=["subject_type", "subject_id", "period", "kind", "text", "author"],
             options={"subject_type": [(k, k) for k in SUBJECTS], "subject_id": []},
             labels={"subject_type": "About a", "subject_id": "Which one"},
-            noun="comment", describe=lambda r: f"{r['period']} {r['subject_type']} {r['subject_id']}: {r['kind']}")
+            noun="comment", describe=_comment_label)
         self.comments.fields["subject_type"].widget.observe(lambda _: self._subjects(), names="value")
         self._subjects()
         self.imports = ImportPanel(workshop)
