@@ -71,19 +71,20 @@ class Snapshots:
             if kept.frame is not None and kept.version == version:
                 return version, kept.frame
             dataset = delta.to_pyarrow_dataset()
+            previous = kept.frame
             reused: list[tuple[str, int, int]] = []
             fresh = []
             for fragment in dataset.get_fragments():
-                span = kept.spans.get(fragment.path) if kept.frame is not None else None
+                span = kept.spans.get(fragment.path) if previous is not None else None
                 if span is not None:
                     reused.append((fragment.path, *span))
                 else:
                     fresh.append(fragment)
-            parts = []
-            if reused:
+            parts: list[pd.DataFrame] = []
+            if reused and previous is not None:
                 rows = np.concatenate([np.arange(start, end) for _, start, end in reused])
-                whole = len(rows) == len(kept.frame) and bool((rows == np.arange(len(rows))).all())
-                parts.append(kept.frame if whole else kept.frame.iloc[rows])
+                whole = len(rows) == len(previous) and bool((rows == np.arange(len(rows))).all())
+                parts.append(previous if whole else previous.iloc[rows])
             sizes: dict[str, int] = {}
             if fresh or not parts:
                 # One scan of the new files (in file order, one thread), converted to pandas at once.
