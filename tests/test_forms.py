@@ -173,6 +173,21 @@ def test_conflict_keep_mine_or_take_theirs(ws: Workshop) -> None:
     assert stored(ws, "objectives", "C2")["owner"] == "Ann again"
 
 
+def test_save_my_version_keeps_their_change_of_a_field_i_did_not_touch(ws: Workshop) -> None:
+    ann, bob = objective_form(ws), objective_form(ws)
+    ann.selector.value = bob.selector.value = "C2"
+    title = bob.fields["title"].widget.value
+    ann.fields["owner"].widget.value = "Ann Berg"
+    assert ann.save() is not None
+    bob.fields["title"].widget.value = "Win back customers after the WMS cut-over"
+    assert bob.save() is None and bob.conflict_box.layout.display == "flex"
+    bob.keep_mine_button.click()
+    row = stored(ws, "objectives", "C2")
+    assert row["title"] == "Win back customers after the WMS cut-over" != title, "my change is saved"
+    assert row["owner"] == "Ann Berg", "her change of a field I never touched is not replaced by my stale copy"
+    assert bob.fields["owner"].widget.value == "Ann Berg"
+
+
 # ------------------------------------------------------------------ the steps
 def test_start_here_creates_a_department_with_the_four_perspectives(ws: Workshop) -> None:
     start = ws.start_here()

@@ -351,10 +351,20 @@ class RecordForm:
         self.conflict_box.layout.display = "none"
 
     def keep_mine(self) -> SaveResult | None:
-        """Resolve a conflict by saving the entered version over theirs."""
-        if self.conflict_error is None:
+        """Resolve a conflict by saving your changes over theirs.
+
+        Only the fields you changed are saved; the others keep their version (a field you
+        did not change was never your decision, so their newer value stays).
+        """
+        error = self.conflict_error
+        if error is None:
             return None
-        return self.save(revision=self.conflict_error.actual_revision)
+        if error.theirs is not None and self.current is not None:
+            base, mine = self.current, self.values()
+            for name, field in self.fields.items():
+                if name not in self.spec.key and _same(mine.get(name), base.get(name)):
+                    field.set(error.theirs.get(name))
+        return self.save(revision=error.actual_revision)
 
     def take_theirs(self) -> None:
         """Resolve a conflict by showing their version (the entered values are dropped)."""
