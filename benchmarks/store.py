@@ -134,7 +134,7 @@ def work_history(saves: int, compact: bool) -> dict[str, Any]:
         def open_and_read() -> None:
             Store.open(folder).read("actuals")
 
-        out["marks"][str(mark)] = {"save_s": latency, "open_read_s": _median(open_and_read, 5)}
+        out["marks"][str(mark)] = {"save_s": latency, "open_read_s": _median(open_and_read, 15)}
     out["bytes"] = _size(str(folder))
     if compact and hasattr(store, "compact"):
         import datetime as dt
@@ -279,7 +279,7 @@ def main() -> None:
     hist, hist_b = now["history"], before.get("history", {})
     print(f"History ({saves} one-actual saves on the sample):")
     for mark in ("10", "100", str(saves)):
-        for what, label in (("save_s", "save"), ("open_read_s", "open + read actuals")):
+        for what, label in (("save_s", "save"), ("open_read_s", "open + read actuals (median of 15)")):
             print(_row(f"after {mark} commits: {label}", hist.get("marks", {}).get(mark, {}).get(what),
                        hist_b.get("marks", {}).get(mark, {}).get(what)))
     if "marks" in hist:

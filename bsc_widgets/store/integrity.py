@@ -65,6 +65,11 @@ def log_versions(location: str, table: str) -> list[int]:
     return sorted(int(p.name.split(".")[0]) for p in log.glob("*.json") if p.name.split(".")[0].isdigit())
 
 
+def has_entry(location: str, table: str, version: int) -> bool:
+    """Whether a local table's log holds the entry of ``version`` (one file check, whatever the history's length)."""
+    return (Path(location) / table / "_delta_log" / f"{version:020d}.json").is_file()
+
+
 @dataclass(frozen=True)
 class TableHealth:
     """What is wrong with one table (``ok`` when nothing), and how repair would mend it."""

@@ -47,7 +47,15 @@ from ..model.values import plain
 from ..version import __version__
 from . import changes
 from .changes import Change, Key, key_mapping
-from .integrity import TableHealth, VersionRecord, diagnose, history_from_log, log_versions, set_aside
+from .integrity import (
+    TableHealth,
+    VersionRecord,
+    diagnose,
+    has_entry,
+    history_from_log,
+    log_versions,
+    set_aside,
+)
 from .layout import (
     CHECKPOINT_INTERVAL,
     PARTITIONS,
@@ -197,6 +205,8 @@ class Store:
         if is_uri(self.location):
             return
         for name, recorded in self._record.read().items():
+            if has_entry(self.location, name, recorded):
+                continue  # the log reaches the recorded version (newer ones are other writers' commits)
             versions = log_versions(self.location, name)
             if versions and versions[-1] < recorded:
                 raise StoreCorruptError(
@@ -540,6 +550,8 @@ class Store:
         return f"{self.location.rstrip('/')}/{name}"
 
     def _exists(self, name: str) -> bool:
+        if not is_uri(self.location):  # a local table is a folder with a log (reading it says if it is damaged)
+            return (Path(self._uri(name)) / "_delta_log").is_dir()
         try:
             return bool(DeltaTable.is_deltatable(self._uri(name), storage_options=self.storage_options))
         except (DeltaError, OSError):
