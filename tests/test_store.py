@@ -308,6 +308,9 @@ def test_compact_keeps_every_version_by_default_and_drops_only_older_history_whe
     assert _bytes(plan.location) == size and value_at(min(versions)) == 0.0, "a dry run changes nothing"
 
     done = plan.compact(keep=dt.timedelta(0))
+    assert [(t.table, len(t.removed), t.log_entries) for t in done.tables] == [
+        (t.table, len(t.removed), t.log_entries) for t in dry.tables], "the dry run said what compacting did"
+    assert actuals.log_entries >= 29
     assert _bytes(plan.location) < size - actuals.freed / 2
     last = max(versions)
     assert value_at(last) == 29.0 and plan.read("actuals").set_index("period").at["2026-01", "value"] == 29.0

@@ -108,14 +108,13 @@ def compact(uri: Callable[[str], str], location: str, storage_options: dict[str,
                                keep_versions=kept)
         freed = _sizes(location, name, removed)
         entries = _expired_log_entries(location, name, cutoff.timestamp(), current)
+        entries = entries if entries >= WORTH_IT else 0  # a few entries are cheaper to keep than a checkpoint
         if not dry_run:
             if removed:
                 delta.vacuum(retention_hours=hours, dry_run=False, enforce_retention_duration=False, full=True,
                              keep_versions=kept, commit_properties=props("compact"))
-            if entries >= WORTH_IT:
+            if entries:
                 _trim_log(location, name, uri(name), storage_options, min(kept))
-            else:
-                entries = 0
         results.append(TableCompaction(name, merged, list(removed), freed, entries, min(kept)))
     return CompactReport(results, keep, dry_run)
 
