@@ -277,9 +277,9 @@ def main() -> None:
         big = lat[f"{scales[-1]}x"]["actual_s"] / lat["1x"]["actual_s"]
         print(f"  -> {scales[-1]}x / sample: {big:.2f} (goal {GOALS['latency']})")
     hist, hist_b = now["history"], before.get("history", {})
-    print(f"History ({saves} one-actual saves on the sample):")
+    print(f"History ({saves} one-actual saves on the sample; saves median of 5, opens of 15):")
     for mark in ("10", "100", str(saves)):
-        for what, label in (("save_s", "save"), ("open_read_s", "open + read actuals (median of 15)")):
+        for what, label in (("save_s", "save"), ("open_read_s", "open + read actuals")):
             print(_row(f"after {mark} commits: {label}", hist.get("marks", {}).get(mark, {}).get(what),
                        hist_b.get("marks", {}).get(mark, {}).get(what)))
     if "marks" in hist:
