@@ -31,6 +31,7 @@ from .errors import (
     StoreCorruptError,
     StoreError,
     StoreVersionError,
+    UnknownVersionError,
 )
 from .version import __version__
 
@@ -67,6 +68,7 @@ __all__ = [
     "StoreCorruptError",
     "StoreError",
     "StoreVersionError",
+    "UnknownVersionError",
     "__version__",
     "check_plan",
     "check_smart",

@@ -211,3 +211,7 @@ def changed_fields(theirs: dict[str, Any] | None, yours: dict[str, Any]) -> list
 
 class InputError(BscError):
     """An argument names something that does not exist (a scorecard, a period) or is malformed."""
+
+
+class UnknownVersionError(StoreError, InputError):
+    """A version or time of a table's history that cannot be read: not there (yet), or no longer kept."""

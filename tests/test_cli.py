@@ -112,9 +112,51 @@ def test_read_as_of_rejects_both_options(sample_store: str) -> None:
     assert result.exit_code == 2 and "either --version or --as-of" in result.output
 
 
-def test_read_a_version_that_does_not_exist(sample_store: str) -> None:
+def test_read_a_version_that_does_not_exist_is_a_usage_error_with_the_range(sample_store: str) -> None:
     result = CliRunner().invoke(main, ["read", "--store", sample_store, "kpis", "--version", "99"])
-    assert result.exit_code == 1 and "bsc history" in result.output and "Traceback" not in result.output
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert "has no version 99" in result.output and "pick a version from 0 to 1" in result.output
+    assert "damaged" not in result.output
+    result = CliRunner().invoke(main, ["restore", "--store", sample_store, "kpis", "--version", "999"])
+    assert result.exit_code == 2 and "pick a version from 0 to 1" in result.output
+
+
+def test_read_as_of_a_time_that_is_not_one_or_before_the_table_existed(sample_store: str) -> None:
+    typo = CliRunner().invoke(main, ["read", "--store", sample_store, "kpis", "--as-of", "yesterday"])
+    assert typo.exit_code == 2 and "'yesterday' is not a time" in typo.output and "YYYY-MM-DD" in typo.output
+    assert "damaged" not in typo.output and "restore" not in typo.output
+    early = CliRunner().invoke(main, ["read", "--store", sample_store, "kpis", "--as-of", "2020-01-01"])
+    assert early.exit_code == 2 and "did not exist yet at 2020-01-01 23:59:59 UTC: it was created at" in early.output
+    later = run("read", "--store", sample_store, "kpis", "--as-of", "2099-12-31T12:00Z", "--format", "csv")
+    assert later.exit_code == 0 and later.output.count("\n") == 31
+
+
+def test_restore_refuses_to_empty_a_table_unless_told_and_says_what_changed(sample_store: str,
+                                                                            tmp_path: Path) -> None:
+    where = str(tmp_path / "copy")
+    shutil.copytree(sample_store, where)
+    refused = CliRunner().invoke(main, ["restore", "--store", where, "kpis", "--version", "0"])
+    assert refused.exit_code == 1 and "would remove all 30 record(s)" in refused.output and "--yes" in refused.output
+    assert len(Store.open(where).read("kpis")) == 30
+    emptied = run("restore", "--store", where, "kpis", "--version", "0", "--yes")
+    assert emptied.exit_code == 0 and "30 removed" in emptied.output
+    back = run("restore", "--store", where, "kpis", "--version", "1")
+    assert "30 record(s) back, 0 changed, 0 removed" in back.output and len(Store.open(where).read("kpis")) == 30
+
+
+def test_validate_summarises_many_problems_and_lists_the_first_twenty(sample_store: str, tmp_path: Path) -> None:
+    where = str(tmp_path / "copy")
+    shutil.copytree(sample_store, where)
+    run("restore", "--store", where, "kpis", "--version", "0", "--yes")
+    result = CliRunner().invoke(main, ["validate", "--store", where])
+    lines = result.output.splitlines()
+    total = int(lines[0].split()[0])
+    assert result.exit_code == 1 and total > 1000
+    assert "  targets: 884 (884 × names a record that does not exist)" in lines
+    assert sum(line.startswith("  - ") for line in lines) == 20
+    assert f"… and {total - 20} more" in result.output and "--all" in result.output
+    every = CliRunner().invoke(main, ["validate", "--store", where, "--all"])
+    assert sum(line.startswith("  - ") for line in every.output.splitlines()) == total
 
 
 def test_show_prints_the_scorecards_top_down(sample_store: str) -> None:
@@ -190,4 +232,4 @@ def test_compact_dry_run_then_compact(sample_store: str, tmp_path: Path) -> None
     assert done.exit_code == 0 and "actuals: removed 12 file(s)" in done.output
     assert store.read("actuals").set_index(["kpi_id", "period"]).at[("nps", "2026Q3"), "value"] == 41.0
     gone = run("read", "--store", where, "actuals", "--version", "1")
-    assert gone.exit_code == 1 and "the history kept starts at version" in gone.output
+    assert gone.exit_code == 2 and "the history kept starts at version" in gone.output

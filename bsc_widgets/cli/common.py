@@ -24,6 +24,27 @@ STORE_OPTION = click.option(
 TABLE_ARGUMENT = click.argument("table_name", metavar="TABLE", type=click.Choice(PLAN_TABLES))
 
 
+class Moment(click.ParamType):
+    """A time to read the history at (``--as-of``); a usage error listing the accepted forms otherwise."""
+
+    name = "TIME"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        from ..model.parse import MOMENT_FORMS, moment
+
+        found = moment(value)
+        if found is None:
+            self.fail(f"{value!r} is not a time; write it as {'; or '.join(MOMENT_FORMS)}", param, ctx)
+        return found
+
+
+MOMENT = Moment()
+AS_OF_OPTION = click.option(
+    "--as-of", "as_of", type=MOMENT, default=None,
+    help="Read the store as it was at this time: YYYY-MM-DD (end of that day, UTC), 'YYYY-MM-DD HH:MM' (UTC) or "
+         "ISO 8601 with a zone.")
+
+
 @contextmanager
 def friendly_errors() -> Iterator[None]:
     """Print bsc errors as plain messages with the documented exit codes."""

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import click
 
-from .common import STORE_OPTION, TABLE_ARGUMENT, handles_errors
+from .common import AS_OF_OPTION, STORE_OPTION, TABLE_ARGUMENT, handles_errors
 
 
 @click.command()
@@ -43,11 +44,19 @@ def init(directory: str, sample: bool, template: str | None, scorecard_id: str, 
     click.echo(message)
 
 
+SHOWN_PROBLEMS = 20
+"""Problems `bsc validate` lists one by one (the summary counts them all; --all lists every one)."""
+
+
 @click.command()
 @STORE_OPTION
+@click.option("--all", "show_all", is_flag=True, help=f"List every problem (default: the first {SHOWN_PROBLEMS}).")
 @handles_errors
-def validate(store_path: str) -> None:
-    """Check every table of the store; list all problems (exit 1 if any)."""
+def validate(store_path: str, show_all: bool) -> None:
+    """Check every table of the store; summarise and list the problems (exit 1 if any)."""
+    from collections import Counter
+
+    from ..errors import PROBLEM_CODES
     from ..model.schema import PLAN_TABLES
     from ..store import Store
 
@@ -55,12 +64,23 @@ def validate(store_path: str) -> None:
     problems = store.validate()
     frames = store.read_all()
     summary = ", ".join(f"{len(frames[t])} {t}" for t in PLAN_TABLES)
-    if problems:
-        click.echo(f"{len(problems)} problem(s) in {store.location}:")
-        for problem in problems:
-            click.echo(f"  - {problem}")
-        sys.exit(1)
-    click.echo(f"OK: {store.location} is valid ({summary}).")
+    if not problems:
+        click.echo(f"OK: {store.location} is valid ({summary}).")
+        return
+    click.echo(f"{len(problems)} problem(s) in {store.location}:")
+    by_table = Counter(p.table for p in problems)
+    for name, count in sorted(by_table.items(), key=lambda item: (-item[1], item[0])):
+        kinds = Counter(p.code for p in problems if p.table == name)
+        listed = "; ".join(f"{n} × {PROBLEM_CODES.get(code, code)}" for code, n in kinds.most_common())
+        click.echo(f"  {name}: {count} ({listed})")
+    shown = problems if show_all else problems[:SHOWN_PROBLEMS]
+    click.echo("" if show_all or len(problems) <= SHOWN_PROBLEMS else f"The first {SHOWN_PROBLEMS}:")
+    for problem in shown:
+        click.echo(f"  - {problem}")
+    if len(shown) < len(problems):
+        click.echo(f"… and {len(problems) - len(shown)} more: `bsc validate --store {store_path} --all` lists "
+                   "them all.")
+    sys.exit(1)
 
 
 @click.command()
@@ -85,10 +105,10 @@ def history(store_path: str, table_name: str, limit: int | None) -> None:
 @click.option("--scorecard", default=None, help="Only records of this scorecard.")
 @click.option("--version", "version", type=click.IntRange(min=0), default=None,
               help="Read the table as it was at this version (see `bsc history`).")
-@click.option("--as-of", default=None, help="Read the table as it was at this time, e.g. 2026-03-31T12:00Z.")
+@AS_OF_OPTION
 @click.option("--format", "fmt", type=click.Choice(["table", "csv"]), default="table", show_default=True)
 @handles_errors
-def read(store_path: str, table_name: str, scorecard: str | None, version: int | None, as_of: str | None,
+def read(store_path: str, table_name: str, scorecard: str | None, version: int | None, as_of: Any,
          fmt: str) -> None:
     """Print the records of TABLE, now or as of an earlier version or time."""
     if version is not None and as_of is not None:
@@ -114,13 +134,24 @@ def read(store_path: str, table_name: str, scorecard: str | None, version: int |
 @click.option("--expect-current", "based_on", type=click.IntRange(min=0), default=None, metavar="N",
               help="The newest version `bsc history` showed you: if anyone saved after it, list what changed "
                    "and restore nothing.")
+@click.option("--yes", is_flag=True, help="Restore even when every record of the table would disappear.")
 @handles_errors
-def restore(store_path: str, table_name: str, version: int, based_on: int | None) -> None:
+def restore(store_path: str, table_name: str, version: int, based_on: int | None, yes: bool) -> None:
     """Make an earlier version of TABLE current again (recorded as a new version)."""
     from ..store import Store
 
-    result = Store.open(store_path).restore(table_name, version, based_on=based_on)
-    click.echo(f"Restored {table_name} to the content of version {version} (now version {result.version}).")
+    store = Store.open(store_path)
+    old, now = store.read(table_name, version=version), store.read(table_name)
+    if old.empty and len(now) and not yes:
+        what = "the empty table the store was created with" if version == 0 else "a version without records"
+        click.echo(f"Error: version {version} of {table_name} is {what}: restoring it would remove all {len(now)} "
+                   f"record(s). Nothing was changed. Fix: pick another version (`bsc history --store {store_path} "
+                   f"{table_name}`), or add --yes if you mean to empty the table.", err=True)
+        sys.exit(1)
+    result = store.restore(table_name, version, based_on=based_on)
+    click.echo(f"Restored {table_name} to the content of version {version} (now version {result.version}): "
+               f"{result.inserted} record(s) back, {result.updated} changed, {result.deleted} removed, "
+               f"{result.unchanged} unchanged.")
 
 
 @click.command()

@@ -195,3 +195,39 @@ def outside(periods: pd.Series, start: pd.Series, end: pd.Series) -> pd.Series:
     early = _edge(periods, "start") < _edge(start, "start")
     late = _edge(periods, "end") > _edge(end, "end")
     return (early.fillna(False) | late.fillna(False)).astype(bool)
+
+
+MOMENT_FORMS = ("YYYY-MM-DD (the end of that day, UTC)", "'YYYY-MM-DD HH:MM' (UTC)",
+                "ISO 8601 with a zone, e.g. 2026-10-01T12:00+02:00 or 2026-10-01T10:00Z")
+"""How a time may be written where the history is read (``--as-of``)."""
+
+_DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$")
+
+
+def moment(value: object) -> pd.Timestamp | None:
+    """A point in time (UTC) from a datetime, a Timestamp or text in one of :data:`MOMENT_FORMS`; None if not one.
+
+    A date alone means the end of that day: "as of 2026-09-30" includes that day's saves.
+    """
+    if isinstance(value, dt.datetime | pd.Timestamp):
+        stamp = pd.Timestamp(value)
+    elif isinstance(value, dt.date):
+        stamp = pd.Timestamp(value) + pd.Timedelta(days=1) - pd.Timedelta(microseconds=1)
+    elif isinstance(value, str):
+        text = value.strip()
+        if _DATE_ONLY.match(text):
+            try:
+                stamp = pd.Timestamp(text) + pd.Timedelta(days=1) - pd.Timedelta(microseconds=1)
+            except ValueError:
+                return None
+        elif _MOMENT.match(text):
+            try:
+                stamp = pd.Timestamp(text)
+            except ValueError:
+                return None
+        else:
+            return None
+    else:
+        return None
+    return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")

@@ -227,7 +227,20 @@ def _same_rows(a: pd.DataFrame, b: pd.DataFrame, columns: list[str]) -> np.ndarr
     return same
 
 
-def restored(spec: TableSpec, old: pd.DataFrame, now: pd.DataFrame | None, who: str) -> pd.DataFrame:
+@dataclass(frozen=True)
+class Restore:
+    """What making an earlier version current again does: the records, and how many come back, change or go."""
+
+    rows: pd.DataFrame
+    back: int
+    """Records that are not there now and come back."""
+    changed: int
+    unchanged: int
+    gone: int
+    """Current records the earlier version does not have (they disappear)."""
+
+
+def restored(spec: TableSpec, old: pd.DataFrame, now: pd.DataFrame | None, who: str) -> Restore:
     """The records of an earlier version ``old`` as they become current again (``now``: None if unreadable).
 
     Records equal to the current ones keep their revision; the others get a revision
@@ -246,7 +259,9 @@ def restored(spec: TableSpec, old: pd.DataFrame, now: pd.DataFrame | None, who: 
     out["revision"] = np.where(same, current["revision"].astype("Int64").fillna(0), revisions + 1).astype("int64")
     out.loc[~same, "saved_at"] = pd.Timestamp.now(tz="UTC")
     out.loc[~same, "saved_by"] = who
-    return out
+    present = current["revision"].notna().to_numpy(dtype=bool)
+    gone = 0 if now is None else int((~key_mask(now, key, old)).sum())
+    return Restore(out, int((~present).sum()), int((present & ~same).sum()), int(same.sum()), gone)
 
 
 def raise_if_changed(name: str, seen: pd.DataFrame, now: pd.DataFrame, what: str) -> None:

@@ -9,10 +9,11 @@ version or time go straight to the table and are not kept.
 
 from __future__ import annotations
 
-import datetime as dt
+import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -21,7 +22,8 @@ import pyarrow.dataset as ds
 from deltalake import DeltaTable
 from deltalake.exceptions import DeltaError, TableNotFoundError
 
-from ..errors import BscValidationError, ConflictError, StoreCorruptError, StoreError
+from ..config import is_uri
+from ..errors import BscValidationError, ConflictError, StoreCorruptError, StoreError, UnknownVersionError
 from ..model.coerce import from_arrow
 from ..model.schema import TABLES
 from .native import first_line
@@ -104,22 +106,57 @@ class Snapshots:
         kept.version, kept.spans, kept.frame = version, spans, frame
         return version, frame
 
-    def read(self, name: str, *, version: int | None = None, as_of: dt.datetime | str | None = None) -> pd.DataFrame:
-        """The table's records at ``version`` or time ``as_of`` (not kept)."""
+    def read(self, name: str, *, version: int | None = None, as_of: pd.Timestamp | None = None) -> pd.DataFrame:
+        """The table's records at ``version`` or at the time ``as_of`` (UTC; see :meth:`version_at`), not kept."""
+        if as_of is not None:
+            version = self.version_at(name, as_of)
         try:
             with self.reading(name):
                 delta = DeltaTable(self.uri(name), version=version, storage_options=self.storage_options)
-                if as_of is not None:
-                    stamp = pd.Timestamp(as_of)
-                    stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp
-                    delta.load_as_version(stamp.to_pydatetime())
                 return from_arrow(TABLES[name], delta.to_pyarrow_table())
         except StoreError as error:
             if version is None:
                 raise
-            raise self._missing_version(name, version) from error
+            raise self._missing_version(name, version, error) from error
 
-    def _missing_version(self, name: str, version: int) -> StoreError:
+    def version_at(self, name: str, as_of: pd.Timestamp) -> int:
+        """The version of the table that was current at ``as_of`` (the newest saved at or before it).
+
+        :class:`UnknownVersionError` when the table did not exist yet then, or when the
+        history kept (after ``bsc compact``) starts later.
+        """
+        with self.reading(name):
+            delta = DeltaTable(self.uri(name), storage_options=self.storage_options)
+            delta.load_as_version(as_of.to_pydatetime())
+            version = int(delta.version())
+            saved = self._commit_time(name, version)
+        if saved is not None and as_of < saved:
+            when, at = as_of.strftime("%Y-%m-%d %H:%M:%S UTC"), saved.strftime("%Y-%m-%d %H:%M:%S UTC")
+            if version == 0:
+                raise UnknownVersionError(f"table '{name}' did not exist yet at {when}: it was created at {at}. Fix: "
+                                          "give a later time.")
+            raise UnknownVersionError(f"table '{name}' has no history before {at} (version {version}; older versions "
+                                      f"were removed by `bsc compact`), so it cannot be read as of {when}. Fix: give "
+                                      "a later time.")
+        return version
+
+    def _commit_time(self, name: str, version: int) -> pd.Timestamp | None:
+        """When version ``version`` of the table was committed (None where the log does not say)."""
+        if not is_uri(self.location):  # one small file, however long the history
+            entry = Path(self.location) / name / "_delta_log" / f"{version:020d}.json"
+            try:
+                for line in entry.read_text(encoding="utf-8").splitlines():
+                    info = json.loads(line).get("commitInfo")
+                    if info and "timestamp" in info:
+                        return pd.Timestamp(int(info["timestamp"]), unit="ms", tz="UTC")
+            except (OSError, ValueError):
+                pass
+        # delta-rs numbers the history of a table loaded at an older version wrongly: ask the latest one.
+        latest = DeltaTable(self.uri(name), storage_options=self.storage_options)
+        found = next((e for e in latest.history() if int(e["version"]) == version), None)
+        return pd.Timestamp(found["timestamp"], unit="ms", tz="UTC") if found else None
+
+    def _missing_version(self, name: str, version: int, error: StoreError) -> StoreError:
         """The error for a version that cannot be read: the versions that can, or the damage that stops it."""
         try:
             versions = sorted(int(e["version"]) for e in DeltaTable(self.uri(name),
@@ -127,13 +164,16 @@ class Snapshots:
         except (DeltaError, OSError) as exc:
             return StoreCorruptError(f"table '{name}' at {self.uri(name)} cannot be read ({first_line(exc)}). Fix: "
                                      f"see `bsc history --store {self.location} {name}`.")
+        versions = [v for v in versions if v >= 0]
         if not versions:
             return StoreError(f"table '{name}' has no versions at all. Fix: check the store path.")
         first, last = versions[0], versions[-1]
+        if first <= version <= last:
+            return error  # the version is there but cannot be read: damage, said as such
         why = (f"the history kept starts at version {first} (older versions were removed by `bsc compact`)"
                if version < first else f"the table's newest version is {last}")
-        return StoreError(f"table '{name}' has no version {version}: {why}. Fix: pick a version from {first} to "
-                          f"{last} (`bsc history --store {self.location} {name}` lists them).")
+        return UnknownVersionError(f"table '{name}' has no version {version}: {why}. Fix: pick a version from "
+                                   f"{first} to {last} (`bsc history --store {self.location} {name}` lists them).")
 
     def forget(self, name: str | None = None) -> None:
         """Drop what is kept of ``name`` (every table when None): the next read starts afresh."""

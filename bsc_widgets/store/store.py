@@ -19,7 +19,7 @@ import os
 import random
 import shutil
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -33,6 +33,7 @@ from ..config import current_user, is_uri
 from ..errors import (
     BscValidationError,
     ConflictError,
+    InputError,
     NotAStoreError,
     Problem,
     StoreBusyError,
@@ -41,6 +42,7 @@ from ..errors import (
     StoreVersionError,
 )
 from ..model.coerce import Records, as_frame, coerce, to_arrow
+from ..model.parse import MOMENT_FORMS, moment
 from ..model.rules import check_change, check_plan, tables_for_change
 from ..model.schema import PLAN_TABLES, SCHEMA_CHANGES, SCHEMA_VERSION, TABLES, table
 from ..model.values import plain
@@ -246,20 +248,43 @@ class Store:
 
     # ----------------------------------------------------------------- reading
     def read(self, name: str, *, scorecard: str | None = None, version: int | None = None,
-             as_of: dt.datetime | str | None = None) -> pd.DataFrame:
-        """The records of table ``name``, optionally of one scorecard, as of a version or time."""
+             as_of: dt.datetime | dt.date | str | None = None) -> pd.DataFrame:
+        """The records of table ``name``, optionally of one scorecard, as of a version or a time.
+
+        ``as_of`` is a datetime or text in one of :data:`~bsc_widgets.model.parse.MOMENT_FORMS`
+        (a date alone: the end of that day, UTC); :class:`InputError` when it is neither, and
+        :class:`UnknownVersionError` for a version or time the history does not hold.
+        """
         table(name)
         if version is None and as_of is None:
             frame = self._snapshots.current(name)[1].copy()
         else:
-            frame = self._snapshots.read(name, version=version, as_of=as_of)
+            frame = self._snapshots.read(name, version=version, as_of=None if as_of is None else as_moment(as_of))
         if scorecard is not None and "scorecard_id" in frame.columns:
             frame = frame[(frame["scorecard_id"] == scorecard).to_numpy(dtype=bool)]
         return frame.reset_index(drop=True)
 
-    def read_all(self, *, scorecard: str | None = None) -> dict[str, pd.DataFrame]:
-        """Every plan table, by name."""
-        return {name: self.read(name, scorecard=scorecard) for name in PLAN_TABLES}
+    def read_all(self, *, scorecard: str | None = None, as_of: dt.datetime | dt.date | str | None = None,
+                 versions: Mapping[str, int] | None = None) -> dict[str, pd.DataFrame]:
+        """Every plan table, by name: now, as of a time, or at the versions of a map (see :meth:`versions`).
+
+        A version map (e.g. the one a report was pinned to) must name every plan table.
+        """
+        if versions is not None:
+            missing = [t for t in PLAN_TABLES if t not in versions]
+            if missing:
+                raise InputError(f"the version map names no version of {', '.join(missing)}. Fix: give one for every "
+                                 f"table ({', '.join(PLAN_TABLES)}), e.g. from a report's results file.")
+            return {name: self.read(name, scorecard=scorecard, version=int(versions[name])) for name in PLAN_TABLES}
+        moment_ = None if as_of is None else as_moment(as_of)
+        return {name: self.read(name, scorecard=scorecard, as_of=moment_) for name in PLAN_TABLES}
+
+    def versions(self, *, as_of: dt.datetime | dt.date | str | None = None) -> dict[str, int]:
+        """The version of every plan table now (or current at ``as_of``): what pins a reading of the whole plan."""
+        if as_of is None:
+            return {name: self._snapshots.current(name)[0] for name in PLAN_TABLES}
+        moment_ = as_moment(as_of)
+        return {name: self._snapshots.version_at(name, moment_) for name in PLAN_TABLES}
 
     def version(self, name: str) -> int:
         """Current version number of table ``name``."""
@@ -383,16 +408,16 @@ class Store:
                 now = None
             if based_on is not None and now is not None and self.version(name) != based_on:
                 changes.raise_if_changed(name, self.read(name, version=based_on), now, f"restore version {version}")
-            restored = changes.restored(spec, old, now, who)
+            restore = changes.restored(spec, old, now, who)
             # Open the table afresh: its current files may be the damaged ones.
             with self._snapshots.reading(name):
                 delta = DeltaTable(self._uri(name), storage_options=self.storage_options)
-            self._write(name, replace_table, delta, name, restored,
-                        _props(who, f"restore version {version}", len(restored)), self.storage_options)
+            self._write(name, replace_table, delta, name, restore.rows,
+                        _props(who, f"restore version {version}", len(restore.rows)), self.storage_options)
             self._snapshots.forget(name)
             version = self.version(name)
             self._record.record(name, version)
-            return SaveResult(name, version, 0, 0, 0)
+            return SaveResult(name, version, restore.back, restore.changed, restore.unchanged, restore.gone)
 
     def compact(self, *, keep: dt.timedelta | None = None, dry_run: bool = False,
                 user: str | None = None) -> CompactReport:
@@ -556,6 +581,14 @@ class Store:
             return bool(DeltaTable.is_deltatable(self._uri(name), storage_options=self.storage_options))
         except (DeltaError, OSError):
             return False
+
+
+def as_moment(value: dt.datetime | dt.date | str | pd.Timestamp) -> pd.Timestamp:
+    """``value`` as a UTC time for reading the history; :class:`InputError` naming the accepted forms if it is none."""
+    found = moment(value)
+    if found is None:
+        raise InputError(f"as of {value!r} is not a time. Fix: write it as {'; or '.join(MOMENT_FORMS)}.")
+    return found
 
 
 def _props(who: str, operation: str, records: int) -> CommitProperties:
