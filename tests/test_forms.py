@@ -533,3 +533,18 @@ def test_a_new_record_with_a_taken_id_is_refused_and_the_existing_one_is_untouch
     assert form.keep_mine() is None, "there is no 'save my version' over a record you never opened"
     after = stored(ws, "objectives", "C1")
     assert after.equals(before), "C1 is unchanged"
+
+
+def test_review_step_can_show_the_plan_as_the_store_held_it_earlier(ws: Workshop) -> None:
+    before = ws.store.saved_at(ws.store.versions())
+    assert before is not None
+    ws.store.upsert("actuals", [{"kpi_id": "nps", "period": "2026Q3", "value": 38.0}])
+    then, now = ws.review(as_of=before.isoformat()), ws.review()
+    for step in (then, now):
+        step.period.value = "2026Q3"
+    assert then.report is not None and now.report is not None
+    assert then.report.review.kpis.set_index("kpi_id").at["nps", "actual"] == 34.0
+    assert now.report.review.kpis.set_index("kpi_id").at["nps", "actual"] == 38.0
+    assert "as the store held it at" in then.message.value and now.message.value == ""
+    wrong = ws.review(as_of="last quarter")
+    assert "is not a time" in wrong.widget.value

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import click
 
-from .common import STORE_OPTION, handles_errors
+from .common import AS_OF_OPTION, STORE_OPTION, handles_errors
 
 
 @click.command()
@@ -58,17 +59,19 @@ def lint(store_path: str, scorecard: str | None, today: str | None) -> None:
 @click.option("--scorecard", default=None, help="Scorecard id (default: every scorecard).")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True,
               help="table: readable report; csv / json: every result row, with a 'level' column.")
+@AS_OF_OPTION
 @handles_errors
-def score(store_path: str, periods: tuple[str, ...], scorecard: str | None, fmt: str) -> None:
+def score(store_path: str, periods: tuple[str, ...], scorecard: str | None, fmt: str, as_of: Any) -> None:
     """Score review periods: KPI results, objective, perspective and scorecard roll-ups.
 
     See docs/scoring.md for the rules (scores 0-10, statuses, coverage, trend, forecast).
+    With --as-of the plan is scored as the store held it then.
     """
     from ..render.text import review_as_records, review_as_text
     from ..scoring import score_review
     from ..store import Store
 
-    review = score_review(Store.open(store_path).read_all(), list(periods), scorecard)
+    review = score_review(Store.open(store_path).read_all(as_of=as_of), list(periods), scorecard)
     if fmt == "table":
         click.echo(review_as_text(review))
         return

@@ -6,12 +6,13 @@ import datetime as dt
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import click
 
 from ..config import is_uri
 from ..errors import InputError
-from .common import STORE_OPTION, handles_errors
+from .common import AS_OF_OPTION, STORE_OPTION, handles_errors
 
 
 def _expand_periods(periods: tuple[str, ...], span: str | None) -> list[str]:
@@ -62,19 +63,30 @@ def _day(today: str) -> dt.date | None:
               help="Date that decides what is overdue [default: end of each period, or today if earlier].")
 @click.option("--template", type=click.Path(exists=True, dir_okay=False), default=None,
               help="Review notebook template [default: templates/review.ipynb].")
+@AS_OF_OPTION
+@click.option("--pin", "pin_file", type=click.Path(dir_okay=False), default=None, metavar="FILE",
+              help="Make a report again from exactly the data an earlier one read: its <scorecard>-<period>"
+                   ".results.json (its scorecard and period are the default).")
 @handles_errors
 def report(store_path: str, scorecards: tuple[str, ...], all_scorecards: bool, periods: tuple[str, ...],
            span: str | None, all_periods: bool, out: str, workers: int | None, dask_address: str | None,
-           shared_plotly: bool, today: str, template: str | None) -> None:
+           shared_plotly: bool, today: str, template: str | None, as_of: Any, pin_file: str | None) -> None:
     """Produce period review reports: one offline HTML file (and its executed notebook) per scorecard and period.
 
     Without --period / --periods / --all-periods each scorecard gets the report of its
     last period with actuals that has ended (by --today, default the current date).
-    Writes OUT/index.html linking every report.  A failing
-    report does not stop the others; the command exits 1 if any failed.
+    Every report of a run reads the same table versions (those current when it starts, or
+    at --as-of, or those of --pin) and records them, with its numbers, in
+    OUT/<scorecard>-<period>.results.json; a later run into the same OUT compares with it
+    and says what was restated.  Parameters are checked against the data before any
+    kernel starts.  Writes OUT/index.html linking every report.  A failing report does
+    not stop the others; the command exits 1 if any failed.
     """
-    from ..model.plan import data_periods, default_period, require_scorecard, top_down
+    import json
+
+    from ..model.plan import data_periods, default_period, require_scorecard, review_parameters, top_down
     from ..reports.batch import run_reports
+    from ..reports.pinning import load_results
     from ..reports.runner import DEFAULT_TEMPLATE, SHARED_PLOTLY_JS, ReportJob, ReportResult
     from ..store import Store
 
@@ -82,8 +94,21 @@ def report(store_path: str, scorecards: tuple[str, ...], all_scorecards: bool, p
         raise click.UsageError("give either --scorecard or --all-scorecards, not both")
     if sum(bool(x) for x in (periods or span, all_periods)) > 1:
         raise click.UsageError("give either --period / --periods or --all-periods, not both")
+    if pin_file and as_of is not None:
+        raise click.UsageError("give either --pin or --as-of, not both")
     explicit = _expand_periods(periods, span)
-    frames = Store.open(store_path).read_all()
+    opened = Store.open(store_path)
+    if pin_file:
+        pinned = load_results(pin_file)
+        versions = {str(k): int(v) for k, v in pinned["pin"]["versions"].items()}
+        if not versions:
+            raise InputError(f"{pin_file} is a report of the embedded sample, not of a store: there is nothing to pin")
+        scorecards = scorecards or (str(pinned["scorecard"]),)
+        explicit = explicit or [str(pinned["period"])]
+        today = today or str(pinned.get("today") or "")
+    else:
+        versions = opened.versions(as_of=as_of)
+    frames = opened.read_all(versions=versions)
     cards = frames["scorecards"]
     for sid in scorecards:
         require_scorecard(cards, sid)  # unknown scorecard -> InputError (exit 2)
@@ -98,7 +123,10 @@ def report(store_path: str, scorecards: tuple[str, ...], all_scorecards: bool, p
         wanted = explicit or (available if all_periods else [latest] if latest else [])
         if not wanted:
             raise InputError(f"scorecard '{sid}' has no actuals yet, so there is no period to review")
-        jobs += [ReportJob(store, sid, p, today=today, plotly_js=plotly_js) for p in wanted]
+        for period in wanted:  # fail here, before any kernel starts, with the valid choices
+            review_parameters(frames, sid, period, today)
+        jobs += [ReportJob(store, sid, p, today=today, plotly_js=plotly_js, versions=json.dumps(versions),
+                           as_of="" if as_of is None else as_of.isoformat()) for p in wanted]
 
     where = f"the Dask cluster at {dask_address}" if dask_address else f"{workers or 'all'} worker(s)"
     click.echo(f"Producing {len(jobs)} report(s) into {out} on {where}...")

@@ -78,11 +78,14 @@ class Workshop:
 
         return ActualsStep(self)
 
-    def review(self, today: dt.date | None = None) -> Any:
-        """Step 6: the scorecard for a review period (deadlines judged at ``today``, default the period's end)."""
+    def review(self, today: dt.date | None = None, as_of: str | None = None) -> Any:
+        """Step 6: the scorecard for a review period (deadlines judged at ``today``, default the period's end).
+
+        ``as_of`` shows the plan as the store held it at that time (e.g. what last quarter's review saw).
+        """
         from .steps.review import ReviewStep
 
-        return ReviewStep(self, today)
+        return ReviewStep(self, today, as_of)
 
 
 def no_scorecard() -> widgets.HTML:

@@ -117,6 +117,8 @@ REPORT_CSS = f"""
 .bsc-comment{{border-left:4px solid {ACCENT};margin:.5em 0 .8em;padding:.2em .9em;background:#f7f9fa}}
 .bsc-comment .bsc-meta{{color:{MUTED};font-size:.85em}}
 .bsc-earlier{{color:{MUTED};font-size:.9em;margin-top:.4em}}
+.bsc-restated{{border:2px solid {STATUS_COLOURS[AMBER]};border-radius:4px;padding:.5em .9em;margin:.8em 0}}
+.bsc-asof{{color:{MUTED};font-size:.85em;border-top:1px solid {RULE};padding-top:.6em}}
 .bsc-earlier ul{{margin:.2em 0;padding-left:1.2em}}
 .bsc-figure{{overflow-x:auto;break-inside:avoid;page-break-inside:avoid}}
 .bsc blockquote{{border-left:4px solid {RULE};margin:.5em 0;padding:.1em .9em;color:{INK}}}

@@ -8,31 +8,42 @@ a failing report does not stop the others.  Each worker keeps one
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import multiprocessing.util
 import os
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from ..render.html import INLINE
 from .index import write_index
+from .pinning import RESULTS_SUFFIX
 from .runner import DEFAULT_TEMPLATE, SHARED_PLOTLY_JS, ReportJob, ReportResult, ReportRunner
 
 __all__ = ["run_reports", "write_result"]
 
 
 def write_result(result: ReportResult, out: Path) -> ReportResult:
-    """Write a report's executed notebook (and its HTML, if it succeeded) into ``out``."""
+    """Write a report's executed notebook (and its HTML and results file, if it succeeded) into ``out``.
+
+    A failed report keeps the results file of the last report that succeeded (what was
+    published), never a newer HTML that looks current.
+    """
     notebook, page = out / f"{result.job.name}.ipynb", out / f"{result.job.name}.html"
+    numbers = out / f"{result.job.name}{RESULTS_SUFFIX}"
     if result.notebook:
         notebook.write_text(result.notebook, encoding="utf-8")
         result.paths["notebook"] = notebook
     if result.html is not None:
         page.write_text(result.html, encoding="utf-8")
         result.paths["html"] = page
+        if result.results is not None:
+            numbers.write_text(json.dumps(result.results, indent=1, sort_keys=True), encoding="utf-8")
+            result.paths["results"] = numbers
     else:
         page.unlink(missing_ok=True)  # never leave an older report that looks current
     return result
@@ -118,7 +129,10 @@ def _dask(jobs: Sequence[ReportJob], template: str, address: str) -> Iterator[Re
 def run_reports(jobs: Iterable[ReportJob], out: str | os.PathLike[str], *, workers: int | None = None,
                 dask_address: str | None = None, template: str | os.PathLike[str] = DEFAULT_TEMPLATE,
                 progress: Callable[[ReportResult], None] | None = None) -> list[ReportResult]:
-    """Produce every report of ``jobs`` into ``out`` (notebook + HTML each) and write ``index.html``.
+    """Produce every report of ``jobs`` into ``out`` (notebook, HTML and results file each) and write ``index.html``.
+
+    A report whose results file is already in ``out`` (an earlier run) is compared with it:
+    what changed since the period was first reported is said in the report.
 
     ``workers``: processes on this machine (default: the number of cores; 1 runs in this
     process); ``dask_address``: run on that Dask cluster instead.  ``progress`` is called
@@ -126,9 +140,9 @@ def run_reports(jobs: Iterable[ReportJob], out: str | os.PathLike[str], *, worke
     not stop the others.  When a job loads plotly.js from a shared file, the file is
     written into ``out`` once.
     """
-    jobs = list(jobs)
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
+    jobs = [_with_previous(job, folder) for job in jobs]
     if any(job.plotly_js != INLINE for job in jobs):
         _write_shared_plotly(folder)
     if dask_address:
@@ -144,6 +158,12 @@ def run_reports(jobs: Iterable[ReportJob], out: str | os.PathLike[str], *, worke
     done.sort(key=lambda r: order[r.job])
     write_index(done, folder)
     return done
+
+
+def _with_previous(job: ReportJob, folder: Path) -> ReportJob:
+    """``job`` comparing with the results file an earlier report of it left in ``folder`` (if any)."""
+    earlier = folder / f"{job.name}{RESULTS_SUFFIX}"
+    return replace(job, previous=str(earlier.resolve())) if not job.previous and earlier.is_file() else job
 
 
 def _write_shared_plotly(folder: Path) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Any
 
 import pandas as pd
 
@@ -18,20 +19,37 @@ from ..model.plan import ReviewParameters, attention, overdue_ids, require_score
 from ..render.html import INLINE
 from ..scoring import Review, score_review
 from ..smart import check_smart
+from .pinning import Pin, load_results, parse_versions, pin_for
 
 SAMPLE_STORE = ""
 """The ``store`` parameter value that means "the embedded sample organisation, in memory"."""
 
 
-def load_frames(store: str) -> dict[str, pd.DataFrame]:
-    """The plan tables of ``store`` (a folder or URI), or of the embedded sample for ``""``."""
+def load_frames(store: str, *, as_of: str = "",
+                versions: Mapping[str, int] | None = None) -> tuple[dict[str, pd.DataFrame], dict[str, int]]:
+    """The plan tables of ``store`` (a folder or URI; ``""``: the embedded sample) and the version read of each.
+
+    ``versions`` reads exactly those table versions (a pinned report); ``as_of`` the
+    versions current at that time; neither: the current ones.
+    """
     if store == SAMPLE_STORE:
         from ..io.samples import sample_plan
 
-        return sample_plan()
+        return sample_plan(), {}
     from ..store import Store
 
-    return Store.open(store).read_all()
+    opened = Store.open(store)
+    pinned = dict(versions) if versions is not None else opened.versions(as_of=as_of or None)
+    return opened.read_all(versions=pinned), pinned
+
+
+def _saved_at(store: str, versions: Mapping[str, int]) -> pd.Timestamp | None:
+    """When the newest of these table versions was saved (None for the embedded sample)."""
+    if store == SAMPLE_STORE or not versions:
+        return None
+    from ..store import Store
+
+    return Store.open(store).saved_at(versions)
 
 
 @dataclass
@@ -42,6 +60,10 @@ class ReviewReport:
     params: ReviewParameters
     review: Review
     plotly_js: str = INLINE
+    pin: Pin | None = None
+    """What the report read (table versions, rules, package); None when it was given frames."""
+    previous: dict[str, Any] | None = None
+    """The results file of an earlier report of the same scorecard and period, if there is one."""
 
     @property
     def scorecard(self) -> str:
@@ -80,18 +102,34 @@ class ReviewReport:
 
 
 def open_review(store: str, scorecard: str, period: str, *, today: str = "", plotly_js: str = INLINE,
-                frames: Mapping[str, pd.DataFrame] | None = None) -> ReviewReport:
+                frames: Mapping[str, pd.DataFrame] | None = None, as_of: str = "",
+                versions: str | Mapping[str, int] | None = None, previous: str = "") -> ReviewReport:
     """Load and check everything a report needs; raise :class:`InputError` with a plain message if it cannot.
 
     ``store`` is a store folder or URI (``""``: the embedded sample organisation);
     ``today`` (``YYYY-MM-DD``, default the end of the period or the current date if
     earlier) decides what is overdue; ``plotly_js`` is ``"inline"`` (self-contained
     report) or the path of a local plotly.js file relative to the HTML report.
-    ``frames`` skips reading the store when the caller has read it already.
+    ``frames`` skips reading the store when the caller has read it already.  ``versions``
+    (a map or its JSON text) reads exactly those table versions, ``as_of`` the versions
+    current at that time; ``previous`` is the results file of an earlier report of the same
+    scorecard and period (its numbers are compared: what changed is said as restated).
     """
     if "://" in plotly_js:
         raise InputError(f"plotly_js: {plotly_js!r} is a network address; reports must open offline, so give "
                          "'inline' or the path of a local plotly.js file next to the report")
-    plan = dict(frames) if frames is not None else load_frames(store)
+    pin = None
+    if frames is not None:
+        plan = dict(frames)
+    else:
+        plan, read = load_frames(store, as_of=as_of, versions=parse_versions(versions))
+        pin = pin_for(store, read, plan, as_of, saved_at=_saved_at(store, read))
     params = review_parameters(plan, scorecard, period, today)
-    return ReviewReport(plan, params, score_review(plan, str(params.period), scorecard), plotly_js)
+    earlier = None
+    if previous:
+        earlier = load_results(previous)
+        if (earlier["scorecard"], earlier["period"]) != (scorecard, str(params.period)):
+            raise InputError(f"previous: {previous} is the results file of {earlier['scorecard']} "
+                             f"{earlier['period']}, not of {scorecard} {params.period}. Fix: give the file of "
+                             "the same scorecard and period, or none")
+    return ReviewReport(plan, params, score_review(plan, str(params.period), scorecard), plotly_js, pin, earlier)

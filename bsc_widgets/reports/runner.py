@@ -23,6 +23,7 @@ from typing import Any
 
 from ..render.html import INLINE
 from ..resources import shipped_dir
+from .pinning import RESULTS_MIME
 
 __all__ = [
     "DEFAULT_TEMPLATE",
@@ -56,6 +57,11 @@ class ReportJob:
     period: str
     today: str = ""
     plotly_js: str = INLINE
+    as_of: str = ""
+    versions: str = ""
+    """JSON map of the table versions to read (every report of a batch reads the same ones)."""
+    previous: str = ""
+    """Results file of an earlier report of this scorecard and period (its numbers are compared)."""
 
     @property
     def name(self) -> str:
@@ -65,7 +71,8 @@ class ReportJob:
     def parameters(self) -> dict[str, str]:
         """The values papermill injects into the template's ``parameters`` cell."""
         return {"store": self.store, "scorecard": self.scorecard, "period": self.period, "today": self.today,
-                "plotly_js": self.plotly_js}
+                "plotly_js": self.plotly_js, "as_of": self.as_of, "versions": self.versions,
+                "previous": self.previous}
 
 
 @dataclass
@@ -76,6 +83,8 @@ class ReportResult:
     notebook: str
     html: str | None
     headline: dict[str, Any] | None = None
+    results: dict[str, Any] | None = None
+    """The report's results file (pin, numbers, what was first reported)."""
     error: str | None = None
     seconds: float = 0.0
     paths: dict[str, Path] = field(default_factory=dict)
@@ -197,7 +206,8 @@ class ReportRunner:
         result = ReportResult(job, notebook, None, error=error)
         if error is None:
             nb = nbformat.reads(notebook, as_version=4)
-            result.headline = _headline(nb)
+            result.headline = _output(nb, HEADLINE_MIME)
+            result.results = _output(nb, RESULTS_MIME)
             result.html = self.export(nb)
         result.seconds = time.perf_counter() - start
         return result
@@ -210,7 +220,7 @@ class ReportRunner:
             if cell.cell_type == "code":
                 cell.outputs = [o for o in cell.outputs if not (o.output_type == "stream" and o.name == "stderr")]
         title = nb.metadata.get("title", "Review")
-        if isinstance(headline := _headline(nb), dict):
+        if isinstance(headline := _output(nb, HEADLINE_MIME), dict):
             title = f"{headline['name']}: review of {headline['period']}"
         body, _ = self._exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
         return _add_contents(body)
@@ -229,12 +239,13 @@ class ReportRunner:
         self.close()
 
 
-def _headline(nb: Any) -> dict[str, Any] | None:
+def _output(nb: Any, mime: str) -> dict[str, Any] | None:
+    """The first output of ``mime`` in an executed notebook, as a dict (None when there is none)."""
     for cell in nb.cells:
         for output in cell.get("outputs", []):
             data = output.get("data", {})
-            if HEADLINE_MIME in data:
-                value = data[HEADLINE_MIME]
+            if mime in data:
+                value = data[mime]
                 return json.loads(value) if isinstance(value, str) else dict(value)
     return None
 

@@ -46,6 +46,7 @@ from ..render.theme import LEVEL_STATUS, trend_symbol
 from ..scoring.formulas import AMBER, DOWN, NO_DATA, NO_TARGET, RED, STATUSES
 from ..smart import LEVELS, subject_label
 from .context import ReviewReport, open_review
+from .pinning import RESULTS_MIME, RESULTS_SUFFIX, kpi_values, pin_for, restatements, results_document
 from .runner import HEADLINE_MIME
 
 __all__ = [
@@ -56,11 +57,13 @@ __all__ = [
     "attention",
     "cascade",
     "comments",
+    "data_as_of",
     "data_quality",
     "headline",
     "headline_values",
     "kpi_table",
     "open_review",
+    "results",
     "scores_table",
     "smart_findings",
     "strategy_map",
@@ -79,8 +82,65 @@ def title(report: ReviewReport) -> Html:
             f'<p class="bsc-sub">Scorecard <b>{esc(report.scorecard)}</b> · {FREQUENCIES[frequency(p.period)]} review '
             f"{day(first_day(p.period), 'long')} – {day(last_day(p.period), 'long')} · {horizon}deadlines judged at "
             f"{day(p.today, 'long')}"
-            f"</p>{vision}")
+            f"</p>{_restated(report)}{vision}")
     return section(body, "title")
+
+
+def results(report: ReviewReport) -> dict[str, Any]:
+    """The report's results file: its pin, the headline and every level's numbers, and what was first reported."""
+    levels = {name: _own(frame, report) for name, frame in report.review.tables().items()}
+    pin = report.pin or pin_for("", {}, report.frames)
+    return results_document(pin, report.scorecard, report.period, report.params.today.isoformat(),
+                            headline_values(report), levels, report.previous)
+
+
+def _restated(report: ReviewReport) -> str:
+    """A notice of the KPIs whose numbers changed since the period was first reported (empty when none did)."""
+    if report.previous is None:
+        return ""
+    first = report.previous.get("first_reported") or {"at": report.previous.get("reported_at", ""),
+                                                        "kpis": report.previous.get("kpis", {})}
+    changed = restatements(first.get("kpis", {}), kpi_values(_own(report.review.kpis, report)))
+    if not changed:
+        return ""
+    when = day(pd.Timestamp(first["at"]), "long") if first.get("at") else "the first report"
+    rows = "".join(
+        f"<tr><td><b>{esc(r.kpi_id)}</b> {esc(r.name)}</td><td>{esc(field.replace('_', ' '))}</td>"
+        f"<td class='num'>{_shown(old)}</td><td class='num'>{_shown(new)}</td></tr>"
+        for r in changed for field, old, new in r.changes)
+    return (f'<div class="bsc-restated"><b>Restated since {when}</b>: the data behind this period changed after it '
+            f"was first reported; {plural(len(changed), 'KPI')} now read differently.<table class='bsc-table'><thead>"
+            "<tr><th>KPI</th><th>What</th><th>First reported</th><th>Now</th></tr></thead>"
+            f"<tbody>{rows}</tbody></table></div>")
+
+
+def _shown(value: Any) -> str:
+    if value is None:
+        return MISSING
+    return number(value) if isinstance(value, (int, float)) else esc(value)
+
+
+def data_as_of(report: ReviewReport) -> Html:
+    """What the report read: table versions, the time, the rules and the package — and its results, for the file."""
+    document = results(report)
+    pin = document["pin"]
+    if pin["store"]:
+        read = f"store <code>{esc(pin['store'])}</code>"
+        versions = ", ".join(f"{esc(t)} v{v}" for t, v in pin["versions"].items())
+        asked = f" as of {esc(pin['as_of'])}" if pin["as_of"] else ""
+        saved = day(pd.Timestamp(pin["saved_at"]), "long") + pd.Timestamp(pin["saved_at"]).strftime(" %H:%M UTC") \
+            if pin["saved_at"] else "an unknown time"
+        what = f"Data as of {saved} (the newest save read){asked}: {read}, table versions {versions}."
+    else:
+        what = f"Data: the embedded sample organisation of bsc-widgets {esc(pin['package_version'])}."
+    card = pin["rules"].get("scorecards", {}).get(report.scorecard, {})
+    rules = (f"Scoring: {esc(pin['rules'].get('formula', ''))}; green from {number(card.get('green_from'))}, amber "
+             f"from {number(card.get('amber_from'))}. bsc-widgets {esc(pin['package_version'])}, schema "
+             f"{pin['schema_version']}.")
+    body = (f'<p class="bsc-asof">{what} {rules} To make this report again from exactly this data: '
+            f"<code>bsc report --store STORE --pin {esc(report.scorecard)}-{esc(report.period)}{RESULTS_SUFFIX} "
+            "--out FOLDER</code>.</p>")
+    return section(body, "data as of", {RESULTS_MIME: json.dumps(document)})
 
 
 def _own(frame: pd.DataFrame, report: ReviewReport) -> pd.DataFrame:

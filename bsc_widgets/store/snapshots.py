@@ -129,7 +129,7 @@ class Snapshots:
             delta = DeltaTable(self.uri(name), storage_options=self.storage_options)
             delta.load_as_version(as_of.to_pydatetime())
             version = int(delta.version())
-            saved = self._commit_time(name, version)
+            saved = self.commit_time(name, version)
         if saved is not None and as_of < saved:
             when, at = as_of.strftime("%Y-%m-%d %H:%M:%S UTC"), saved.strftime("%Y-%m-%d %H:%M:%S UTC")
             if version == 0:
@@ -140,7 +140,7 @@ class Snapshots:
                                       "a later time.")
         return version
 
-    def _commit_time(self, name: str, version: int) -> pd.Timestamp | None:
+    def commit_time(self, name: str, version: int) -> pd.Timestamp | None:
         """When version ``version`` of the table was committed (None where the log does not say)."""
         if not is_uri(self.location):  # one small file, however long the history
             entry = Path(self.location) / name / "_delta_log" / f"{version:020d}.json"

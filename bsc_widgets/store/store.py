@@ -279,6 +279,12 @@ class Store:
         moment_ = None if as_of is None else as_moment(as_of)
         return {name: self.read(name, scorecard=scorecard, as_of=moment_) for name in PLAN_TABLES}
 
+    def saved_at(self, versions: Mapping[str, int]) -> pd.Timestamp | None:
+        """When the newest of these table versions was committed (None where the log does not say)."""
+        times = [self._snapshots.commit_time(name, int(version)) for name, version in versions.items()]
+        known = [t for t in times if t is not None]
+        return max(known) if known else None
+
     def versions(self, *, as_of: dt.datetime | dt.date | str | None = None) -> dict[str, int]:
         """The version of every plan table now (or current at ``as_of``): what pins a reading of the whole plan."""
         if as_of is None:

@@ -21,6 +21,7 @@ from ..display import message, show_in, styled
 from ..workshop import no_scorecard
 
 if TYPE_CHECKING:
+    import pandas as pd
     import plotly.graph_objects as go
 
     from ..workshop import Workshop
@@ -29,17 +30,24 @@ if TYPE_CHECKING:
 class ReviewStep:
     """The scorecard of the workshop for a review period, recomputed from the store on demand."""
 
-    def __init__(self, workshop: Workshop, today: dt.date | None = None) -> None:
+    def __init__(self, workshop: Workshop, today: dt.date | None = None, as_of: str | None = None) -> None:
         self.workshop = workshop
         self.today = today
         """The day deadlines are judged at (default: the end of the period, or the current date if earlier)."""
+        self.as_of = as_of or None
+        """Show the plan as the store held it at this time (None: as it is now)."""
         self.report: ReviewReport | None = None
         self.figure: go.Figure | None = None
         sid = workshop.scorecard_id
         if sid is None:
             self.widget = no_scorecard()
             return
-        periods = data_periods(workshop.frames(), sid)
+        self.message = widgets.HTML()
+        try:
+            periods = data_periods(self.frames(), sid)
+        except BscError as error:  # a time that is not one, or before the store existed
+            self.widget = widgets.HTML(message(str(error), ok=False))
+            return
         self.period = widgets.Dropdown(description="Period:", options=periods, value=default_period(periods, today),
                                        style={"description_width": "60px"})
         self.refresh_button = widgets.Button(description="Refresh", icon="refresh")
@@ -49,7 +57,6 @@ class ReviewStep:
         self.summary = widgets.HTML()
         self.output = widgets.Output(layout=widgets.Layout(width="100%"))
         self.details = widgets.HTML()
-        self.message = widgets.HTML()
         self.period.observe(lambda _: self.show(), names="value")
         self.refresh_button.on_click(lambda _: self.show())
         self.widget = widgets.VBox([widgets.HBox([self.period, self.refresh_button]), self.message, self.summary,
@@ -58,6 +65,10 @@ class ReviewStep:
             self.message.value = "<i>No actuals yet: record some in step 5, then refresh.</i>"
         self.show()
 
+    def frames(self) -> dict[str, pd.DataFrame]:
+        """The plan reviewed: now, or as of :attr:`as_of`."""
+        return self.workshop.store.read_all(as_of=self.as_of) if self.as_of else self.workshop.frames()
+
     def show(self) -> None:
         """Score the chosen period and show the review."""
         if self.period.value is None:
@@ -65,11 +76,12 @@ class ReviewStep:
         sid = str(self.workshop.scorecard_id)
         try:
             self.report = open_review(self.workshop.store.location, sid, str(self.period.value),
-                                      today=self.today.isoformat() if self.today else "", frames=self.workshop.frames())
+                                      today=self.today.isoformat() if self.today else "", frames=self.frames())
         except BscError as error:
             self.message.value = message(str(error), ok=False)
             return
-        self.message.value = ""
+        self.message.value = (message(f"The plan as the store held it at {self.as_of} (saves after that are not "
+                                      "shown).") if self.as_of else "")
         self.figure = strategy_map(self.report.frames, sid, self.report.review, period=self.report.period)
         self.summary.value = styled(sections.headline(self.report), sections.scores_table(self.report))
         show_in(self.output, self.figure)
