@@ -61,6 +61,11 @@ def test_template_has_one_parameters_cell_with_primitive_defaults() -> None:
     defaults = {k: v for k, v in namespace.items() if not k.startswith("__")}
     assert set(defaults) == set(ReportJob("", "org", "2026Q3").parameters())
     assert all(isinstance(v, str) for v in defaults.values())
+    import papermill
+
+    inferred = papermill.inspect_notebook(str(DEFAULT_TEMPLATE))  # what `papermill --help-notebook` shows
+    assert set(inferred) == set(defaults) and all(p["help"] and p["inferred_type_name"] == "str"
+                                                  for p in inferred.values())
     code = [c for c in nb.cells if c.cell_type == "code"]
     assert code[0] is tagged[0] and "rs.open_review(" in code[1].source  # validation comes first
     for cell in code[2:]:  # thin: one package call per cell
