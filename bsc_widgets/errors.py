@@ -209,6 +209,10 @@ def changed_fields(theirs: dict[str, Any] | None, yours: dict[str, Any]) -> list
     ]
 
 
+class PeriodClosedError(BscError):
+    """A save would change the actuals, targets or comments of a closed period; nothing was saved."""
+
+
 class InputError(BscError):
     """An argument names something that does not exist (a scorecard, a period) or is malformed."""
 

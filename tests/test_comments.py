@@ -80,6 +80,7 @@ def _as_schema_one(location: Path) -> None:
     info = info.set_column(info.schema.get_field_index("schema_version"), "schema_version",
                            pa.array([1] * len(info), pa.int64()))
     write_deltalake(str(location / "store_info"), info, mode="overwrite")
+    shutil.rmtree(location / "closed_periods")  # added by schema 3
     (location / "_bsc_versions.json").unlink()
 
 
@@ -88,7 +89,7 @@ def test_a_store_of_schema_one_is_upgraded_on_open_and_keeps_its_comments(sample
     _as_schema_one(sample_store)
     old_version = DeltaTable(str(sample_store / "comments")).version()
     store = Store.open(sample_store)
-    assert store.schema_version == SCHEMA_VERSION == 2
+    assert store.schema_version == SCHEMA_VERSION == 3
     after = store.read("comments")
     assert (after["number"] == 1).all()
     key = ["subject_type", "subject_id", "period", "kind"]
@@ -102,9 +103,9 @@ def test_a_store_of_schema_one_is_upgraded_on_open_and_keeps_its_comments(sample
     assert len(store.read("comments")) == len(before)
     # A new comment joins the thread of the upgraded ones.
     store.upsert("comments", [{**THREAD, "text": "After the upgrade."}])
-    assert Store.open(sample_store).schema_version == 2
+    assert Store.open(sample_store).schema_version == SCHEMA_VERSION
     history = store.history("comments")
-    assert history["operation"].str.contains("upgrade to schema version 2").any()
+    assert history["operation"].str.contains(f"upgrade to schema version {SCHEMA_VERSION}").any()
 
 
 def test_an_old_store_that_cannot_be_written_is_read_and_says_why_it_cannot_change(
@@ -118,8 +119,8 @@ def test_an_old_store_that_cannot_be_written_is_read_and_says_why_it_cannot_chan
             assert store.schema_version == 1
             comments = store.read("comments")
             assert len(comments) and (comments["number"] == 1).all()
-            with pytest.raises(StoreVersionError, match=r"schema version 1\) and could not be upgraded.*"
+            with pytest.raises(StoreVersionError, match=r"schema version 1\) and could not be upgraded to version 3.*"
                                                         r"open it once where it can be written"):
                 store.upsert("comments", [{**THREAD, "text": "Not today."}])
         # Once it can be written, the next open upgrades it.
-        assert Store.open(location).schema_version == 2
+        assert Store.open(location).schema_version == SCHEMA_VERSION

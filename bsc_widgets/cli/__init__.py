@@ -37,6 +37,9 @@ COMMANDS: dict[str, str] = {
     "export": "data:export_",
     "templates": "data:templates",
     "report": "reports:report",
+    "close": "periods:close",
+    "reopen": "periods:reopen",
+    "periods": "periods:periods",
     "lab": "servers:lab",
     "workshop": "servers:workshop",
 }

@@ -22,6 +22,8 @@ STORE_OPTION = click.option(
     help="Folder (or object-store URI) of the store.",
 )
 TABLE_ARGUMENT = click.argument("table_name", metavar="TABLE", type=click.Choice(PLAN_TABLES))
+ANY_TABLE_ARGUMENT = click.argument("table_name", metavar="TABLE", type=click.Choice((*PLAN_TABLES, "closed_periods")))
+"""A table to read or list the history of: the plan tables and the closed periods."""
 
 
 class Moment(click.ParamType):

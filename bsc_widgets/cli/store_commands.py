@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from .common import AS_OF_OPTION, STORE_OPTION, TABLE_ARGUMENT, handles_errors
+from .common import ANY_TABLE_ARGUMENT, AS_OF_OPTION, STORE_OPTION, TABLE_ARGUMENT, handles_errors
 
 
 @click.command()
@@ -85,7 +85,7 @@ def validate(store_path: str, show_all: bool) -> None:
 
 @click.command()
 @STORE_OPTION
-@TABLE_ARGUMENT
+@ANY_TABLE_ARGUMENT
 @click.option("--limit", type=click.IntRange(min=1), default=None, help="Show only the newest N versions.")
 @handles_errors
 def history(store_path: str, table_name: str, limit: int | None) -> None:
@@ -101,7 +101,7 @@ def history(store_path: str, table_name: str, limit: int | None) -> None:
 
 @click.command()
 @STORE_OPTION
-@TABLE_ARGUMENT
+@ANY_TABLE_ARGUMENT
 @click.option("--scorecard", default=None, help="Only records of this scorecard.")
 @click.option("--version", "version", type=click.IntRange(min=0), default=None,
               help="Read the table as it was at this version (see `bsc history`).")

@@ -17,7 +17,7 @@ import ipywidgets as widgets
 import pandas as pd
 
 from ..config import current_user
-from ..errors import BscValidationError, ConflictError, Problem, RecordExistsError
+from ..errors import BscError, BscValidationError, ConflictError, Problem, RecordExistsError
 from ..model.coerce import coerce
 from ..model.schema import TABLES
 from ..model.values import is_missing
@@ -235,6 +235,9 @@ class RecordForm:
         except ConflictError as error:
             self._show_conflict(error)
             return None
+        except BscError as error:  # a closed period, a store that cannot be written
+            self.say(f"Not saved: {error}", ok=False)
+            return None
         # The saved key, with what the store filled in (a comment's number in its thread).
         key = dict(zip(self.spec.key, result.keys[0], strict=True)) if result.keys else {
             k: record.get(k) for k in self.spec.key}
@@ -284,6 +287,9 @@ class RecordForm:
         except ConflictError as error:
             self._show_conflict(error)
             return None
+        except BscError as error:
+            self.say(f"Not removed: {error}", ok=False)
+            return None
         self.last_save = (key, result.version or 0)
         self.undo_button.disabled = False
         self.say(f"Removed {self.noun} {self.describe(self.current)}. Use 'Undo last change' to bring it back.")
@@ -300,7 +306,7 @@ class RecordForm:
         key, version = self.last_save
         try:
             result = self.store.undo_save(self.table, key, version, user=self.user)
-        except ConflictError as error:
+        except BscError as error:
             self.say(f"Cannot undo: {error}", ok=False)
             return None
         self.last_save = None

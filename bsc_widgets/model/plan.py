@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -27,6 +28,7 @@ from .periods import (
     FREQUENCIES,
     convert_index,
     convert_indices,
+    first_day,
     frequency,
     last_day,
     parse_period,
@@ -267,3 +269,33 @@ def latest_comments(comments: pd.DataFrame) -> pd.DataFrame:
         return comments
     ordered = comments.sort_values([*THREAD, "number"], kind="stable")
     return ordered.drop_duplicates(subset=list(THREAD), keep="last").reset_index(drop=True)
+
+
+# ----------------------------------------------------------------------------- closed periods
+PERIOD_LOCKED_TABLES = ("actuals", "targets", "comments")
+"""Tables whose records a closed period locks (by their ``scorecard_id`` and ``period``)."""
+
+
+def within(period: object, closed: object) -> bool:
+    """True when ``period`` is ``closed`` or one of its sub-periods (2026-05 and 2026Q2 are within 2026Q2 and 2026)."""
+    try:
+        inner, outer = parse_period(period), parse_period(closed)
+    except ValueError:
+        return False
+    return first_day(outer) <= first_day(inner) and last_day(inner) <= last_day(outer)
+
+
+def closing(rows: pd.DataFrame, closed: pd.DataFrame) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    """The rows (with ``scorecard_id`` and ``period``) that a closed period locks: (row, its closing record) pairs."""
+    if rows.empty or closed.empty:
+        return []
+    found = []
+    pairs = rows[["scorecard_id", "period"]].astype(object).drop_duplicates()
+    for close in closed.to_dict("records"):
+        mine = pairs[(pairs["scorecard_id"] == close["scorecard_id"]).to_numpy(dtype=bool)]
+        for period in mine["period"]:
+            if within(period, close["period"]):
+                row = rows[((rows["scorecard_id"] == close["scorecard_id"]) & (rows["period"] == period))
+                           .to_numpy(dtype=bool)].iloc[0]
+                found.append((row.to_dict(), close))
+    return found

@@ -15,14 +15,16 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import pyarrow as pa
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 """Version of the table layout; stored in every store so later releases can migrate."""
 
 SCHEMA_CHANGES: dict[int, tuple[str, tuple[str, ...]]] = {
     2: ("comments are threads: several per subject, period and kind, numbered (new key column `number`)",
         ("comments",)),
+    3: ("periods can be closed (new table `closed_periods`)", ("closed_periods",)),
 }
-"""What each schema version changed, and the tables an upgrade to it rewrites (new columns get ``old_value``)."""
+"""What each schema version changed, and the tables an upgrade to it rewrites (new columns get ``old_value``)
+or creates (a new table)."""
 
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$"
 ID_HELP = "use 1-64 letters, digits, '-', '_' or '.', starting with a letter or digit"
@@ -338,11 +340,28 @@ TABLES: dict[str, TableSpec] = {
                 Column("at", "timestamp", "When it was written; the time of the save when left blank.", auto="now"),
             ),
         ),
+        TableSpec(
+            "closed_periods",
+            "Review periods closed by the store's `bsc close` (not edited directly): the actuals, targets and "
+            "comments of a closed period and of its sub-periods cannot change until `bsc reopen`; the table's "
+            "history says who closed and reopened each period, and why.",
+            ("scorecard_id", "period"),
+            (
+                _SCORECARD,
+                Column("period", "period", "The period closed, e.g. 2026Q2 (its months are closed with it).",
+                       required=True),
+                Column("closed_by", "text", "Who closed it.", auto="user"),
+                Column("closed_at", "timestamp", "When it was closed.", auto="now"),
+                Column("reason", "text", "Why, e.g. 'board pack sent 2026-07-15'."),
+            ),
+        ),
     )
 }
 """Every table of a store, by name."""
 
-PLAN_TABLES: tuple[str, ...] = tuple(name for name in TABLES if name != "store_info")
+SYSTEM_TABLES: tuple[str, ...] = ("store_info", "closed_periods")
+"""Tables the store keeps about itself (changed by its own commands, not by saves of the plan)."""
+PLAN_TABLES: tuple[str, ...] = tuple(name for name in TABLES if name not in SYSTEM_TABLES)
 """Tables users edit, in dependency order (a table only references earlier ones)."""
 
 DEFAULT_PERSPECTIVES: tuple[tuple[str, str, str], ...] = (
@@ -394,7 +413,7 @@ def to_markdown() -> str:
             lines.append(f"| {col.name} | {col.kind} | {req} | {'; '.join(rule)} | {col.doc} |")
     lines += ["", "## Schema versions", "",
               "A store written with an older version is upgraded when it is first opened by a newer "
-              "bsc-widgets (one commit per changed table, kept in its history); an older bsc-widgets "
+              "bsc-widgets (one commit per changed or new table, kept in its history); an older bsc-widgets "
               "refuses a newer store.", ""]
     lines += [f"- **{version}**: {what}." for version, (what, _) in sorted(SCHEMA_CHANGES.items())]
     return "\n".join(lines) + "\n"

@@ -46,7 +46,7 @@ def _f(values: npt.ArrayLike) -> FloatArray:
 def score_directional(actual: npt.ArrayLike, target: npt.ArrayLike, red_flag: npt.ArrayLike) -> FloatArray:
     """Score of higher- or lower-is-better KPIs (NaN where an input is missing or t == r)."""
     a, t, r = _f(actual), _f(target), _f(red_flag)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         raw = 10 / 3 * (1 + (a - r) / (t - r))
     raw = np.where(t == r, np.nan, raw)
     return np.clip(raw, 0.0, 10.0)
@@ -57,7 +57,7 @@ def score_range(actual: npt.ArrayLike, lower: npt.ArrayLike, upper: npt.ArrayLik
     """Score of range KPIs: 10 in the middle of the band, 6.67 at its edges, 0 at 2 tolerances outside."""
     a, lo, up, w = _f(actual), _f(lower), _f(upper), _f(tolerance)
     middle, half = (lo + up) / 2, (up - lo) / 2
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         inside = 10 - 10 / 3 * np.abs(a - middle) / half
         distance = np.maximum(lo - a, a - up)
         outside = np.clip(10 / 3 * (2 - distance / w), 0.0, 10.0)

@@ -238,6 +238,8 @@ class Restore:
     unchanged: int
     gone: int
     """Current records the earlier version does not have (they disappear)."""
+    touched: pd.DataFrame
+    """The records that come back, change or disappear (as they will be, or as they were for those that go)."""
 
 
 def restored(spec: TableSpec, old: pd.DataFrame, now: pd.DataFrame | None, who: str) -> Restore:
@@ -260,8 +262,9 @@ def restored(spec: TableSpec, old: pd.DataFrame, now: pd.DataFrame | None, who: 
     out.loc[~same, "saved_at"] = pd.Timestamp.now(tz="UTC")
     out.loc[~same, "saved_by"] = who
     present = current["revision"].notna().to_numpy(dtype=bool)
-    gone = 0 if now is None else int((~key_mask(now, key, old)).sum())
-    return Restore(out, int((~present).sum()), int((present & ~same).sum()), int(same.sum()), gone)
+    going = now[~key_mask(now, key, old)] if now is not None else old.iloc[0:0]
+    touched = pd.concat([out[~same], going], ignore_index=True) if len(going) else out[~same]
+    return Restore(out, int((~present).sum()), int((present & ~same).sum()), int(same.sum()), len(going), touched)
 
 
 def raise_if_changed(name: str, seen: pd.DataFrame, now: pd.DataFrame, what: str) -> None:

@@ -33,6 +33,7 @@ PARTITIONS: dict[str, str | None] = {
     "targets": "period",
     "actuals": "period",
     "comments": "period",
+    "closed_periods": None,
 }
 """The partition column of each table (None: one file)."""
 

@@ -20,7 +20,7 @@ import random
 import shutil
 import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -35,6 +35,7 @@ from ..errors import (
     ConflictError,
     InputError,
     NotAStoreError,
+    PeriodClosedError,
     Problem,
     StoreBusyError,
     StoreCorruptError,
@@ -42,9 +43,12 @@ from ..errors import (
     StoreVersionError,
 )
 from ..model.coerce import Records, as_frame, coerce, to_arrow
+from ..model.keys import key_mask
 from ..model.parse import MOMENT_FORMS, moment
+from ..model.periods import parse_period
+from ..model.plan import PERIOD_LOCKED_TABLES, closing, require_scorecard
 from ..model.rules import check_change, check_plan, tables_for_change
-from ..model.schema import PLAN_TABLES, SCHEMA_CHANGES, SCHEMA_VERSION, TABLES, table
+from ..model.schema import PLAN_TABLES, SCHEMA_CHANGES, SCHEMA_VERSION, SYSTEM_TABLES, TABLES, table
 from ..model.values import plain
 from ..version import __version__
 from . import changes
@@ -72,6 +76,8 @@ from .maintenance import CompactReport, compact
 from .native import first_line, native_noise_held, plain_cause
 from .snapshots import Snapshots
 
+STORE_TABLES = tuple(name for name in TABLES if name != "store_info")
+"""Every table but store_info (written last on create): the plan tables and closed_periods."""
 SAVE_TIMEOUT_S = 120.0
 """How long a save waits for its turn (or keeps retrying against other writers) before StoreBusyError."""
 
@@ -126,7 +132,7 @@ class Store:
                                  "for the store.")
             path.mkdir(parents=True, exist_ok=True)
         who = user or current_user()
-        for name in PLAN_TABLES:
+        for name in STORE_TABLES:
             create_table(store._uri(name), name, storage_options, _props(who, "create table", 0))
         info = pd.DataFrame([{
             "name": "store", "schema_version": SCHEMA_VERSION, "created_at": pd.Timestamp.now(tz="UTC"),
@@ -159,8 +165,9 @@ class Store:
         if version < 1:
             raise StoreVersionError(f"{store.location} has no valid schema version in store_info. Fix: "
                                     "restore store_info with `bsc restore` or recreate the store.")
-        for name in PLAN_TABLES:
-            if not store._exists(name):
+        upgrade_creates = {t for v, (_, tables) in SCHEMA_CHANGES.items() if v > version for t in tables}
+        for name in STORE_TABLES:
+            if not store._exists(name) and name not in upgrade_creates:
                 raise StoreCorruptError(
                     f"table '{name}' is missing from {store.location}. Fix: restore the folder "
                     f"{store._uri(name)} from a backup, or recreate the store."
@@ -186,6 +193,12 @@ class Store:
                     return  # another process upgraded it while this one waited
                 what = f"upgrade to schema version {SCHEMA_VERSION}"
                 for name in sorted({t for v, (_, tables) in SCHEMA_CHANGES.items() if v > found for t in tables}):
+                    if not self._exists(name):  # a table the new version adds
+                        self._write(name, create_table, self._uri(name), name, self.storage_options,
+                                    _props(who, what, 0))
+                        self._snapshots.forget(name)
+                        self._record.record(name, self.version(name))
+                        continue
                     frame = self._snapshots.current(name)[1]
                     self._write(name, partial(replace_table, new_schema=True), self._snapshots.delta(name), name,
                                 frame, _props(who, what, len(frame)), self.storage_options)
@@ -330,8 +343,7 @@ class Store:
         the stored ones are left alone (no new revision).
         """
         spec = table(name)
-        if name == "store_info":
-            raise StoreError("store_info is maintained by the store itself and cannot be edited.")
+        _refuse_system(name)
         given = as_frame(records)
         batch, problems = coerce(spec, given, partial=True)
         provided = [c for c in spec.names if c in given.columns]
@@ -359,10 +371,61 @@ class Store:
         of key columns, optionally with ``revision`` to detect a concurrent edit.
         """
         spec = table(name)
+        _refuse_system(name)
         wanted = pd.DataFrame([key_mapping(spec.key, k) for k in keys])
         if wanted.empty:
             return SaveResult(name, None, 0, 0, 0)
         return self._commit(name, user or current_user(), lambda current: changes.remove(name, current, wanted))
+
+    # ----------------------------------------------------------------- closing periods
+    def closed_periods(self, *, scorecard: str | None = None) -> pd.DataFrame:
+        """The closed periods (scorecard, period, who closed it, when, why), oldest period first."""
+        frame = self.read("closed_periods", scorecard=scorecard)
+        return frame.sort_values(["scorecard_id", "period"], kind="stable").reset_index(drop=True)
+
+    def close_period(self, period: str, *, scorecard: str, reason: str = "", user: str | None = None) -> SaveResult:
+        """Close ``period`` of ``scorecard``: its actuals, targets and comments (and its sub-periods') are locked.
+
+        Checked in the same turn of the writer lock as every save, so no save can slip past
+        it.  :class:`InputError` for an unknown scorecard or a malformed or already closed period.
+        """
+        who = user or current_user()
+        wanted = self._closing_key(period, scorecard)
+        record = {**wanted, "reason": reason or None, "revision": 0}
+
+        def compute(current: pd.DataFrame) -> Change:
+            if len(current[key_mask(current, ("scorecard_id", "period"), pd.DataFrame([wanted]))]):
+                row = current[key_mask(current, ("scorecard_id", "period"), pd.DataFrame([wanted]))].iloc[0]
+                raise InputError(f"period {wanted['period']} of scorecard {scorecard} is already closed (by "
+                                 f"{row['closed_by']} on {pd.Timestamp(row['closed_at']):%Y-%m-%d}).")
+            batch, _ = coerce(TABLES["closed_periods"], [record], partial=True)
+            change = changes.merge("closed_periods", current, batch, who, [*wanted, "reason"])
+            return replace(change, operation=f"close {scorecard}/{wanted['period']}" + (f": {reason}" if reason
+                                                                                          else ""))
+
+        return self._commit("closed_periods", who, compute)
+
+    def reopen_period(self, period: str, *, scorecard: str, reason: str, user: str | None = None) -> SaveResult:
+        """Reopen a closed period (the reason and who reopened it are kept in the table's history)."""
+        if not reason.strip():
+            raise InputError("reason: say why the period is reopened (it is kept in the history), e.g. "
+                             "'restating the May actual after the audit'")
+        who = user or current_user()
+        wanted = self._closing_key(period, scorecard)
+
+        def compute(current: pd.DataFrame) -> Change:
+            change = changes.remove("closed_periods", current, pd.DataFrame([wanted]))
+            if change.empty:
+                raise InputError(f"period {wanted['period']} of scorecard {scorecard} is not closed. Fix: see "
+                                 f"`bsc periods --store {self.location}`.")
+            return replace(change, operation=f"reopen {scorecard}/{wanted['period']}: {reason.strip()}")
+
+        return self._commit("closed_periods", who, compute)
+
+    def _closing_key(self, period: str, scorecard: str) -> dict[str, str]:
+        require_scorecard(self.read("scorecards"), scorecard)
+        found = moment_period(period)
+        return {"scorecard_id": scorecard, "period": found}
 
     def undo_save(self, name: str, key: Key, version: int, *, user: str | None = None) -> SaveResult:
         """Undo what the save that made table version ``version`` did to the record ``key``.
@@ -415,6 +478,7 @@ class Store:
             if based_on is not None and now is not None and self.version(name) != based_on:
                 changes.raise_if_changed(name, self.read(name, version=based_on), now, f"restore version {version}")
             restore = changes.restored(spec, old, now, who)
+            self._refuse_closed(name, [restore.touched])
             # Open the table afresh: its current files may be the damaged ones.
             with self._snapshots.reading(name):
                 delta = DeltaTable(self._uri(name), storage_options=self.storage_options)
@@ -481,7 +545,29 @@ class Store:
     # ----------------------------------------------------------------- internals
     def _frames(self, name: str) -> dict[str, pd.DataFrame]:
         """The tables a check of a change to ``name`` reads, as they are now (kept frames: not to be changed)."""
+        if name in SYSTEM_TABLES:
+            return {name: self._snapshots.current(name)[1]}
         return {t: self._snapshots.current(t)[1] for t in sorted(tables_for_change(name))}
+
+    def _refuse_closed(self, name: str, touched: list[pd.DataFrame]) -> None:
+        """Raise :class:`PeriodClosedError` when records being changed belong to a closed period (under the lock)."""
+        if name not in PERIOD_LOCKED_TABLES:
+            return
+        rows = pd.concat([t[["scorecard_id", "period"]] for t in touched if len(t)], ignore_index=True) \
+            if any(len(t) for t in touched) else pd.DataFrame(columns=["scorecard_id", "period"])
+        locked = closing(rows, self._snapshots.current("closed_periods")[1])
+        if not locked:
+            return
+        periods = list(dict.fromkeys((c["scorecard_id"], c["period"]) for _, c in locked))
+        first_row, first = locked[0]
+        when = pd.Timestamp(first["closed_at"]).strftime("%Y-%m-%d") if first.get("closed_at") is not None else "?"
+        why = f": '{first['reason']}'" if first.get("reason") else ""
+        listed = ", ".join(f"{p} of scorecard {s}" for s, p in periods)
+        raise PeriodClosedError(
+            f"{name}: {len(locked)} record(s) belong to closed period(s) {listed} (e.g. {first_row['period']}); "
+            f"{first['period']} was closed by {first.get('closed_by') or 'someone'} on {when}{why}. Nothing was "
+            f"saved. Fix: if the change is needed, reopen it first: `bsc reopen --store {self.location} --period "
+            f"{first['period']} --scorecard {first['scorecard_id']} --reason \"...\"`.")
 
     def _problems(self, name: str, compute: Callable[[pd.DataFrame], Change]) -> list[Problem]:
         """What the change would add to the plan's problems (nothing is written)."""
@@ -515,8 +601,9 @@ class Store:
                 if change.empty:
                     return SaveResult(name, None, change.inserted, change.updated, change.unchanged)
                 gone = change.gone(before[name])
+                self._refuse_closed(name, [before[name][gone], change.rows])
                 after = change.apply(before[name], gone)
-                added = self._added(name, before, change, after)
+                added = [] if name in SYSTEM_TABLES else self._added(name, before, change, after)
                 if added:
                     raise BscValidationError(added)
                 delta = self._snapshots.delta(name)
@@ -587,6 +674,22 @@ class Store:
             return bool(DeltaTable.is_deltatable(self._uri(name), storage_options=self.storage_options))
         except (DeltaError, OSError):
             return False
+
+
+def _refuse_system(name: str) -> None:
+    if name == "store_info":
+        raise StoreError("store_info is maintained by the store itself and cannot be edited.")
+    if name == "closed_periods":
+        raise StoreError("closed_periods is changed by closing and reopening periods, not edited. Fix: use "
+                         "`bsc close` / `bsc reopen` (Store.close_period / reopen_period).")
+
+
+def moment_period(text: str) -> str:
+    """``text`` as a canonical period (``2026Q2``); :class:`InputError` saying how to write one otherwise."""
+    try:
+        return str(parse_period(text))
+    except ValueError as exc:
+        raise InputError(f"period: {exc}") from None
 
 
 def as_moment(value: dt.datetime | dt.date | str | pd.Timestamp) -> pd.Timestamp:

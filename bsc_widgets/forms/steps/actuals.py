@@ -14,6 +14,7 @@ import pandas as pd
 from ...errors import BscError
 from ...io.importer import apply_import, plan_import
 from ...model.periods import last_day, parse_period, period_containing
+from ...model.plan import within
 from ...model.values import is_blank, is_missing
 from ..display import message
 from ..grid import Key, RecordGrid
@@ -69,14 +70,20 @@ class ActualsGrid(RecordGrid):
             self.rows.children = [widgets.HTML("<i>Set the scorecard's horizon in step 1 first.</i>")]
             return
         day = last_day(parse_period(str(self.month.value)))
+        closed = self.store.closed_periods(scorecard=sid)
         for k in kpis.itertuples():
             period = str(period_containing(day, str(k.frequency)))
+            locked = next((c for c in closed.to_dict("records") if within(period, c["period"])), None)
             stored = actuals.loc[(k.kpi_id, period)] if (k.kpi_id, period) in actuals.index else None
             value = widgets.Text(value="" if stored is None else f"{stored['value']:g}",
                                  placeholder="value", layout=widgets.Layout(width="110px", flex="0 0 auto"))
             note = widgets.Text(value="" if stored is None or is_missing(stored["note"]) else str(stored["note"]),
                                 placeholder="note", layout=widgets.Layout(width="260px", flex="0 0 auto"))
             message_box = widgets.HTML(layout=widgets.Layout(flex="1 1 auto"))
+            if locked is not None:  # a closed period: shown, not editable (saving would be refused)
+                value.disabled = note.disabled = True
+                message_box.value = (f"<span style='color:#5b6770'>{html.escape(str(locked['period']))} is closed "
+                                     f"(by {html.escape(str(locked['closed_by']))})</span>")
             unit = "" if is_missing(k.unit) else f" ({html.escape(str(k.unit))})"
             label = widgets.HTML(f"{html.escape(str(k.kpi_id))} — {html.escape(str(k.name))}{unit}",
                                  layout=widgets.Layout(width="380px", flex="0 0 auto"))
