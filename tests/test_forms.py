@@ -548,3 +548,33 @@ def test_review_step_can_show_the_plan_as_the_store_held_it_earlier(ws: Workshop
     assert "as the store held it at" in then.message.value and now.message.value == ""
     wrong = ws.review(as_of="last quarter")
     assert "is not a time" in wrong.widget.value
+
+
+def test_a_closed_period_is_read_only_in_the_actuals_step_and_its_forms_say_how_to_reopen(ws: Workshop) -> None:
+    ws.store.close_period("2026Q2", scorecard="org", reason="board pack sent", user="ann")
+    before = ws.store.read("actuals")
+    step = ws.actuals()
+    grid = step.grid
+    grid.month.value = "2026-05"
+    _, value, note_, message_ = grid.cells["rev-net"]
+    assert value.disabled and note_.disabled and "2026Q2 is closed (by ann)" in message_.value
+    grid.month.value = "2026-07"
+    _, open_value, _, _ = grid.cells["rev-net"]
+    assert not open_value.disabled
+    # A comment on the closed quarter is refused with who closed it and the command that reopens it.
+    form = step.comments
+    form.fields["subject_type"].widget.value = "objective"
+    form.fields["subject_id"].widget.value = "C3"
+    form.fields["period"].widget.value = "2026Q2"
+    form.fields["kind"].widget.value = "analysis"
+    form.fields["text"].widget.value = "A late thought on the quarter."
+    assert form.save() is None
+    said = html.unescape(form.status.value)
+    assert "Not saved" in said and "2026Q2 was closed by ann" in said and "bsc reopen" in said
+    # So is an import touching one of its months; nothing is saved.
+    panel = step.imports
+    report = panel.check(b"kpi,period,value\nrev-net,2026-05,1\n", "actuals.csv")
+    assert report is not None
+    assert not panel.apply()
+    assert "2026Q2" in html.unescape(panel.result.value) and "bsc reopen" in html.unescape(panel.result.value)
+    pd.testing.assert_frame_equal(ws.store.read("actuals"), before)

@@ -157,6 +157,7 @@ def test_report_parameters_are_checked_before_any_kernel_starts(store: Path, tmp
     result = CliRunner().invoke(main, ["report", "--store", str(store), "--scorecard", "org", "--period", "2026Q5",
                                        "--out", str(out)])
     assert result.exit_code == 2 and "2026Q5" in result.output and "Producing" not in result.output
+    assert "Periods with data — org: 2024Q4 to 2026Q4 (quarterly)" in " ".join(result.output.split())
     result = CliRunner().invoke(main, ["report", "--store", str(store), "--scorecard", "org", "--period", "2030Q1",
                                        "--out", str(out)])
     assert result.exit_code == 2 and "its actuals run from 2024Q4 to 2026Q4" in result.output
@@ -245,6 +246,9 @@ def test_a_pinned_report_is_made_again_exactly_and_a_later_one_says_what_was_res
     results = first_out / "org-2026Q3.results.json"
     first = json.loads(results.read_text(encoding="utf-8"))
     assert first["kpis"]["nps"]["actual"] == 34.0 and first["today"] == TODAY
+    executed = json.loads((first_out / "org-2026Q3.ipynb").read_text(encoding="utf-8"))
+    assert executed["metadata"]["bsc_widgets"]["pin"] == first["pin"]
+    assert first["pin"]["versions"] == Store.open(sample_store).versions()
     # The board has seen it; then an actual of the period is corrected.
     Store.open(sample_store).upsert("actuals", [{"kpi_id": "nps", "period": "2026Q3", "value": 38.0}])
     pinned = CliRunner().invoke(main, ["report", "--store", str(sample_store), "--pin", str(results), "--out",

@@ -40,6 +40,7 @@ COMMANDS: dict[str, str] = {
     "close": "periods:close",
     "reopen": "periods:reopen",
     "periods": "periods:periods",
+    "diff": "diff:diff",
     "lab": "servers:lab",
     "workshop": "servers:workshop",
 }

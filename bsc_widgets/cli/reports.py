@@ -84,7 +84,14 @@ def report(store_path: str, scorecards: tuple[str, ...], all_scorecards: bool, p
     """
     import json
 
-    from ..model.plan import data_periods, default_period, require_scorecard, review_parameters, top_down
+    from ..model.plan import (
+        data_periods,
+        data_span,
+        default_period,
+        require_scorecard,
+        review_parameters,
+        top_down,
+    )
     from ..reports.batch import run_reports
     from ..reports.pinning import load_results
     from ..reports.runner import DEFAULT_TEMPLATE, SHARED_PLOTLY_JS, ReportJob, ReportResult
@@ -96,8 +103,14 @@ def report(store_path: str, scorecards: tuple[str, ...], all_scorecards: bool, p
         raise click.UsageError("give either --period / --periods or --all-periods, not both")
     if pin_file and as_of is not None:
         raise click.UsageError("give either --pin or --as-of, not both")
-    explicit = _expand_periods(periods, span)
     opened = Store.open(store_path)
+    try:
+        explicit = _expand_periods(periods, span)
+    except click.BadParameter as bad:  # say which periods there are to choose from
+        frames = {name: opened.read(name) for name in ("scorecards", "actuals")}
+        spans = "; ".join(f"{sid}: {data_span(frames, sid)}" for sid in (scorecards or top_down(frames["scorecards"]))
+                          if (frames["scorecards"]["scorecard_id"] == sid).any())
+        raise click.BadParameter(f"{bad.message}. Periods with data — {spans}", param_hint=bad.param_hint) from None
     if pin_file:
         pinned = load_results(pin_file)
         versions = {str(k): int(v) for k, v in pinned["pin"]["versions"].items()}

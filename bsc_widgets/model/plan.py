@@ -132,6 +132,16 @@ def periods_to_date(frames: Frames, scorecard: str | None = None) -> list[str]:
     return [str(period_at(freq, i)) for i in range(first, latest + 1)]
 
 
+def data_span(frames: Frames, scorecard: str, freq: str | None = None) -> str:
+    """The review periods with data of a scorecard in words, e.g. ``2024Q4 to 2026Q4 (quarterly)``."""
+    available = data_periods(frames, scorecard, freq)
+    if freq is None:
+        freq = str(require_scorecard(frames["scorecards"], scorecard)["review_frequency"])
+    if not available:
+        return f"no actuals yet ({FREQUENCIES[freq]} reviews)"
+    return f"{available[0]} to {available[-1]} ({FREQUENCIES[freq]})"
+
+
 def default_period(periods: Sequence[str], today: dt.date | None = None) -> str | None:
     """The period a review is about when none is named: the last of ``periods`` that has ended by ``today``.
 
@@ -162,7 +172,8 @@ def review_parameters(frames: Frames, scorecard: str, period: str, today: str = 
     try:
         wanted = parse_period(period)
     except ValueError as exc:
-        raise InputError(f"period: {exc}") from None
+        raise InputError(f"period: {exc}; scorecard '{scorecard}' has data from "
+                         f"{data_span(frames, scorecard)}") from None
     freq = frequency(wanted)
     available = data_periods(frames, scorecard, freq)
     if not available:
@@ -170,8 +181,7 @@ def review_parameters(frames: Frames, scorecard: str, period: str, today: str = 
                          "enter actuals first (or pick another scorecard)")
     if str(wanted) not in available:
         raise InputError(f"period {wanted} is outside the data of scorecard '{scorecard}': its actuals run from "
-                         f"{available[0]} to {available[-1]} ({FREQUENCIES[freq]}); pick a period in that "
-                         "range")
+                         f"{data_span(frames, scorecard, freq)}; pick a period in that range")
     if today:
         try:
             day = dt.date.fromisoformat(today)

@@ -18,6 +18,7 @@ from ..errors import InputError
 from ..model.plan import ReviewParameters, attention, overdue_ids, require_scorecard, review_parameters
 from ..render.html import INLINE
 from ..scoring import Review, score_review
+from ..scoring.diff import PeriodDiff, compare_reviews
 from ..smart import check_smart
 from .pinning import Pin, load_results, parse_versions, pin_for
 
@@ -84,6 +85,12 @@ class ReviewReport:
     def all_scorecards(self) -> Review:
         """The period scored for every scorecard (departments and parents, for the cascade view)."""
         return score_review(self.frames, self.period)
+
+    @cached_property
+    def changes(self) -> PeriodDiff:
+        """What moved since the previous review period, for this scorecard (the engine of ``bsc diff``)."""
+        before = str(self.params.period - 1)
+        return compare_reviews(score_review(self.frames, before, self.scorecard), before, self.review, self.period)
 
     @cached_property
     def findings(self) -> pd.DataFrame:

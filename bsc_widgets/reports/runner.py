@@ -208,6 +208,10 @@ class ReportRunner:
             nb = nbformat.reads(notebook, as_version=4)
             result.headline = _output(nb, HEADLINE_MIME)
             result.results = _output(nb, RESULTS_MIME)
+            if result.results is not None:  # the executed notebook says what it read, like the results file
+                nb.metadata[NOTEBOOK_METADATA] = {key: result.results[key] for key in ("scorecard", "period", "today",
+                                                                                       "reported_at", "pin")}
+                result.notebook = nbformat.writes(nb)
             result.html = self.export(nb)
         result.seconds = time.perf_counter() - start
         return result
@@ -237,6 +241,10 @@ class ReportRunner:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+NOTEBOOK_METADATA = "bsc_widgets"
+"""Key of the executed notebook's metadata that holds its pin (store, table versions, rules, package)."""
 
 
 def _output(nb: Any, mime: str) -> dict[str, Any] | None:

@@ -43,7 +43,8 @@ from ..render.charts import gantt, kpi_trend
 from ..render.charts import strategy_map as strategy_map_chart
 from ..render.html import REPORT_CSS, Html, attention_table, chip, esc, figure, note, plotly_loader, section, table
 from ..render.theme import LEVEL_STATUS, trend_symbol
-from ..scoring.formulas import AMBER, DOWN, NO_DATA, NO_TARGET, RED, STATUSES
+from ..scoring.diff import GAINED, IMPROVED, LOST, WORSENED
+from ..scoring.formulas import AMBER, DOWN, FLAT_BELOW, NO_DATA, NO_TARGET, RED, STATUSES
 from ..smart import LEVELS, subject_label
 from .context import ReviewReport, open_review
 from .pinning import RESULTS_MIME, RESULTS_SUFFIX, kpi_values, pin_for, restatements, results_document
@@ -56,6 +57,7 @@ __all__ = [
     "action_plans",
     "attention",
     "cascade",
+    "changes",
     "comments",
     "data_as_of",
     "data_quality",
@@ -176,6 +178,48 @@ def headline(report: ReviewReport) -> Html:
             f"<div>Coverage <b>{percent(h['coverage'])}</b> of the KPI weight has data</div>"
             f"<div>Change <b>{change}</b></div><div>KPIs: {chips or 'none'}</div></div></div>")
     return section(body, "headline", {HEADLINE_MIME: json.dumps(h)})
+
+
+_LEVEL_NOUNS = {"perspectives": "Perspective", "objectives": "Objective", "kpis": "KPI"}
+BIGGEST_MOVES = 5
+"""How many score moves without a change of colour the "what changed" section lists."""
+
+
+def changes(report: ReviewReport) -> Html:
+    """What changed since the last review: statuses that moved and the biggest score moves (as ``bsc diff`` says)."""
+    found = report.changes
+    before = found.from_period
+    rows = found.changes[found.changes["level"].isin(list(_LEVEL_NOUNS)).to_numpy(dtype=bool)]
+    if rows["score_from"].isna().all():
+        return section(note(f"No scores in {before} to compare with."), "what changed")
+    moved = rows[rows["status_changed"].to_numpy(dtype=bool)]
+    steady = rows[~rows["status_changed"].to_numpy(dtype=bool) & (rows["score_change"].abs() >= FLAT_BELOW)
+                  .to_numpy(dtype=bool)]
+    steady = steady.iloc[np.argsort(-steady["score_change"].abs().to_numpy(), kind="stable")].head(BIGGEST_MOVES)
+    counts = {level: found.counts(level) for level in ("objectives", "kpis")}
+    lead = "; ".join(
+        f"{plural(sum(c[m] for m in (IMPROVED, WORSENED, GAINED, LOST)), _LEVEL_NOUNS[level].lower())} changed status "
+        f"({c[IMPROVED]} {IMPROVED}, {c[WORSENED]} {WORSENED}"
+        + (f", {c[GAINED]} {GAINED}" if c[GAINED] else "") + (f", {c[LOST]} {LOST}" if c[LOST] else "") + ")"
+        for level, c in counts.items())
+
+    def line(r: Any) -> str:
+        label = f"<b>{esc(r.id)}</b> {esc(r.label)}" if r.level != "perspectives" else esc(r.label)
+        return (f"<tr><td>{_LEVEL_NOUNS[r.level]}</td><td>{label}</td><td>{chip(r.status_from or NO_DATA)} → "
+                f"{chip(r.status_to or NO_DATA)}</td><td class='num'>{number(r.score_from)} → "
+                f"{number(r.score_to)}</td><td class='num'>{number(r.score_change, sign=True)}</td></tr>")
+
+    head = "".join(f"<th>{c}</th>" for c in ("Level", "What", "Status", "Score", "Change"))
+    body = f"<p>Since {esc(before)}: {lead}.</p>"
+    if len(moved):
+        body += (f'<table class="bsc-table"><thead><tr>{head}</tr></thead><tbody>'
+                 f'{"".join(line(r) for r in moved.itertuples(index=False))}</tbody></table>')
+    if len(steady):
+        body += (f"<p>Biggest score moves without a change of colour:</p><table class='bsc-table'><thead><tr>{head}"
+                 f'</tr></thead><tbody>{"".join(line(r) for r in steady.itertuples(index=False))}</tbody></table>')
+    body += ("<p class='bsc-sub'>The same comparison for every level: <code>bsc diff --store STORE --from "
+             f"{esc(before)} --to {esc(report.period)} --scorecard {esc(report.scorecard)}</code>.</p>")
+    return section(body, "what changed")
 
 
 def scores_table(report: ReviewReport) -> Html:

@@ -212,12 +212,12 @@ def remove(name: str, current: pd.DataFrame, wanted: pd.DataFrame) -> Change:
                   operation=f"delete {_listed(spec, found)}" if found else "")
 
 
-def _by_key(frame: pd.DataFrame, key: list[str]) -> pd.DataFrame:
+def by_key(frame: pd.DataFrame, key: list[str]) -> pd.DataFrame:
     """``frame`` indexed by its key (always a MultiIndex, also for one-column keys)."""
     return frame.set_axis(pd.MultiIndex.from_frame(frame[key].astype(object)), axis=0)
 
 
-def _same_rows(a: pd.DataFrame, b: pd.DataFrame, columns: list[str]) -> np.ndarray:
+def same_rows(a: pd.DataFrame, b: pd.DataFrame, columns: list[str]) -> np.ndarray:
     """Row by row: are ``a`` and ``b`` (aligned) equal in every one of ``columns`` (missing equals missing)?"""
     same = np.ones(len(a), dtype=bool)
     for column in columns:
@@ -253,8 +253,8 @@ def restored(spec: TableSpec, old: pd.DataFrame, now: pd.DataFrame | None, who: 
     if now is None:
         current = pd.DataFrame(index=old.index, columns=[*spec.names, "revision"])
     else:
-        current = _by_key(now, key).reindex(pd.MultiIndex.from_frame(old[key].astype(object))).reset_index(drop=True)
-    same = _same_rows(old, current, spec.names) & current["revision"].notna().to_numpy(dtype=bool)
+        current = by_key(now, key).reindex(pd.MultiIndex.from_frame(old[key].astype(object))).reset_index(drop=True)
+    same = same_rows(old, current, spec.names) & current["revision"].notna().to_numpy(dtype=bool)
     out = old.copy()
     revisions = pd.concat([old["revision"].astype("Int64").fillna(0),
                            pd.to_numeric(current["revision"]).astype("Int64").fillna(0)], axis=1).max(axis=1)
@@ -270,8 +270,8 @@ def restored(spec: TableSpec, old: pd.DataFrame, now: pd.DataFrame | None, who: 
 def raise_if_changed(name: str, seen: pd.DataFrame, now: pd.DataFrame, what: str) -> None:
     """Raise :class:`ConflictError` naming the records of ``now`` that differ from version ``seen`` (by revision)."""
     key = list(TABLES[name].key)
-    before = _by_key(seen, key)["revision"]
-    after = _by_key(now, key)["revision"]
+    before = by_key(seen, key)["revision"]
+    after = by_key(now, key)["revision"]
     both = before.index.union(after.index)
     a, b = before.reindex(both), after.reindex(both)
     moved = ~((a == b).fillna(False) | (a.isna() & b.isna()))
@@ -279,7 +279,7 @@ def raise_if_changed(name: str, seen: pd.DataFrame, now: pd.DataFrame, what: str
     if not changed:
         return
     conflicts = []
-    records = _by_key(now, key)
+    records = by_key(now, key)
     for k in changed:
         theirs = plain_record({**dict(zip(key, k, strict=True)), **records.loc[k].to_dict()}) \
             if k in records.index else None

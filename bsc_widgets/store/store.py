@@ -305,6 +305,16 @@ class Store:
         moment_ = as_moment(as_of)
         return {name: self._snapshots.version_at(name, moment_) for name in PLAN_TABLES}
 
+    def version_at(self, name: str, as_of: dt.datetime | dt.date | str) -> int:
+        """The version of table ``name`` current at ``as_of``; :class:`UnknownVersionError` when none was."""
+        table(name)
+        return self._snapshots.version_at(name, as_moment(as_of))
+
+    def created_at(self, name: str) -> pd.Timestamp | None:
+        """When table ``name`` was created (None once ``bsc compact`` removed its first log entry)."""
+        table(name)
+        return self._snapshots.commit_time(name, 0)
+
     def version(self, name: str) -> int:
         """Current version number of table ``name``."""
         table(name)
