@@ -49,6 +49,8 @@ PROBLEM_CODES: dict[str, str] = {
     "due_before_start": "a due date before the start date",
     # the store
     "in_use": "a record other records still use cannot be removed",
+    # scoring (bsc_widgets.scoring.gaps)
+    "target_incomplete": "a review period whose sub-periods with actuals do not all have targets",
 }
 """Every :attr:`Problem.code`, with what it means."""
 

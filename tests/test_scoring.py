@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import pytest
+from click.testing import CliRunner
 from plans import plan_frames
 
+from bsc_widgets import Store
+from bsc_widgets.cli import main
 from bsc_widgets.errors import InputError
+from bsc_widgets.model.schema import PLAN_TABLES
 from bsc_widgets.scoring import formulas as scores
 from bsc_widgets.scoring import score_review
 
@@ -97,6 +102,45 @@ def test_monthly_kpi_in_quarterly_review_is_aggregated_by_its_rule(rule: str, ac
     assert (row["sub_periods"], row["missing_sub_periods"], row["as_of"], row["due"]) == (3, 1, "2026-03", True)
     assert row["score"] == pytest.approx(min(10.0, T * (1 + (actual - red) / (target - red))))
     assert row["variance"] == actual - target
+
+
+@pytest.mark.parametrize("rule", ["sum", "mean", "last", "min", "max"])
+def test_a_month_with_an_actual_but_no_target_leaves_the_quarter_unscored(rule: str) -> None:
+    # docs/scoring.md: actuals Jan 100, Feb 100, Mar 100 on target; targets 100 (red flag 80) for Jan and Mar only.
+    frames = plan([{"kpi_id": "k", "aggregation": rule}], targets("k", ["2026-01", "2026-03"], 100, 80),
+                  months("k", {"2026-01": 100, "2026-02": 100, "2026-03": 100}))
+    row = kpi_row(frames, "2026Q1")
+    assert row["actual"] == {"sum": 300, "mean": 100, "last": 100, "min": 100, "max": 100}[rule]
+    assert np.isnan(row["target"]) and np.isnan(row["score"]) and row["status"] == "no target"
+    assert (row["target_gaps"], row["target_gap_periods"]) == (1, "2026-02")
+    # The same quarter with February's target is on target (6.67), not 10 as 300 against 200 would score.
+    full = plan([{"kpi_id": "k", "aggregation": rule}], targets("k", Q1, 100, 80),
+                months("k", {"2026-01": 100, "2026-02": 100, "2026-03": 100}))
+    assert kpi_row(full, "2026Q1")["score"] == pytest.approx(20 / 3)
+    assert kpi_row(full, "2026Q1")["target_gaps"] == 0
+    # A month without an actual needs no target: Jan and Mar only are scored against Jan and Mar.
+    partial = plan([{"kpi_id": "k", "aggregation": rule}], targets("k", ["2026-01", "2026-03"], 100, 80),
+                   months("k", {"2026-01": 100, "2026-03": 100}))
+    assert kpi_row(partial, "2026Q1")["score"] == pytest.approx(20 / 3)
+
+
+def test_validate_and_lint_name_the_quarter_whose_targets_are_incomplete(tmp_path: Path) -> None:
+    frames = plan([{"kpi_id": "k", "aggregation": "sum"}], targets("k", ["2026-01", "2026-03"], 100, 80),
+                  months("k", {"2026-01": 100, "2026-02": 100, "2026-03": 100}))
+    store = Store.create(tmp_path / "store")
+    for name in PLAN_TABLES:
+        if len(frames[name]):
+            store.upsert(name, frames[name].drop(columns=["revision", "saved_at", "saved_by"], errors="ignore"))
+    result = CliRunner().invoke(main, ["validate", "--store", str(tmp_path / "store")])
+    assert result.exit_code == 1
+    assert "targets 'k/2026Q1', target: the targets of 2026Q1 are incomplete: 2026-02 has an actual but no " \
+           "target" in result.output
+    assert "enter the target (and red flag, or the band) of 2026-02 for KPI 'k'" in result.output
+    lint = CliRunner().invoke(main, ["lint", "--store", str(tmp_path / "store")])
+    assert "KPI k: [warning] M  Targets of 2026Q1 are incomplete: 2026-02 has an actual but no target" in lint.output
+    store.upsert("targets", [{"scorecard_id": "org", "kpi_id": "k", "period": "2026-02", "target": 100,
+                             "red_flag": 80}])
+    assert CliRunner().invoke(main, ["validate", "--store", str(tmp_path / "store")]).exit_code == 0
 
 
 def test_quarter_without_any_actual_shows_the_full_target() -> None:

@@ -20,10 +20,14 @@ def lint(store_path: str, scorecard: str | None, today: str | None) -> None:
     """Check objectives, KPIs and action plans against SMART rules (exit 1 if any error).
 
     Findings are listed record by record: level, SMART letter (Specific, Measurable,
-    Achievable, Relevant, Time-bound), what is wrong and how to fix it.
+    Achievable, Relevant, Time-bound), what is wrong and how to fix it; then the KPIs
+    whose targets are incomplete in a review period (warnings: that period is not scored).
     """
     import datetime as dt
 
+    import pandas as pd
+
+    from ..scoring.gaps import incomplete_targets
     from ..smart import LEVELS, check_smart, subject_label
     from ..store import Store
 
@@ -41,6 +45,20 @@ def lint(store_path: str, scorecard: str | None, today: str | None) -> None:
         for row in group.itertuples(index=False):
             click.echo(f"  [{row.level}] {row.letter}  {row.message}  → {row.remedy}")
         click.echo("")
+    gaps = incomplete_targets(frames, scorecard)
+    if len(gaps):
+        rows = [{"level": "warning", "letter": "M", "scorecard_id": g.scorecard_id, "subject_type": "kpi",
+                 "subject_id": g.kpi_id, "check": "targets_incomplete",
+                 "message": f"Targets of {g.period} are incomplete: {g.target_gap_periods} has an actual but no "
+                            f"target, so {g.period} is not scored",
+                 "remedy": f"Enter the target of {g.target_gap_periods} (with its red flag, or the band)"}
+                for g in gaps.itertuples(index=False)]
+        click.echo("Targets:")
+        for row in rows:
+            click.echo(f"[{row['scorecard_id']}] KPI {row['subject_id']}: [warning] {row['letter']}  {row['message']}"
+                       f"  → {row['remedy']}")
+        click.echo("")
+        findings = pd.concat([findings, pd.DataFrame(rows)], ignore_index=True)
     counts = findings["level"].value_counts()
     parts = [f"{int(counts.get(level, 0))} {level}" + ("s" if level != "info" and counts.get(level, 0) != 1 else "")
              for level in LEVELS]

@@ -53,16 +53,24 @@ SHOWN_PROBLEMS = 20
 @click.option("--all", "show_all", is_flag=True, help=f"List every problem (default: the first {SHOWN_PROBLEMS}).")
 @handles_errors
 def validate(store_path: str, show_all: bool) -> None:
-    """Check every table of the store; summarise and list the problems (exit 1 if any)."""
+    """Check every table of the store; summarise and list the problems (exit 1 if any).
+
+    Besides each record and the references between tables, it names every review period
+    whose targets are incomplete (a month with an actual but no target while the other
+    months have one): such a KPI-period is not scored.
+    """
     from collections import Counter
 
     from ..errors import PROBLEM_CODES
     from ..model.schema import PLAN_TABLES
+    from ..scoring.gaps import target_gap_problems
     from ..store import Store
 
     store = Store.open(store_path)
     problems = store.validate()
     frames = store.read_all()
+    if not problems:  # scoring needs a consistent plan; its findings come once the plan is
+        problems = target_gap_problems(frames)
     summary = ", ".join(f"{len(frames[t])} {t}" for t in PLAN_TABLES)
     if not problems:
         click.echo(f"OK: {store.location} is valid ({summary}).")

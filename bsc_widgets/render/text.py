@@ -61,6 +61,8 @@ def review_as_text(review: Review) -> str:
                             notes.append(f"{k.missing_sub_periods} of {k.sub_periods} missing")
                         if not k.due:
                             notes.append(f"not due, as of {k.as_of}")
+                        if k.target_gaps:
+                            notes.append(f"targets incomplete: no target for {k.target_gap_periods}")
                         extra = f" [{'; '.join(notes)}]" if notes else ""
                         lines.append(f"      {k.kpi_id}: {_terminal(k.actual, d)} vs {goal} → {_terminal(k.score)} "
                                      f"{k.status}, {k.trend or MISSING}, forecast {k.forecast}{extra}")

@@ -488,7 +488,11 @@ def data_quality(report: ReviewReport) -> Html:
         if k.missing_sub_periods and str(k.status) != NO_DATA:
             issues.append(f"{int(k.missing_sub_periods)} of {int(k.sub_periods)} "
                           f"{PERIOD_NOUNS[str(k.frequency)]}s missing")
-        if str(k.status) == NO_TARGET:
+        if k.target_gaps:
+            issues.append(f"targets incomplete: {esc(k.target_gap_periods)} "
+                          f"{'has an actual' if k.target_gaps == 1 else 'have actuals'} but no target, so "
+                          f"{report.period} is not scored")
+        elif str(k.status) == NO_TARGET:
             issues.append(f"no target for {report.period}")
         if issues:
             rows.append({"KPI": f"<b>{esc(k.kpi_id)}</b> {esc(k.name)}", "Objective": esc(k.objective_id),

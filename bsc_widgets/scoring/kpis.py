@@ -11,7 +11,11 @@ Rules (docs/scoring.md has worked examples):
   over the sub-periods of the review period that have data, by its aggregation rule;
   targets, red flags and range bounds are aggregated by the same rule over the *same*
   sub-periods (over all sub-periods when none has data, so the target still shows).
-  ``missing_sub_periods`` counts the sub-periods without an actual.
+  ``missing_sub_periods`` counts the sub-periods without an actual.  When a sub-period
+  with an actual has no target (target and red flag, or the band) while another
+  sub-period of the review period has one, the targets are *incomplete*: they are not
+  aggregated over fewer months than the actual, the KPI-period is not scored ("no
+  target"), and ``target_gaps`` / ``target_gap_periods`` say which sub-periods lack one.
 - A KPI measured less often than the review (annual KPI, quarterly review) is due in the
   review period that contains the end of its own period. In other review periods it
   shows its latest actual (and that period's target and score) with ``due`` False.
@@ -171,13 +175,16 @@ def kpi_arrays(frames: Mapping[str, pd.DataFrame], kpis: pd.DataFrame, review_fr
         group = _frequency_group(kpis, rows, freq, review_freq, wanted, actuals, targets, horizon)
         for name, arr in group.values.items():
             if name not in values:
-                values[name] = np.full(shape, np.nan) if arr.dtype == np.float64 else np.zeros(shape, arr.dtype)
+                values[name] = (np.full(shape, np.nan) if arr.dtype == np.float64 else
+                                np.full(shape, "", dtype=object) if arr.dtype == object else np.zeros(shape, arr.dtype))
             values[name][rows] = arr
         as_of[rows] = np.where(group.as_of >= 0, group.as_of + len(labels), -1)
         labels += group.as_of_labels
         forecast_period[rows] = group.forecast_period
-    for name, default in (("due", True), ("sub_periods", 0), ("missing_sub_periods", 0), ("forecast", 2)):
+    for name, default in (("due", True), ("sub_periods", 0), ("missing_sub_periods", 0), ("forecast", 2),
+                          ("target_gaps", 0)):
         values.setdefault(name, np.full(shape, default))
+    values.setdefault("target_gap_periods", np.full(shape, "", dtype=object))
     for name in ("forecast_value", "forecast_target"):
         values.setdefault(name, np.full(shape, np.nan))
     result = KpiArrays(wanted, values, as_of, labels, forecast_period)
@@ -228,6 +235,7 @@ def _frequency_group(kpis: pd.DataFrame, rows: IntArray, freq: str, review_freq:
         present = ~np.isnan(vals)
         count = present.sum(axis=-1)
         actual = _aggregate_by_rule(vals, rules) if step > 1 else vals[..., 0]
+        gaps = np.zeros((n_k, n_p, step), dtype=bool)
         if step > 1:
             use = present | (count == 0)[..., None]
             # Directional KPIs need target and red flag, range KPIs the band: aggregate only those.
@@ -237,6 +245,9 @@ def _frequency_group(kpis: pd.DataFrame, rows: IntArray, freq: str, review_freq:
                 agg = np.full((n_k, n_p), np.nan)
                 agg[sel] = _aggregate_by_rule(np.where(use[sel], g[sel][:, blocks], np.nan), rules[sel])
                 agg_targets[f] = agg
+            # A target incomplete over the months that have actuals is not aggregated over fewer months.
+            gaps, incomplete = _target_gaps(tgrid, blocks, present, is_range)
+            agg_targets = {f: np.where(incomplete, np.nan, v) for f, v in agg_targets.items()}
         else:
             agg_targets = {f: np.where((is_range if f in BAND_FIELDS else ~is_range)[:, None], g[:, blocks[:, 0]],
                                        np.nan) for f, g in tgrid.items()}
@@ -246,6 +257,10 @@ def _frequency_group(kpis: pd.DataFrame, rows: IntArray, freq: str, review_freq:
         expected = np.full((n_k, n_p), step, dtype=np.int64)
         missing = step - count
         cutoff = blocks[:, -1]
+        gap_count = gaps.sum(axis=-1)
+        gap_periods = np.full((n_k, n_p), "", dtype=object)
+        for k, p in np.argwhere(gap_count > 0):
+            gap_periods[k, p] = ", ".join(str(period_at(freq, t0 + int(c))) for c in blocks[p][gaps[k, p]])
     else:
         per = ratio(review_freq, freq)
         own = wanted // per - t0  # grid column of the KPI period containing each review period's end
@@ -264,6 +279,8 @@ def _frequency_group(kpis: pd.DataFrame, rows: IntArray, freq: str, review_freq:
         count = (~np.isnan(actual)).astype(np.int64)
         expected = np.ones((n_k, n_p), dtype=np.int64)
         missing = np.where(due, 1 - count, 0)
+        gap_count = np.zeros((n_k, n_p), dtype=np.int64)
+        gap_periods = np.full((n_k, n_p), "", dtype=object)
 
     forecast = _forecast(values, tgrid, cutoff, horizon_idx - t0, kpis["polarity"].to_numpy(dtype=str)[rows])
     labels = [str(period_at(freq, t0 + i)) for i in range(width)]
@@ -272,9 +289,28 @@ def _frequency_group(kpis: pd.DataFrame, rows: IntArray, freq: str, review_freq:
                                np.asarray([*labels, ""], dtype=object)[np.clip(horizon_col, 0, width)], "")
     return _Group(
         values={"actual": actual, **agg_targets, "due": due, "sub_periods": expected,
-                "missing_sub_periods": missing, **forecast},
+                "missing_sub_periods": missing, "target_gaps": gap_count, "target_gap_periods": gap_periods,
+                **forecast},
         as_of=as_of, as_of_labels=labels, forecast_period=forecast_period,
     )
+
+
+def _target_gaps(tgrid: Mapping[str, FloatArray], blocks: IntArray, present: npt.NDArray[np.bool_],
+                 is_range: npt.NDArray[np.bool_]) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
+    """Sub-periods with an actual but without the targets their polarity needs, and the incomplete KPI-periods.
+
+    A KPI-period is *incomplete* when such a sub-period exists while another sub-period of
+    the period has its targets: aggregating the targets over the months that have them
+    would compare, say, three months of a ``sum`` KPI with two months of target.  (A
+    period without any target is simply "no target".)
+    """
+    def lacking(fields: Sequence[str]) -> npt.NDArray[np.bool_]:
+        return np.logical_or.reduce([np.isnan(tgrid[f][:, blocks]) for f in fields])
+
+    missing = np.where(is_range[:, None, None], lacking(BAND_FIELDS), lacking(("target", "red_flag")))
+    gaps = np.asarray(present & missing, dtype=bool)
+    incomplete = np.asarray(gaps.any(axis=-1) & (~missing).any(axis=-1), dtype=bool)
+    return gaps & incomplete[..., None], incomplete
 
 
 def _restrict(enc: _Encoded, local: IntArray, freq: str) -> _Encoded:

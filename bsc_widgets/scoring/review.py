@@ -123,6 +123,7 @@ def score_review(frames: Mapping[str, pd.DataFrame], periods: str | Sequence[str
                "aggregation", "weight", "decimals"], kpis["scorecard_id"].isin(shown).to_numpy(),
         {name: kv[name] for name in ("actual", *TARGET_FIELDS, "variance", "score")},
         after={"due": kv["due"], "sub_periods": kv["sub_periods"], "missing_sub_periods": kv["missing_sub_periods"],
+               "target_gaps": kv["target_gaps"], "target_gap_periods": kv["target_gap_periods"],
                "previous_score": kv["previous_score"], "score_change": kv["score"] - kv["previous_score"],
                "forecast_value": kv["forecast_value"], "forecast_target": kv["forecast_target"]},
         codes={"status": (kv["status"], scores.STATUSES),
