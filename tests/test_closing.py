@@ -13,6 +13,7 @@ from click.testing import CliRunner
 
 from bsc_widgets import InputError, PeriodClosedError, Store
 from bsc_widgets.cli import main
+from bsc_widgets.model.schema import SCHEMA_VERSION
 
 MAY = {"kpi_id": "rev-net", "period": "2026-05", "scorecard_id": "org"}
 
@@ -135,6 +136,6 @@ def test_a_store_of_schema_two_gets_the_table_when_opened(sample_store: Path) ->
                            pa.array([2] * len(info), pa.int64()))
     write_deltalake(str(sample_store / "store_info"), info, mode="overwrite")
     store = Store.open(sample_store)
-    assert store.schema_version == 3 and store.closed_periods().empty
+    assert store.schema_version == SCHEMA_VERSION and store.closed_periods().empty
     store.close_period("2026Q2", scorecard="org")
     assert len(Store.open(sample_store).closed_periods()) == 1

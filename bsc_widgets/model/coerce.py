@@ -19,7 +19,7 @@ import pyarrow as pa
 
 from ..errors import SYSTEM_FIELDS, Problem
 from .parse import AMBIGUOUS, number_text
-from .periods import PERIOD_HELP, parse_period
+from .periods import PERIOD_HELP, parse_period, period_dates
 from .schema import ID_HELP, ID_PATTERN, Column, TableSpec
 from .values import blank_mask, is_blank, is_missing
 
@@ -135,6 +135,7 @@ def coerce(spec: TableSpec, records: Records, *, partial: bool = False) -> tuple
     """
     frame = as_frame(records).reset_index(drop=True)
     problems: list[Problem] = []
+    frame = frame.drop(columns=[c.name for c in spec.derived if c.name in frame.columns])  # kept by the store
     for extra in sorted(set(frame.columns) - set(spec.names) - SYSTEM_FIELDS):
         problems.append(
             Problem(spec.name, ("*",), str(extra), None, "is not a column of this table",
@@ -207,12 +208,23 @@ def _duplicate_problems(spec: TableSpec, frame: pd.DataFrame) -> list[Problem]:
     ]
 
 
+def derived_values(spec: TableSpec, frame: pd.DataFrame) -> dict[str, list[Any]]:
+    """The values of the table's derived columns for ``frame``: the dates of its ``period`` (empty: none)."""
+    if not spec.derived or "period" not in frame.columns:
+        return {}
+    start, end = period_dates(frame["period"])
+    return {"period_start": start, "period_end": end}
+
+
 def to_arrow(spec: TableSpec, frame: pd.DataFrame) -> pa.Table:
-    """Arrow table in the table's schema (system columns included, null if absent)."""
+    """Arrow table in the table's schema (system columns included, null if absent; derived columns computed)."""
     schema = spec.arrow_schema()
+    derived = derived_values(spec, frame)
     arrays = []
     for fld in schema:
-        if fld.name in frame.columns:
+        if fld.name in derived:
+            arrays.append(pa.array(derived[fld.name], type=fld.type))
+        elif fld.name in frame.columns:
             arrays.append(_arrow_column(frame[fld.name], fld.type))
         else:
             arrays.append(pa.nulls(len(frame), type=fld.type))
@@ -237,6 +249,12 @@ def from_arrow(spec: TableSpec, data: pa.Table) -> pd.DataFrame:
     Data written before a column existed (an older schema version) gets the column, with
     its ``old_value``.
     """
+    missing_derived = [c.name for c in spec.derived if c.name not in data.column_names]
+    if missing_derived and "period" in data.column_names:  # written before the dates were kept
+        derived = derived_values(spec, pd.DataFrame({"period": data.column("period").to_pandas()}))
+        for name in missing_derived:
+            data = data.append_column(pa.field(name, spec.column(name).arrow_type),
+                                      pa.array(derived[name], type=spec.column(name).arrow_type))
     for col in spec.all_columns:
         if col.name not in data.column_names:
             value = pa.scalar(col.old_value, type=col.arrow_type)

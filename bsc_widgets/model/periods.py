@@ -18,6 +18,7 @@ import datetime as dt
 import re
 from collections.abc import Iterable
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -88,6 +89,24 @@ def first_day(period: pd.Period) -> dt.date:
 def last_day(period: pd.Period) -> dt.date:
     """The last day of ``period``."""
     return period.end_time.date()
+
+
+def period_dates(periods: pd.Series) -> tuple[list[dt.date | None], list[dt.date | None]]:
+    """The first and the last day of each period text (None where it is missing or not a period).
+
+    Each distinct period is parsed once, so a table of a million actuals costs a few dozen parses.
+    """
+    texts = periods.astype(object).where(periods.notna(), None).to_numpy(dtype=object)
+    bounds: dict[Any, tuple[dt.date | None, dt.date | None]] = {}
+    for text in set(texts.tolist()):
+        try:
+            parsed = parse_period(text)
+        except ValueError:
+            bounds[text] = (None, None)
+        else:
+            bounds[text] = (first_day(parsed), last_day(parsed))
+    pairs = [bounds[text] for text in texts.tolist()]
+    return [a for a, _ in pairs], [b for _, b in pairs]
 
 
 def period_containing(day: dt.date, freq: str) -> pd.Period:

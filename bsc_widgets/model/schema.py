@@ -15,13 +15,15 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import pyarrow as pa
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 """Version of the table layout; stored in every store so later releases can migrate."""
 
 SCHEMA_CHANGES: dict[int, tuple[str, tuple[str, ...]]] = {
     2: ("comments are threads: several per subject, period and kind, numbered (new key column `number`)",
         ("comments",)),
     3: ("periods can be closed (new table `closed_periods`)", ("closed_periods",)),
+    4: ("every table with a `period` also stores it as dates (`period_start`, `period_end`)",
+        ("targets", "actuals", "comments", "closed_periods")),
 }
 """What each schema version changed, and the tables an upgrade to it rewrites (new columns get ``old_value``)
 or creates (a new table)."""
@@ -94,10 +96,16 @@ SYSTEM_COLUMNS: tuple[Column, ...] = (
 )
 """Columns the store maintains on every table; callers never set them."""
 
+PERIOD_DATES: tuple[Column, ...] = (
+    Column("period_start", "date", "First day of `period` (kept by the store; filter and join by date with it)."),
+    Column("period_end", "date", "Last day of `period` (kept by the store)."),
+)
+"""Columns the store derives from ``period`` on every table that has one; callers never set them."""
+
 
 @dataclass(frozen=True)
 class TableSpec:
-    """A table: its name, key columns and columns (system columns excluded)."""
+    """A table: its name, key columns and columns (derived and system columns excluded)."""
 
     name: str
     doc: str
@@ -109,9 +117,14 @@ class TableSpec:
         object.__setattr__(self, "columns_by_name", {c.name: c for c in self.all_columns})
 
     @property
+    def derived(self) -> tuple[Column, ...]:
+        """Columns the store derives from the data columns: the period's dates where there is a ``period``."""
+        return PERIOD_DATES if any(c.name == "period" for c in self.columns) else ()
+
+    @property
     def all_columns(self) -> tuple[Column, ...]:
-        """Data columns followed by the system columns."""
-        return self.columns + SYSTEM_COLUMNS
+        """Data columns, then the derived columns, then the system columns."""
+        return self.columns + self.derived + SYSTEM_COLUMNS
 
     @property
     def names(self) -> list[str]:
@@ -386,13 +399,15 @@ def to_markdown() -> str:
     lines = [f"# Data model (schema version {SCHEMA_VERSION})", ""]
     lines.append(
         "Generated from `bsc_widgets/model/schema.py` by `bsc schema`. Every table also has the "
-        "system columns " + ", ".join(f"`{c.name}`" for c in SYSTEM_COLUMNS) + "."
+        "system columns " + ", ".join(f"`{c.name}`" for c in SYSTEM_COLUMNS) + "; every table with a "
+        "`period` also has " + ", ".join(f"`{c.name}`" for c in PERIOD_DATES) + " (dates the store derives "
+        "from the period, so other tools can filter and join by date)."
     )
     for spec in TABLES.values():
         lines += ["", f"## {spec.name}", "", spec.doc, "", f"Key: {', '.join(spec.key)}", ""]
         lines += ["| column | type | required | rule | meaning |", "|---|---|---|---|---|"]
-        for col in spec.columns:
-            rule = []
+        for col in spec.columns + spec.derived:
+            rule = ["derived from period"] if col in spec.derived else []
             if col.choices:
                 rule.append("one of " + ", ".join(col.choices))
             if col.minimum is not None:
@@ -416,7 +431,42 @@ def to_markdown() -> str:
               "bsc-widgets (one commit per changed or new table, kept in its history); an older bsc-widgets "
               "refuses a newer store.", ""]
     lines += [f"- **{version}**: {what}." for version, (what, _) in sorted(SCHEMA_CHANGES.items())]
+    lines += ["", OTHER_TOOLS.strip()]
     return "\n".join(lines) + "\n"
+
+
+OTHER_TOOLS = """
+## Reading a store with other tools
+
+The tables are Delta Lake tables, one folder each. Periods are text (`2026-03`, `2026Q1`,
+`2026`) for people; `period_start` and `period_end` are dates for tools. With polars
+(which reads Delta through the `deltalake` package, offline):
+
+```python
+import polars as pl
+
+actuals = pl.read_delta("sample-store/actuals")
+q3 = actuals.filter(pl.col("period_start") >= pl.date(2026, 7, 1), pl.col("period_end") <= pl.date(2026, 9, 30))
+print(q3.group_by("kpi_id").agg(pl.col("value").sum()).sort("kpi_id"))
+```
+
+With DuckDB, over the tables as Arrow datasets (no extension to download):
+
+```python
+import duckdb
+from deltalake import DeltaTable
+
+actuals = DeltaTable("sample-store/actuals").to_pyarrow_dataset()
+kpis = DeltaTable("sample-store/kpis").to_pyarrow_dataset()
+print(duckdb.sql(\"\"\"
+    SELECT k.name, date_trunc('quarter', a.period_start) AS quarter, sum(a.value) AS total
+    FROM actuals a JOIN kpis k USING (kpi_id, scorecard_id)
+    WHERE k.aggregation = 'sum' AND a.period_start >= DATE '2026-01-01'
+    GROUP BY ALL ORDER BY 1, 2
+\"\"\").df())
+```
+"""
+"""The data model's section on reading a store with polars and DuckDB (tests/test_sample.py runs its code)."""
 
 
 if __name__ == "__main__":  # pragma: no cover
