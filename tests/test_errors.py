@@ -99,11 +99,11 @@ def test_the_problem_codes_the_model_uses_are_all_documented() -> None:
     import ast
     import inspect
 
-    from bsc_widgets.model import coerce, rules
+    from bsc_widgets.model import coerce, rules, text
     from bsc_widgets.store import store as delta
 
     used: set[str] = set()
-    for module in (coerce, rules, delta):
+    for module in (coerce, rules, text, delta):
         for node in ast.walk(ast.parse(inspect.getsource(module))):
             if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value in PROBLEM_CODES:
                 used.add(node.value)
