@@ -204,10 +204,10 @@ TABLES: dict[str, TableSpec] = {
                 Column("horizon_end", "period", "Last period of the planning horizon."),
                 Column("review_frequency", "choice", "How often results are reviewed.",
                        required=True, choices=("M", "Q", "A"), default="Q"),
-                Column("green_from", "float", "Score from which a KPI is green (0-10).",
-                       default=20 / 3, minimum=0, maximum=10),
-                Column("amber_from", "float", "Score from which a KPI is amber (0-10).",
-                       default=10 / 3, minimum=0, maximum=10),
+                Column("green_from", "float", "Score from which a KPI is green (0-10); 6.67 means exactly 20/3, the "
+                       "score of a KPI on target (docs/scoring.md, Status).", default=20 / 3, minimum=0, maximum=10),
+                Column("amber_from", "float", "Score from which a KPI is amber (0-10); 3.33 means exactly 10/3, the "
+                       "score at the red flag.", default=10 / 3, minimum=0, maximum=10),
             ),
         ),
         TableSpec(
@@ -290,7 +290,8 @@ TABLES: dict[str, TableSpec] = {
                 Column("red_flag", "float", "Value at which the KPI turns red."),
                 Column("lower", "float", "Range KPIs: lower bound of the band."),
                 Column("upper", "float", "Range KPIs: upper bound of the band."),
-                Column("tolerance", "float", "Range KPIs: distance outside the band that still scores 3.33.",
+                Column("tolerance", "float", "Range KPIs: distance outside the band that still scores 3.33 (a "
+                       "longer review period aggregates it like the bounds: summed for sum KPIs, docs/scoring.md).",
                        positive=True),
             ),
         ),
