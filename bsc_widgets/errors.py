@@ -32,6 +32,9 @@ PROBLEM_CODES: dict[str, str] = {
     "too_large": "a number above the column's maximum",
     "not_positive": "zero or a negative number where only positive numbers are allowed",
     "duplicate_key": "the same key twice in one batch",
+    "control_character": "text holding a control character (null, bell, a terminal escape …)",
+    "broken_character": "text holding a broken character (a lone surrogate) that cannot be stored",
+    "too_long": "text longer than the column's maximum length",
     # cross-table rules (bsc_widgets.model.rules)
     "unknown_reference": "names a record that does not exist",
     "other_scorecard": "names a record of another scorecard",

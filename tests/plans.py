@@ -44,3 +44,18 @@ def plan_frames(**tables: list[dict[str, object]]) -> dict[str, pd.DataFrame]:
         frames[name] = frame
     assert check_plan(frames) == [], check_plan(frames)
     return frames
+
+
+MARKUP = '<a href="https://evil.example/">x</a> <b>bold</b> & "quoted"'
+"""A link, a bold tag, an ampersand and quotes: text a chart must show as typed, never as markup."""
+
+
+def with_markup(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """``frames`` with :data:`MARKUP` in every text a chart shows: titles, owners, names, descriptions and units."""
+    marked = {name: frame.copy() for name, frame in frames.items()}
+    for table, columns in {"objectives": ["title", "owner"], "initiatives": ["title", "owner"],
+                           "tasks": ["description", "owner"], "kpis": ["name", "unit"],
+                           "perspectives": ["name"]}.items():
+        for column in columns:
+            marked[table][column] = [f"{MARKUP} {i}" for i in range(len(marked[table]))]
+    return marked

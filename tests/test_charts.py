@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from plans import with_markup
 
 from bsc_widgets import InputError, Store, check_smart, score_review
 from bsc_widgets.render import charts, theme
@@ -151,3 +152,46 @@ def test_gantt_marks_overdue_tasks(frames: Frames) -> None:
     assert fig.layout.shapes[0].x0 == today
     earlier = charts.gantt(frames, "org", today=dt.date(2025, 1, 1))
     assert "task overdue" not in [t.name for t in earlier.data]
+
+
+def _strings(value: object) -> list[str]:
+    """Every string in a figure's JSON (trace and layout), however deep."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _strings(v)]
+    if isinstance(value, list | tuple):
+        return [s for v in value for s in _strings(v)]
+    return []
+
+
+def _assert_escaped(fig: object) -> list[str]:
+    import json
+
+    strings = _strings(json.loads(fig.to_json()))  # type: ignore[attr-defined]
+    assert not [s for s in strings if "<a" in s or "<b>bold" in s], "markup from the plan reached plotly"
+    assert not [s for s in strings if "&quot;" in s], "plotly does not decode &quot;: quotes are left alone"
+    return [s for s in strings if "&lt;a href=" in s]
+
+
+def test_chart_texts_from_the_plan_are_escaped(frames: Frames) -> None:
+    marked = with_markup(frames)
+    review = score_review(marked, "2026Q3", "org")
+    escaped = _assert_escaped(charts.strategy_map(marked, "org", review))
+    assert any(s.startswith("<b>F1</b> &lt;a href=") and "owner: &lt;a href=" in s for s in escaped), escaped
+    assert any("&lt;b&gt;bold&lt;/b&gt; &amp;" in s for s in escaped)  # the perspective labels and boxes
+
+    gantt_fig = charts.gantt(marked, "org", today=dt.date(2026, 11, 24))
+    escaped = _assert_escaped(gantt_fig)
+    bars = [t for t in gantt_fig.data if t.type == "bar" and t.name.startswith("initiative ")]
+    assert all(row[3].startswith("&lt;a href=") for t in bars for row in t.customdata)  # initiative owners
+    tasks = [t for t in gantt_fig.data if t.name.startswith("task ")]
+    assert all(row[0].startswith("&lt;a href=") for t in tasks for row in t.customdata)  # task owners
+    assert all("&lt;a href=" in label for label in gantt_fig.layout.yaxis.categoryarray)
+
+    for kpi_id in ("rev-net", "inventory-cover"):
+        trend = charts.kpi_trend(marked, kpi_id, period="2026Q3", review=review)
+        escaped = _assert_escaped(trend)
+        assert trend.layout.title.text.startswith("<b>&lt;a href=")
+        assert all(t.meta.startswith("&lt;a href=") and t.hovertemplate.endswith("%{meta}") for t in trend.data)
+        assert trend.layout.yaxis.title.text.startswith("&lt;a href=")

@@ -46,6 +46,41 @@ def test_status_boundaries_and_labels() -> None:
     assert list(scores.status([7.0], [True], [True], green_from=8.0, amber_from=5.0)) == ["amber"]
 
 
+@pytest.mark.parametrize("green_from", [20 / 3, 6.67, 6.667, 6.6667, 6.665, 6.6716])
+def test_a_kpi_exactly_on_target_is_green_with_the_threshold_a_person_types(green_from: float) -> None:
+    on_target, below = scores.score_directional([10, 9.9], 10, 5)  # 20/3 and 6.60
+    assert list(scores.status([on_target, below], [True] * 2, [True] * 2, green_from=green_from)) == [
+        "green", "amber"]
+    assert scores.threshold(green_from) == 20 / 3
+
+
+@pytest.mark.parametrize("amber_from", [10 / 3, 3.33, 3.333, 3.335])
+def test_a_kpi_exactly_at_its_red_flag_is_amber_with_the_threshold_a_person_types(amber_from: float) -> None:
+    at_red_flag, below = scores.score_directional([5, 4.9], 10, 5)  # 10/3 and 3.27
+    assert list(scores.status([at_red_flag, below], [True] * 2, [True] * 2, amber_from=amber_from)) == [
+        "amber", "red"]
+
+
+def test_other_thresholds_are_used_as_typed() -> None:
+    assert list(scores.threshold([6.66, 6.68, 6.7, 3.32, 8, np.nan])[:5]) == [6.66, 6.68, 6.7, 3.32, 8]
+    on_target = scores.score_directional(10, 10, 5)
+    assert list(scores.status([on_target] * 3, [True] * 3, [True] * 3, green_from=[6.66, 6.68, 6.7])) == [
+        "green", "amber", "amber"]
+
+
+def test_a_range_kpi_at_the_edge_of_its_band_is_green() -> None:
+    edge = scores.score_range([30, 50], 30, 50, 5)
+    assert (edge < 20 / 3).all(), "10 - 10/3 is a hair below 20/3 in floating point"
+    assert list(scores.status(edge, [True] * 2, [True] * 2)) == ["green", "green"]
+    assert list(scores.status(edge, [True] * 2, [True] * 2, green_from=6.67)) == ["green", "green"]
+
+
+def test_colour_zones_follow_the_typed_threshold() -> None:
+    row = {"target": 100, "red_flag": 80}
+    assert scores.colour_zones("higher", row, 6.67, 3.33) == scores.colour_zones("higher", row)
+    assert scores.colour_zones("higher", row)[2][1] == pytest.approx(100)  # green from the target
+
+
 def test_trend_labels() -> None:
     assert list(scores.trend([0.05, -0.099, 0.1, -0.5, np.nan])) == ["flat", "flat", "up", "down", ""]
 
@@ -141,6 +176,36 @@ def test_validate_and_lint_name_the_quarter_whose_targets_are_incomplete(tmp_pat
     store.upsert("targets", [{"scorecard_id": "org", "kpi_id": "k", "period": "2026-02", "target": 100,
                              "red_flag": 80}])
     assert CliRunner().invoke(main, ["validate", "--store", str(tmp_path / "store")]).exit_code == 0
+
+
+@pytest.mark.parametrize(("rule", "actuals", "actual", "band", "tolerance", "score", "status"), [
+    # docs/scoring.md: band 30-45 and tolerance 5 every month; Jan 50, Feb 40, Mar 55
+    ("sum", {"2026-01": 50, "2026-02": 40, "2026-03": 55}, 145, (90, 135), 15, T * (2 - 10 / 15), "amber"),
+    ("mean", {"2026-01": 50, "2026-02": 40, "2026-03": 55}, 145 / 3, (30, 45), 5, T * (2 - 10 / 15), "amber"),
+    ("last", {"2026-01": 50, "2026-02": 40, "2026-03": 55}, 55, (30, 45), 5, 0, "red"),
+    # February missing: only January and March count, for the band and the tolerance too
+    ("sum", {"2026-01": 50, "2026-03": 55}, 105, (60, 90), 10, T * (2 - 15 / 10), "red"),
+    ("mean", {"2026-01": 50, "2026-03": 55}, 52.5, (30, 45), 5, T * (2 - 7.5 / 5), "red"),
+])
+def test_a_range_kpis_band_and_tolerance_are_aggregated_like_its_actuals(
+        rule: str, actuals: dict[str, float], actual: float, band: tuple[float, float], tolerance: float,
+        score: float, status: str) -> None:
+    tg = [{"kpi_id": "k", "period": p, "lower": 30, "upper": 45, "tolerance": 5} for p in Q1]
+    frames = plan([{"kpi_id": "k", "polarity": "range", "aggregation": rule}], tg, months("k", actuals))
+    row = kpi_row(frames, "2026Q1")
+    assert row["actual"] == pytest.approx(actual)
+    assert (row["lower"], row["upper"], row["tolerance"]) == (*band, tolerance)
+    assert (row["score"], row["status"]) == (pytest.approx(score), status)
+
+
+def test_a_typed_green_threshold_of_667_scores_a_kpi_on_target_green() -> None:
+    frames = plan([{"kpi_id": "k", "frequency": "Q", "aggregation": "last"},
+                   {"kpi_id": "r", "frequency": "Q", "aggregation": "last"}],
+                  targets("k", ["2026Q1"], 10, 5) + targets("r", ["2026Q1"], 10, 5),
+                  months("k", {"2026Q1": 10}) + months("r", {"2026Q1": 5}), green_from=6.67, amber_from=3.33)
+    result = score_review(frames, "2026Q1", scorecard="org")
+    assert dict(zip(result.kpis["kpi_id"], result.kpis["status"].astype(str), strict=True)) == {
+        "k": "green", "r": "amber"}
 
 
 def test_quarter_without_any_actual_shows_the_full_target() -> None:

@@ -2,8 +2,8 @@
 
 The widget kind follows the column's kind in :mod:`bsc_widgets.model.schema`: text boxes for
 ids, text, periods and numbers (so that anything typed stays visible and can be
-explained), text areas for long text, drop-downs for choices and references, date
-pickers for dates.
+explained), text areas for long text (:attr:`~bsc_widgets.model.schema.Column.long_text`),
+drop-downs for choices and references, date pickers for dates.
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ from ..model.values import is_missing
 from ..model.words import MISSING
 from .display import message
 
-LONG_TEXT = {"vision", "mission", "values", "description", "definition", "text", "note", "success_measure"}
 LABEL_WIDTH = "150px"
 
 Options = Sequence[tuple[str, Any]]
@@ -39,7 +38,7 @@ class Field:
         self.column = column
         self.name = column.name
         self.widget = self._make(column, options)
-        self.widget.layout = widgets.Layout(width="420px" if column.name not in LONG_TEXT else "560px")
+        self.widget.layout = widgets.Layout(width="560px" if column.long_text else "420px")
         self.widget.tooltip = column.doc
         self.label = widgets.HTML(f"<b>{html.escape(label or label_for(column))}</b>"
                                   + (" *" if column.required else ""),
@@ -61,7 +60,7 @@ class Field:
             return widgets.Dropdown(options=choices, value=choices[0][1] if choices else None)
         if column.kind == "date":
             return widgets.DatePicker()
-        if column.name in LONG_TEXT:
+        if column.long_text:
             return widgets.Textarea(rows=3)
         return widgets.Text(placeholder=_placeholder(column))
 

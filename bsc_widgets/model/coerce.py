@@ -20,7 +20,8 @@ import pyarrow as pa
 from ..errors import SYSTEM_FIELDS, Problem
 from .parse import AMBIGUOUS, number_text
 from .periods import PERIOD_HELP, parse_period, period_dates
-from .schema import ID_HELP, ID_PATTERN, Column, TableSpec
+from .schema import ID_HELP, ID_PATTERN, KINDS, Column, TableSpec
+from .text import REFUSED, text_problem, visible
 from .values import blank_mask, is_blank, is_missing
 
 Records: TypeAlias = "pd.DataFrame | Iterable[Mapping[str, Any]]"
@@ -29,10 +30,18 @@ _ID_RE = re.compile(ID_PATTERN)
 
 
 def as_frame(records: Records) -> pd.DataFrame:
-    """A DataFrame of ``records`` (a DataFrame is copied, an iterable of dicts converted)."""
+    """A DataFrame of ``records`` (a DataFrame is copied, an iterable of dicts converted).
+
+    Dicts become object columns holding the values exactly as given (pandas would store
+    text as Arrow strings, which cannot hold a lone surrogate: the text rule refuses one
+    with a message instead of an encoding error).
+    """
     if isinstance(records, pd.DataFrame):
         return records.copy()
-    return pd.DataFrame.from_records(list(records))
+    rows = list(records)
+    names = list(dict.fromkeys(name for row in rows for name in row))
+    return pd.DataFrame({name: _objects([row.get(name) for row in rows], pd.RangeIndex(len(rows)))
+                         for name in names}, index=pd.RangeIndex(len(rows)))
 
 
 def _objects(values: list[Any], index: pd.Index) -> pd.Series:
@@ -48,8 +57,14 @@ def _blank_to_na(series: pd.Series) -> pd.Series:
 
 
 def key_of(spec: TableSpec, record: Mapping[str, Any]) -> tuple[str, ...]:
-    """A record's key values as text, e.g. ``("rev-growth", "2026Q1")`` (``?`` where a value is missing)."""
-    return tuple("?" if is_missing(record.get(k)) else str(record.get(k)) for k in spec.key)
+    """A record's key values as text, e.g. ``("rev-growth", "2026Q1")`` (``?`` where a value is missing;
+    a value the text rule refuses is shown :func:`~bsc_widgets.model.text.visible`)."""
+    return tuple("?" if is_missing(record.get(k)) else visible(str(record.get(k))) for k in spec.key)
+
+
+def _shown(value: Any) -> Any:
+    """A value as a problem shows it (text made :func:`~bsc_widgets.model.text.visible`)."""
+    return visible(value) if isinstance(value, str) else value
 
 
 def _row_key(spec: TableSpec, frame: pd.DataFrame, index: Any) -> tuple[str, ...]:
@@ -88,7 +103,7 @@ def _convert(col: Column, raw: pd.Series) -> tuple[pd.Series, pd.Series, str, st
             dates = _objects([None if v is None else v.date() for v in stamps], raw.index)
             return dates, bad, "not_a_date", "must be a date", "enter a date as YYYY-MM-DD, e.g. 2026-03-31"
         return stamps, bad, "not_a_time", "must be a date and time", "enter a time as 2026-03-31T14:00:00Z"
-    text = _objects([v.strip() if isinstance(v, str) else (None if v is None else str(v)) for v in raw], raw.index)
+    text = _as_text(raw)
     if col.kind == "id":
         bad = present & pd.Series([v is not None and not _ID_RE.match(v) for v in text], index=raw.index)
         return text, bad, "invalid_id", "is not a valid id", ID_HELP
@@ -100,6 +115,33 @@ def _convert(col: Column, raw: pd.Series) -> tuple[pd.Series, pd.Series, str, st
         bad = present & ~text.isin(col.choices)
         return text, bad, "not_a_choice", "is not one of the allowed values", "choose one of: " + ", ".join(col.choices)
     return text, pd.Series(False, index=raw.index), "", "", ""
+
+
+def _as_text(raw: pd.Series) -> pd.Series:
+    """Values as stripped text (None stays None)."""
+    return _objects([v.strip() if isinstance(v, str) else (None if v is None else str(v)) for v in raw], raw.index)
+
+
+def _refuse_text(spec: TableSpec, col: Column, frame: pd.DataFrame,
+                 raw: pd.Series) -> tuple[pd.Series, list[Problem]]:
+    """The text rule (:mod:`~bsc_widgets.model.text`) for a column of text: ``raw`` without the values it
+    refuses (left out like a value that is not a number, so no other rule sees them), and a problem for each."""
+    if KINDS[col.kind] != "string":
+        return raw, []
+    limit = col.max_length if col.max_length is not None else float("inf")
+    problems, refused = [], []
+    for index, value in _as_text(raw).items():
+        if value is None or (len(value) <= limit and REFUSED.search(value) is None):
+            continue
+        found = text_problem(value, col.max_length)
+        if found is not None:
+            refused.append(index)
+            problems.append(Problem(spec.name, _row_key(spec, frame, index), col.name, visible(value),
+                                    found.message, found.fix, found.code))
+    if refused:
+        raw = raw.copy()
+        raw[refused] = None
+    return raw, problems
 
 
 def _to_timestamp(value: Any, utc: bool) -> pd.Timestamp | None:
@@ -128,7 +170,8 @@ def _normal_period(value: str | None) -> str | None:
 def coerce(spec: TableSpec, records: Records, *, partial: bool = False) -> tuple[pd.DataFrame, list[Problem]]:
     """Typed frame with the table's data columns, and the problems found.
 
-    Record-level rules are checked here: unknown columns, required values, ids,
+    Record-level rules are checked here: unknown columns, required values, the text rule
+    (:mod:`~bsc_widgets.model.text`: control and broken characters, length), ids,
     choices, periods, numbers, dates, bounds and duplicate keys in the batch.
     Missing columns are filled with their defaults; with ``partial`` they are left out
     instead (the key columns must be there), for updates that change only some fields.
@@ -138,7 +181,7 @@ def coerce(spec: TableSpec, records: Records, *, partial: bool = False) -> tuple
     frame = frame.drop(columns=[c.name for c in spec.derived if c.name in frame.columns])  # kept by the store
     for extra in sorted(set(frame.columns) - set(spec.names) - SYSTEM_FIELDS):
         problems.append(
-            Problem(spec.name, ("*",), str(extra), None, "is not a column of this table",
+            Problem(spec.name, ("*",), visible(str(extra)), None, "is not a column of this table",
                     "remove it or rename it to one of: " + ", ".join(spec.names), "unknown_column")
         )
     out = pd.DataFrame(index=frame.index)
@@ -148,11 +191,13 @@ def coerce(spec: TableSpec, records: Records, *, partial: bool = False) -> tuple
         raw = _blank_to_na(frame[col.name]) if col.name in frame.columns else _objects([None] * len(frame), frame.index)
         if col.default is not None:
             raw = _objects([col.default if v is None else v for v in raw], raw.index)
-        values, bad, code, message, fix = _convert(col, raw)
+        unchecked, refused = _refuse_text(spec, col, frame, raw)
+        problems += refused
+        values, bad, code, message, fix = _convert(col, unchecked)
         out[col.name] = values
         for index in bad[bad].index:
             problems.append(Problem(spec.name, _row_key(spec, frame, index), col.name,
-                                    raw[index], message, fix, code))
+                                    _shown(raw[index]), message, fix, code))
         missing = raw.isna() if col.required else pd.Series(False, index=frame.index)
         for index in missing[missing].index:
             problems.append(_required(spec, col, _row_key(spec, frame, index)))

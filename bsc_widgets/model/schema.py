@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -28,8 +29,22 @@ SCHEMA_CHANGES: dict[int, tuple[str, tuple[str, ...]]] = {
 """What each schema version changed, and the tables an upgrade to it rewrites (new columns get ``old_value``)
 or creates (a new table)."""
 
-ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$"
-ID_HELP = "use 1-64 letters, digits, '-', '_' or '.', starting with a letter or digit"
+ID_LENGTH = 64
+"""The most characters an id may have."""
+ID_PATTERN = rf"^[A-Za-z0-9][A-Za-z0-9_.\-]{{0,{ID_LENGTH - 1}}}$"
+ID_HELP = f"use 1-{ID_LENGTH} letters, digits, '-', '_' or '.', starting with a letter or digit"
+
+# The most characters a text column may hold (docs/data-model.md lists each column's; model/text.py the rule).
+UNIT_LENGTH = 40
+"""Units: '%', 'EUR k', 'days per order'."""
+PERSON_LENGTH = 100
+"""Who: owners, authors, who entered or saved a record."""
+NAME_LENGTH = 200
+"""Names and titles: a short statement."""
+LINE_LENGTH = 500
+"""A longer line, e.g. where a KPI's numbers come from (a system, a report, a link)."""
+LONG_TEXT_LENGTH = 5000
+"""Long texts: descriptions, notes, comments, the vision (about two pages)."""
 
 KINDS: dict[str, str] = {
     "id": "string",
@@ -67,6 +82,8 @@ class Column:
     maximum: float | None = None
     positive: bool = False
     references: str | None = None  # "table.column" the value must exist in
+    max_length: int | None = None
+    """The most characters a text or id value may have (after leading and trailing spaces are removed)."""
     auto: str | None = None
     """Filled by the store when a new record leaves it blank: ``"next"`` (the next number among
     records with the same other key values — a thread), ``"now"`` (the time of the save) or
@@ -78,6 +95,11 @@ class Column:
     def arrow_type(self) -> pa.DataType:
         """The Arrow type the column is stored as."""
         return arrow_type(self.kind)
+
+    @property
+    def long_text(self) -> bool:
+        """True for the long texts (descriptions, notes, comments …): several lines, shown in a text area."""
+        return self.kind == "text" and (self.max_length or 0) > LINE_LENGTH
 
     @property
     def label(self) -> str:
@@ -92,7 +114,7 @@ _LABELS = {"kpi_id": "KPI", "due": "due date", "done_on": "date it was done", "s
 SYSTEM_COLUMNS: tuple[Column, ...] = (
     Column("revision", "int", "Revision of the record: 1 when created, +1 on every save."),
     Column("saved_at", "timestamp", "When the record was last saved (UTC)."),
-    Column("saved_by", "text", "Who last saved the record."),
+    Column("saved_by", "text", "Who last saved the record.", max_length=PERSON_LENGTH),
 )
 """Columns the store maintains on every table; callers never set them."""
 
@@ -152,7 +174,11 @@ class TableSpec:
 
 
 def _id(name: str, doc: str, *, required: bool = True, references: str | None = None) -> Column:
-    return Column(name, "id", doc, required=required, references=references)
+    return Column(name, "id", doc, required=required, references=references, max_length=ID_LENGTH)
+
+
+def _text(name: str, doc: str, max_length: int, **rules: Any) -> Column:
+    return Column(name, "text", doc, max_length=max_length, **rules)
 
 
 _SCORECARD = _id("scorecard_id", "Scorecard the record belongs to.", references="scorecards.scorecard_id")
@@ -168,11 +194,11 @@ TABLES: dict[str, TableSpec] = {
             "One row describing the store itself (written by the store, not by users).",
             ("name",),
             (
-                Column("name", "text", "Always 'store'.", required=True),
+                _text("name", "Always 'store'.", NAME_LENGTH, required=True),
                 Column("schema_version", "int", "Table layout version the store was written with.", required=True),
                 Column("created_at", "timestamp", "When the store was created.", required=True),
-                Column("created_by", "text", "Who created the store."),
-                Column("package_version", "text", "bsc-widgets version that created the store."),
+                _text("created_by", "Who created the store.", PERSON_LENGTH),
+                _text("package_version", "bsc-widgets version that created the store.", UNIT_LENGTH),
             ),
         ),
         TableSpec(
@@ -181,20 +207,20 @@ TABLES: dict[str, TableSpec] = {
             ("scorecard_id",),
             (
                 _id("scorecard_id", "Short id of the scorecard, e.g. 'org' or 'sales'."),
-                Column("name", "text", "Name shown in forms and reports.", required=True),
+                _text("name", "Name shown in forms and reports.", NAME_LENGTH, required=True),
                 _id("parent_id", "Scorecard this one cascades from (empty for the top).",
                     required=False, references="scorecards.scorecard_id"),
-                Column("vision", "text", "Where the organisation wants to be."),
-                Column("mission", "text", "Why the organisation exists and whom it serves."),
-                Column("values", "text", "Values, one per line."),
+                _text("vision", "Where the organisation wants to be.", LONG_TEXT_LENGTH),
+                _text("mission", "Why the organisation exists and whom it serves.", LONG_TEXT_LENGTH),
+                _text("values", "Values, one per line.", LONG_TEXT_LENGTH),
                 Column("horizon_start", "period", "First period of the planning horizon."),
                 Column("horizon_end", "period", "Last period of the planning horizon."),
                 Column("review_frequency", "choice", "How often results are reviewed.",
                        required=True, choices=("M", "Q", "A"), default="Q"),
-                Column("green_from", "float", "Score from which a KPI is green (0-10).",
-                       default=20 / 3, minimum=0, maximum=10),
-                Column("amber_from", "float", "Score from which a KPI is amber (0-10).",
-                       default=10 / 3, minimum=0, maximum=10),
+                Column("green_from", "float", "Score from which a KPI is green (0-10); 6.67 means exactly 20/3, the "
+                       "score of a KPI on target (docs/scoring.md, Status).", default=20 / 3, minimum=0, maximum=10),
+                Column("amber_from", "float", "Score from which a KPI is amber (0-10); 3.33 means exactly 10/3, the "
+                       "score at the red flag.", default=10 / 3, minimum=0, maximum=10),
             ),
         ),
         TableSpec(
@@ -204,9 +230,9 @@ TABLES: dict[str, TableSpec] = {
             (
                 _SCORECARD,
                 _id("perspective_id", "Short id, e.g. 'financial'."),
-                Column("name", "text", "Name shown, e.g. 'Financial'.", required=True),
+                _text("name", "Name shown, e.g. 'Financial'.", NAME_LENGTH, required=True),
                 Column("position", "int", "Display order, 1 at the top.", required=True, minimum=1),
-                Column("description", "text", "What this perspective asks."),
+                _text("description", "What this perspective asks.", LONG_TEXT_LENGTH),
                 _WEIGHT,
             ),
         ),
@@ -218,9 +244,9 @@ TABLES: dict[str, TableSpec] = {
                 _id("objective_id", "Short id, e.g. 'F1'."),
                 _SCORECARD,
                 _id("perspective_id", "Perspective of the objective (of the same scorecard)."),
-                Column("title", "text", "The objective as a short statement.", required=True),
-                Column("description", "text", "What success looks like, in a sentence or two."),
-                Column("owner", "text", "Person accountable for the objective."),
+                _text("title", "The objective as a short statement.", NAME_LENGTH, required=True),
+                _text("description", "What success looks like, in a sentence or two.", LONG_TEXT_LENGTH),
+                _text("owner", "Person accountable for the objective.", PERSON_LENGTH),
                 _WEIGHT,
                 _id("supports", "Objective of the parent scorecard this one supports (cascade).",
                     required=False, references="objectives.objective_id"),
@@ -235,7 +261,7 @@ TABLES: dict[str, TableSpec] = {
                 _SCORECARD,
                 _id("cause", "Objective that drives the effect.", references="objectives.objective_id"),
                 _id("effect", "Objective that the cause improves.", references="objectives.objective_id"),
-                Column("note", "text", "Why the cause drives the effect."),
+                _text("note", "Why the cause drives the effect.", LONG_TEXT_LENGTH),
             ),
         ),
         TableSpec(
@@ -246,9 +272,9 @@ TABLES: dict[str, TableSpec] = {
                 _id("kpi_id", "Short id, e.g. 'rev-growth'."),
                 _SCORECARD,
                 _id("objective_id", "Objective the KPI measures.", references="objectives.objective_id"),
-                Column("name", "text", "Name shown in reports.", required=True),
-                Column("definition", "text", "How the KPI is calculated."),
-                Column("unit", "text", "Unit, e.g. '%', 'EUR k', 'days'."),
+                _text("name", "Name shown in reports.", NAME_LENGTH, required=True),
+                _text("definition", "How the KPI is calculated.", LONG_TEXT_LENGTH),
+                _text("unit", "Unit, e.g. '%', 'EUR k', 'days'.", UNIT_LENGTH),
                 Column("polarity", "choice", "higher or lower is better, or range (inside a band).",
                        required=True, choices=("higher", "lower", "range"), default="higher"),
                 Column("frequency", "choice", "How often it is measured: M, Q or A.",
@@ -258,8 +284,8 @@ TABLES: dict[str, TableSpec] = {
                 Column("baseline", "float", "Value before the plan started."),
                 Column("baseline_period", "period", "Period the baseline was measured in."),
                 _WEIGHT,
-                Column("owner", "text", "Person who reports the KPI."),
-                Column("source", "text", "Where the numbers come from."),
+                _text("owner", "Person who reports the KPI.", PERSON_LENGTH),
+                _text("source", "Where the numbers come from.", LINE_LENGTH),
                 Column("indicator", "choice", "Leading (drives results) or lagging (shows results).",
                        choices=("leading", "lagging"), default="lagging"),
                 Column("decimals", "int", "Decimals shown in reports.", default=1, minimum=0, maximum=6),
@@ -277,7 +303,8 @@ TABLES: dict[str, TableSpec] = {
                 Column("red_flag", "float", "Value at which the KPI turns red."),
                 Column("lower", "float", "Range KPIs: lower bound of the band."),
                 Column("upper", "float", "Range KPIs: upper bound of the band."),
-                Column("tolerance", "float", "Range KPIs: distance outside the band that still scores 3.33.",
+                Column("tolerance", "float", "Range KPIs: distance outside the band that still scores 3.33 (a "
+                       "longer review period aggregates it like the bounds: summed for sum KPIs, docs/scoring.md).",
                        positive=True),
             ),
         ),
@@ -290,8 +317,8 @@ TABLES: dict[str, TableSpec] = {
                 Column("period", "period", "Period measured, at the KPI's frequency.", required=True),
                 _SCORECARD,
                 Column("value", "float", "Measured value.", required=True),
-                Column("note", "text", "Remark on the value."),
-                Column("entered_by", "text", "Who entered or imported the value."),
+                _text("note", "Remark on the value.", LONG_TEXT_LENGTH),
+                _text("entered_by", "Who entered or imported the value.", PERSON_LENGTH),
                 Column("entered_at", "timestamp", "When the value was entered."),
             ),
         ),
@@ -304,9 +331,9 @@ TABLES: dict[str, TableSpec] = {
                 _SCORECARD,
                 _id("objective_id", "Objective the initiative moves.", required=False,
                     references="objectives.objective_id"),
-                Column("title", "text", "What the initiative delivers.", required=True),
-                Column("description", "text", "Scope in a sentence or two."),
-                Column("owner", "text", "Person accountable."),
+                _text("title", "What the initiative delivers.", NAME_LENGTH, required=True),
+                _text("description", "Scope in a sentence or two.", LONG_TEXT_LENGTH),
+                _text("owner", "Person accountable.", PERSON_LENGTH),
                 Column("start", "date", "Start date."),
                 Column("due", "date", "Planned end date."),
                 Column("budget", "float", "Budget, in the organisation's currency.", minimum=0),
@@ -323,14 +350,14 @@ TABLES: dict[str, TableSpec] = {
                 _id("task_id", "Short id, e.g. 'I1-T3'."),
                 _SCORECARD,
                 _id("initiative_id", "Initiative the task belongs to.", references="initiatives.initiative_id"),
-                Column("description", "text", "What is to be done.", required=True),
-                Column("owner", "text", "Person responsible.", required=True),
+                _text("description", "What is to be done.", LONG_TEXT_LENGTH, required=True),
+                _text("owner", "Person responsible.", PERSON_LENGTH, required=True),
                 Column("due", "date", "Deadline.", required=True),
                 Column("status", "choice", "Where it stands.", required=True,
                        choices=("not started", "in progress", "done", "blocked", "cancelled"),
                        default="not started"),
                 Column("done_on", "date", "Date it was finished."),
-                Column("success_measure", "text", "How we know the task succeeded."),
+                _text("success_measure", "How we know the task succeeded.", LONG_TEXT_LENGTH),
             ),
         ),
         TableSpec(
@@ -348,8 +375,8 @@ TABLES: dict[str, TableSpec] = {
                        choices=("analysis", "recommendation", "note"), default="analysis"),
                 Column("number", "int", "Place in the thread: 1, 2, …; the store gives the next number when "
                        "it is left blank.", minimum=1, auto="next", old_value=1),
-                Column("text", "text", "The comment.", required=True),
-                Column("author", "text", "Who wrote it; the person saving when left blank.", auto="user"),
+                _text("text", "The comment.", LONG_TEXT_LENGTH, required=True),
+                _text("author", "Who wrote it; the person saving when left blank.", PERSON_LENGTH, auto="user"),
                 Column("at", "timestamp", "When it was written; the time of the save when left blank.", auto="now"),
             ),
         ),
@@ -363,9 +390,9 @@ TABLES: dict[str, TableSpec] = {
                 _SCORECARD,
                 Column("period", "period", "The period closed, e.g. 2026Q2 (its months are closed with it).",
                        required=True),
-                Column("closed_by", "text", "Who closed it.", auto="user"),
+                _text("closed_by", "Who closed it.", PERSON_LENGTH, auto="user"),
                 Column("closed_at", "timestamp", "When it was closed.", auto="now"),
-                Column("reason", "text", "Why, e.g. 'board pack sent 2026-07-15'."),
+                _text("reason", "Why, e.g. 'board pack sent 2026-07-15'.", LONG_TEXT_LENGTH),
             ),
         ),
     )
@@ -394,6 +421,28 @@ def table(name: str) -> TableSpec:
         raise KeyError(f"unknown table {name!r}; tables are: {', '.join(PLAN_TABLES)}") from None
 
 
+TEXT_RULE = (
+    "Text (the `text` and `id` columns) is stored as typed — accents, emoji, every script, and tabs and line "
+    "breaks in long texts — with leading and trailing spaces removed, and is refused when it holds a control "
+    "character (U+0000–U+001F other than tab, line feed and carriage return, such as null, bell or the escape of "
+    "terminal colour codes; U+007F–U+009F), a broken character (a lone surrogate U+D800–U+DFFF, U+FFFE, U+FFFF) "
+    "or more characters than the column's maximum (the rule column below). Forms, imports, the API and the "
+    "command line all apply this rule (`bsc_widgets/model/text.py`); the message names the field and the fix. "
+    f"An `id` is {ID_HELP.removeprefix('use ')}."
+)
+"""The text rule in words, for the docs."""
+
+
+def shown_default(value: Any) -> str:
+    """A default as the docs show it: the exact value, e.g. ``20/3 (6.67)`` for a third, ``1`` for 1.0."""
+    if isinstance(value, float):
+        exact = Fraction(value).limit_denominator(12)
+        if exact.denominator != 1 and float(exact) == value:
+            return f"{exact} ({value:.2f})"
+        return f"{value:g}"
+    return str(value)
+
+
 def to_markdown() -> str:
     """The whole data model as Markdown (used for the docs)."""
     lines = [f"# Data model (schema version {SCHEMA_VERSION})", ""]
@@ -403,6 +452,7 @@ def to_markdown() -> str:
         "`period` also has " + ", ".join(f"`{c.name}`" for c in PERIOD_DATES) + " (dates the store derives "
         "from the period, so other tools can filter and join by date)."
     )
+    lines += ["", TEXT_RULE]
     for spec in TABLES.values():
         lines += ["", f"## {spec.name}", "", spec.doc, "", f"Key: {', '.join(spec.key)}", ""]
         lines += ["| column | type | required | rule | meaning |", "|---|---|---|---|---|"]
@@ -418,9 +468,10 @@ def to_markdown() -> str:
                 rule.append("> 0")
             if col.references:
                 rule.append(f"must exist in {col.references}")
+            if col.max_length is not None:
+                rule.append(f"at most {col.max_length:,} characters")
             if col.default is not None:
-                default = f"{col.default:.4g}" if isinstance(col.default, float) else col.default
-                rule.append(f"default {default}")
+                rule.append(f"default {shown_default(col.default)}")
             if col.auto is not None:
                 rule.append({"next": "numbered by the store", "now": "time of the save if blank",
                              "user": "who saves if blank"}[col.auto])

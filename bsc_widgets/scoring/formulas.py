@@ -12,7 +12,10 @@ Rules (see docs/scoring.md for worked examples):
   band ``10 - 10/3 * |a - m| / h``; outside, with e the distance to the nearest bound,
   ``clip(10/3 * (2 - e / w), 0, 10)``.
 - status: green when score >= green_from (20/3), amber when score >= amber_from (10/3),
-  red below; "no data" without an actual and "no target" without a target.
+  red below; "no data" without an actual and "no target" without a target.  Thresholds
+  are read as a person means them (:func:`threshold`): 6.67 typed is exactly 20/3 (the score
+  on target), 3.33 exactly 10/3 (the score at the red flag); :func:`reaches` is the one
+  comparison of a score with a threshold.
 - trend: the change against the previous review period; |change| < 0.1 is flat.
 
 :func:`actual_at` inverts the formulas (the actual that scores exactly a given score),
@@ -31,7 +34,13 @@ import numpy.typing as npt
 FloatArray = npt.NDArray[np.float64]
 
 GREEN_FROM = 20 / 3
+"""Default green threshold: exactly 20/3 (shown as 6.67), the score of a KPI on target."""
 AMBER_FROM = 10 / 3
+"""Default amber threshold: exactly 10/3 (shown as 3.33), the score of a KPI at its red flag."""
+TYPED = 0.005
+"""How far a threshold a person typed may be from 20/3 or 10/3 and still mean it (6.67, 6.667, 3.33)."""
+NOISE = 1e-9
+"""Differences below this are floating-point rounding, not a lower score (10 - 10/3 < 20/3 in floats)."""
 FLAT_BELOW = 0.1
 
 GREEN, AMBER, RED, NO_DATA, NO_TARGET = "green", "amber", "red", "no data", "no target"
@@ -83,14 +92,33 @@ def has_target(polarity: npt.ArrayLike, target: npt.ArrayLike, red_flag: npt.Arr
     return np.where(is_range, band, directional)
 
 
+def threshold(value: npt.ArrayLike) -> FloatArray:
+    """The score a green or amber threshold means: a value within :data:`TYPED` of 20/3 or 10/3 — 6.67,
+    6.667, 3.33, what a person types for "on target" or "at the red flag" — is exactly 20/3 or 10/3;
+    any other value is itself."""
+    t = _f(value)
+    for exact in (AMBER_FROM, GREEN_FROM):
+        t = np.where(np.abs(t - exact) <= TYPED, exact, t)
+    return t
+
+
+def reaches(score_: npt.ArrayLike, threshold_: npt.ArrayLike) -> npt.NDArray[np.bool_]:
+    """Whether scores reach a threshold: score >= :func:`threshold` of it, rounding noise (:data:`NOISE`) ignored.
+
+    So a KPI exactly on target is green with ``green_from`` 20/3, 6.67 or 6.667, and a
+    range KPI exactly at the edge of its band (which computes as 6.666666666666666) too.
+    """
+    return _f(score_) >= threshold(threshold_) - NOISE
+
+
 def status_codes(score_: npt.ArrayLike, has_actual: npt.ArrayLike, has_target_: npt.ArrayLike,
                  green_from: npt.ArrayLike = GREEN_FROM,
                  amber_from: npt.ArrayLike = AMBER_FROM) -> npt.NDArray[np.int8]:
     """Status as positions in :data:`STATUSES` (cheap to turn into a categorical column)."""
     s = _f(score_)
     return np.select(
-        [~np.asarray(has_actual, bool), ~np.asarray(has_target_, bool) | np.isnan(s), s >= _f(green_from),
-         s >= _f(amber_from)],
+        [~np.asarray(has_actual, bool), ~np.asarray(has_target_, bool) | np.isnan(s), reaches(s, green_from),
+         reaches(s, amber_from)],
         [3, 4, 0, 1], 2,
     ).astype(np.int8)
 
@@ -170,8 +198,8 @@ def colour_zones(polarity: str, row: Mapping[str, Any], green_from: float = GREE
     Each zone is (status, from, to) with -inf / inf at the open ends; range KPIs have five
     zones (red, amber, green, amber, red), directional KPIs three, ordered by actual.
     """
-    g_lo, g_hi = actual_at(polarity, row, green_from)
-    a_lo, a_hi = actual_at(polarity, row, amber_from)
+    g_lo, g_hi = actual_at(polarity, row, float(threshold(green_from)))
+    a_lo, a_hi = actual_at(polarity, row, float(threshold(amber_from)))
     inf = float("inf")
     if polarity == "range":
         return [(RED, -inf, a_lo), (AMBER, a_lo, g_lo), (GREEN, g_lo, g_hi), (AMBER, g_hi, a_hi), (RED, a_hi, inf)]

@@ -48,7 +48,8 @@ from ..model.parse import MOMENT_FORMS, moment
 from ..model.periods import parse_period
 from ..model.plan import PERIOD_LOCKED_TABLES, closing, require_scorecard
 from ..model.rules import check_change, check_plan, tables_for_change
-from ..model.schema import PLAN_TABLES, SCHEMA_CHANGES, SCHEMA_VERSION, SYSTEM_TABLES, TABLES, table
+from ..model.schema import PLAN_TABLES, SCHEMA_CHANGES, SCHEMA_VERSION, SYSTEM_COLUMNS, SYSTEM_TABLES, TABLES, table
+from ..model.text import text_problem, visible
 from ..model.values import plain
 from ..version import __version__
 from . import changes
@@ -131,7 +132,7 @@ class Store:
                 raise StoreError(f"{store.location} is not empty. Fix: choose a new or empty folder "
                                  "for the store.")
             path.mkdir(parents=True, exist_ok=True)
-        who = user or current_user()
+        who = _user(user)
         for name in STORE_TABLES:
             create_table(store._uri(name), name, storage_options, _props(who, "create table", 0))
         info = pd.DataFrame([{
@@ -184,7 +185,7 @@ class Store:
         ``old_value``) as a new version, so its history keeps the old one; store_info
         is written last.  A store that cannot be written (read-only) stays readable.
         """
-        who = current_user()
+        who = _user(None)
         try:
             with self._lock.hold("upgrade the store", who):
                 self._snapshots.forget("store_info")
@@ -357,7 +358,7 @@ class Store:
         given = as_frame(records)
         batch, problems = coerce(spec, given, partial=True)
         provided = [c for c in spec.names if c in given.columns]
-        who = user or current_user()
+        who = _user(user)
         if problems:
             # Report the cross-table problems of the same batch too, so a form shows all at once.
             complete = [k for k in spec.key if k != spec.numbered]  # a numbered column is filled in later
@@ -385,7 +386,7 @@ class Store:
         wanted = pd.DataFrame([key_mapping(spec.key, k) for k in keys])
         if wanted.empty:
             return SaveResult(name, None, 0, 0, 0)
-        return self._commit(name, user or current_user(), lambda current: changes.remove(name, current, wanted))
+        return self._commit(name, _user(user), lambda current: changes.remove(name, current, wanted))
 
     # ----------------------------------------------------------------- closing periods
     def closed_periods(self, *, scorecard: str | None = None) -> pd.DataFrame:
@@ -399,9 +400,9 @@ class Store:
         Checked in the same turn of the writer lock as every save, so no save can slip past
         it.  :class:`InputError` for an unknown scorecard or a malformed or already closed period.
         """
-        who = user or current_user()
+        who = _user(user)
         wanted = self._closing_key(period, scorecard)
-        record = {**wanted, "reason": reason or None, "revision": 0}
+        record = {**wanted, "reason": _reason(wanted, reason) or None, "revision": 0}
 
         def compute(current: pd.DataFrame) -> Change:
             if len(current[key_mask(current, ("scorecard_id", "period"), pd.DataFrame([wanted]))]):
@@ -420,8 +421,9 @@ class Store:
         if not reason.strip():
             raise InputError("reason: say why the period is reopened (it is kept in the history), e.g. "
                              "'restating the May actual after the audit'")
-        who = user or current_user()
+        who = _user(user)
         wanted = self._closing_key(period, scorecard)
+        _reason(wanted, reason)
 
         def compute(current: pd.DataFrame) -> Change:
             change = changes.remove("closed_periods", current, pd.DataFrame([wanted]))
@@ -479,7 +481,7 @@ class Store:
         if self._outdated:
             raise StoreVersionError(self._outdated)
         old = self.read(name, version=version)
-        who = user or current_user()
+        who = _user(user)
         with self._lock.hold(f"restore {name}", who):
             try:
                 now: pd.DataFrame | None = self._snapshots.current(name)[1]
@@ -507,7 +509,7 @@ class Store:
         entries are removed); ``keep=None`` keeps the full history.  ``dry_run`` lists what
         would be removed and changes nothing.
         """
-        who = user or current_user()
+        who = _user(user)
         with self._lock.hold("compact", who):
             try:
                 report = compact(self._uri, self.location, self.storage_options, keep, dry_run,
@@ -534,7 +536,7 @@ class Store:
         last readable one (a restore); lost commits are accepted.  With ``dry_run`` nothing
         is changed.
         """
-        who = user or current_user()
+        who = _user(user)
         with self._lock.hold("repair", who):
             found = self.diagnose()
             if dry_run or is_uri(self.location):
@@ -692,6 +694,27 @@ def _refuse_system(name: str) -> None:
     if name == "closed_periods":
         raise StoreError("closed_periods is changed by closing and reopening periods, not edited. Fix: use "
                          "`bsc close` / `bsc reopen` (Store.close_period / reopen_period).")
+
+
+_SAVED_BY = next(c for c in SYSTEM_COLUMNS if c.name == "saved_by")
+
+
+def _user(user: str | None) -> str:
+    """Who saves: ``user``, else :func:`current_user`; :class:`InputError` when the text rule refuses the name."""
+    who = user or current_user()
+    found = text_problem(who.strip(), _SAVED_BY.max_length)
+    if found is not None:
+        raise InputError(f"user name '{visible(who)}' {found.message}. Fix: {found.fix} (the name comes from "
+                         "--user, the BSC_USER environment variable or the login name). Nothing was saved.")
+    return who
+
+
+def _reason(key: Mapping[str, str], reason: str) -> str:
+    """Why a period is closed or reopened, stripped; :class:`BscValidationError` when the text rule refuses it."""
+    _, problems = coerce(TABLES["closed_periods"], [{**key, "reason": reason}], partial=True)
+    if problems:
+        raise BscValidationError(problems)
+    return reason.strip()
 
 
 def moment_period(text: str) -> str:

@@ -26,10 +26,23 @@ def scatter(**trace: Any) -> dict[str, Any]:
     return {"type": "scatter", **trace}
 
 
-def wrap(text: object, width: int = WRAP, lines: int = MAX_LINES) -> str:
-    """``text`` escaped and wrapped into at most ``lines`` lines of ``width`` characters, joined by ``<br>``."""
-    parts = textwrap.wrap(str(text) if isinstance(text, str) else "", width, max_lines=lines, placeholder=" …")
-    return "<br>".join(html.escape(p) for p in parts)
+def text(value: object, missing: str = "") -> str:
+    """A value of the plan as text plotly draws literally (``missing`` when it is not text).
+
+    plotly reads a subset of HTML in every text it draws — labels, hover text (the values a
+    ``hovertemplate`` puts in included), titles, axis titles and legends: ``<a href>`` becomes
+    a link, ``<b>`` bold, ``<br>`` a line break, and entities such as ``&amp;`` are decoded.
+    Every value of the plan a chart shows goes through here: ``<``, ``>`` and ``&`` are
+    escaped.  Quotes are left alone, since plotly does not decode ``&quot;``.
+    """
+    return html.escape(value, quote=False) if isinstance(value, str) else missing
+
+
+def wrap(value: object, width: int = WRAP, lines: int = MAX_LINES) -> str:
+    """``value`` escaped (:func:`text`) and wrapped into at most ``lines`` lines of ``width`` characters,
+    joined by ``<br>``."""
+    parts = textwrap.wrap(value if isinstance(value, str) else "", width, max_lines=lines, placeholder=" …")
+    return "<br>".join(text(p) for p in parts)
 
 
 def gaps(values: npt.NDArray[np.float64]) -> list[float | None]:

@@ -12,7 +12,7 @@ import plotly.graph_objects as go
 
 from ...model.plan import overdue_ids, require_scorecard
 from ..theme import GRID, INITIATIVE_COLOURS, INK, MISSING, SERIES_COLOURS, TASK_COLOURS
-from .figure import figure, scatter, wrap
+from .figure import figure, scatter, text, wrap
 
 
 def _gantt_rows(frames: Mapping[str, pd.DataFrame], scorecard_id: str) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -26,9 +26,16 @@ def _gantt_rows(frames: Mapping[str, pd.DataFrame], scorecard_id: str) -> tuple[
     tasks["due"] = pd.to_datetime(tasks["due"])
     tasks["_i"] = tasks["initiative_id"].map(pd.Series(np.arange(len(ini)), index=ini["initiative_id"]))
     tasks = tasks.sort_values(["_i", "due", "task_id"], na_position="last").reset_index(drop=True)
-    ini["label"] = [f"<b>{i}</b> {wrap(t, 40, 1)}" for i, t in zip(ini["initiative_id"], ini["title"], strict=True)]
-    tasks["label"] = [f"{i} {wrap(t, 40, 1)}" for i, t in zip(tasks["task_id"], tasks["description"], strict=True)]
+    ini["label"] = [f"<b>{text(i)}</b> {wrap(t, 40, 1)}"
+                    for i, t in zip(ini["initiative_id"], ini["title"], strict=True)]
+    tasks["label"] = [f"{text(i)} {wrap(t, 40, 1)}"
+                      for i, t in zip(tasks["task_id"], tasks["description"], strict=True)]
     return ini, tasks
+
+
+def _owners(rows: pd.DataFrame) -> list[str]:
+    """The owners as hover text (escaped: plotly draws markup in the values a hovertemplate shows)."""
+    return [text(o, MISSING) for o in rows["owner"]]
 
 
 def gantt(frames: Mapping[str, pd.DataFrame], scorecard_id: str, today: dt.date | None = None, *,
@@ -65,7 +72,7 @@ def gantt(frames: Mapping[str, pd.DataFrame], scorecard_id: str, today: dt.date 
             "type": "bar", "base": part["start"], "x": duration[sel], "y": part["label"], "orientation": "h",
             "name": f"initiative {status}", "marker": {"color": colour}, "width": 0.7,
             "customdata": np.column_stack([part["start"].dt.date.astype(str), part["due"].dt.date.astype(str),
-                                           part["percent_complete"].fillna(0), part["owner"].fillna(MISSING)]),
+                                           part["percent_complete"].fillna(0), _owners(part)]),
             "hovertemplate": "%{y}<br>%{customdata[0]} → %{customdata[1]}<br>%{customdata[2]:.0f}% complete"
                              "<br>owner: %{customdata[3]}<extra></extra>"})
     data.append({"type": "bar", "base": dated["start"], "x": duration * dated["percent_complete"].fillna(0) / 100,
@@ -82,7 +89,7 @@ def gantt(frames: Mapping[str, pd.DataFrame], scorecard_id: str, today: dt.date 
             x=part["due"], y=part["label"], mode="markers", name=f"task {status}",
             marker={"symbol": "x" if status == "overdue" else "diamond", "size": 12 if status == "overdue" else 10,
                     "color": colour, "line": {"width": 1, "color": INK}},
-            customdata=np.column_stack([part["owner"].fillna(MISSING), part["status"].astype(str),
+            customdata=np.column_stack([_owners(part), part["status"].astype(str),
                                         part["due"].dt.date.astype(str)]),
             hovertemplate="%{y}<br>due %{customdata[2]} (%{customdata[1]})<br>owner: %{customdata[0]}"
                           "<extra></extra>"))

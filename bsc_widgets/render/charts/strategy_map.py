@@ -19,7 +19,7 @@ from ...model.plan import require_scorecard
 from ...scoring import Review
 from ...scoring.formulas import NO_DATA, STATUSES
 from ..theme import INK, MISSING, MUTED, SERIES_COLOURS, STATUS_COLOURS, TEXT_ON_STATUS, number
-from .figure import figure, gaps, scatter, wrap
+from .figure import figure, gaps, scatter, text, wrap
 
 NEUTRAL = "#ffffff"
 """Box fill when no review is shown."""
@@ -141,9 +141,9 @@ def strategy_map(frames: Mapping[str, pd.DataFrame], scorecard_id: str, review: 
                              showlegend=bool(name)))
     titles = [wrap(t) for t in objs["title"]]
     text_colour = status.map(TEXT_ON_STATUS).fillna(INK).to_numpy(dtype=object)
-    label = [f"<b>{i}</b>  {s}<br>{t}" if s else f"<b>{i}</b><br>{t}"
+    label = [f"<b>{text(i)}</b>  {s}<br>{t}" if s else f"<b>{text(i)}</b><br>{t}"
              for i, s, t in zip(ids, score_text, titles, strict=True)]
-    hover = [f"<b>{i}</b> {t}<br>owner: {o if isinstance(o, str) else MISSING}"
+    hover = [f"<b>{text(i)}</b> {text(t)}<br>owner: {text(o, MISSING)}"
              + (f"<br>score: {number(sc)} ({st})" if st else "")
              for i, t, o, sc, st in zip(ids, objs["title"], objs["owner"], score, status, strict=True)]
     data.append(scatter(x=objs["x"], y=objs["y"], mode="text", text=label, hovertext=hover, hoverinfo="text",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import html
 from collections.abc import Mapping
 from typing import Any
 
@@ -15,7 +14,7 @@ from ...errors import InputError
 from ...model.periods import first_day, last_day, parse_period, period_columns
 from ...scoring import Review
 from ..theme import GRID, SERIES_COLOURS
-from .figure import figure, scatter
+from .figure import figure, scatter, text
 
 
 def _period_starts(periods: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -48,9 +47,9 @@ def kpi_trend(frames: Mapping[str, pd.DataFrame], kpi_id: str, *, period: str | 
     targets = frames["targets"][(frames["targets"]["kpi_id"] == kpi_id).to_numpy(dtype=bool)]
     t_start, _ = _period_starts(targets["period"])
     targets = targets.assign(_x=t_start).sort_values("_x")
-    unit = kpi["unit"] if isinstance(kpi["unit"], str) else ""
+    unit = text(kpi["unit"])  # escaped; hover texts show it through %{meta}, never inside the template itself
     decimals = int(kpi["decimals"]) if pd.notna(kpi["decimals"]) else 1
-    fmt = f"%{{y:,.{decimals}f}} {unit}".rstrip()
+    fmt = f"%{{y:,.{decimals}f}} %{{meta}}" if unit else f"%{{y:,.{decimals}f}}"
 
     line = {"color": SERIES_COLOURS["target"], "width": 1, "dash": "dash"}
     if kpi["polarity"] == "range":
@@ -75,8 +74,10 @@ def kpi_trend(frames: Mapping[str, pd.DataFrame], kpi_id: str, *, period: str | 
         {"type": "rect", "xref": "x", "yref": "paper", "x0": first_day(shown),
          "x1": last_day(shown) + dt.timedelta(days=1),
          "y0": 0, "y1": 1, "fillcolor": SERIES_COLOURS["period"], "line": {"width": 0}, "layer": "below"}]
-    title = f"{kpi['name']}" + (f" ({unit})" if unit else "")
-    return figure(data, title={"text": f"<b>{html.escape(title)}</b>", "x": 0, "font": {"size": 14}},
+    for trace in data:
+        trace["meta"] = unit
+    title = text(kpi["name"]) + (f" ({unit})" if unit else "")
+    return figure(data, title={"text": f"<b>{title}</b>", "x": 0, "font": {"size": 14}},
                    height=320, shapes=shapes, margin={"l": 60, "r": 20, "t": 50, "b": 40}, hovermode="x unified",
                    legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 1, "xanchor": "right"},
                    xaxis={"gridcolor": GRID}, yaxis={"gridcolor": GRID, "title": {"text": unit}})
