@@ -101,6 +101,7 @@ def plan_diff_as_text(changes: pd.DataFrame, before: str, after: str, readings: 
                 lines.append(f"  {change:<8} {record}{removed_in}{_who(first)}")
         lines += _more(groups.ngroups - listed, "--all lists every one; --format csv gives every field")
         lines.append("")
-    total = changes.groupby(["table", "record"]).ngroups if not changes.empty else 0
-    lines.append(f"{plural(total, 'record')} differ.")
+    if not changes.empty:
+        total = changes.groupby(["table", "record"]).ngroups
+        lines.append(f"{plural(total, 'record')} differ{'s' if total == 1 else ''}.")
     return "\n".join(lines).rstrip() + "\n"
