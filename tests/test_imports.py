@@ -375,7 +375,7 @@ def test_numbers_that_show_their_separator(shop: Store, tmp_path: Path, text: st
     report = plan_import(shop, path)
     assert report.ok, report.as_text()
     assert report.changes.loc[0, "value"] == value
-    assert report.notes[0].startswith(f"Numbers: read with a decimal {'comma' if decimal == ',' else 'point'}")
+    assert report.notes[-1].startswith(f"Numbers: read with a decimal {'comma' if decimal == ',' else 'point'}")
 
 
 def test_grouping_must_be_thousands_under_a_chosen_separator(shop: Store, tmp_path: Path) -> None:

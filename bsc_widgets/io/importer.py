@@ -250,8 +250,14 @@ class _Checker:
         cols = self._columns()
         fields = tuple(f for f in TABLE_FIELDS[self.table] if cols is not None
                        and (f in cols.fields or (cols.layout == "wide" and f == WIDE_FIELD[self.table])))
-        if cols is None:
-            return self._report("long", fields, _empty_changes(fields), pd.DataFrame(), [], 0)
+        self._uncalculated()
+        if cols is not None and self.raw.cells.empty and not self.raw.formulas:
+            self._file_problem(f"has a header row ({_short(self.raw.location(None, None))}) but no rows of values "
+                               "below it", "add one row per value below the header, or check that this is the "
+                               "right file" + (" and sheet (--sheet)" if self.raw.sheet is not None else ""))
+        if cols is None or self.raw.cells.empty:
+            return self._report(cols.layout if cols else "long", fields, _empty_changes(fields), pd.DataFrame(),
+                                [], 0)
         recs = self._records(cols)
         self.period_col = "period_col" if cols.layout == "long" else f"{WIDE_FIELD[self.table]}_col"
         numbers = [f for f in fields if f != "note"]
@@ -277,11 +283,19 @@ class _Checker:
         changes, records = self._plan(recs[ok.to_numpy()].reset_index(drop=True), fields, user, now)
         return self._report(cols.layout, fields, changes, records, cols.ignored, skipped)
 
+    def _uncalculated(self) -> None:
+        """Formula cells without a stored result: refused, never read as empty."""
+        for row, col, formula in self.raw.formulas:
+            self.problems.append(ImportProblem(
+                self.raw.location(row, col), formula, "is a formula without a stored result (the file was saved by "
+                "a program that does not calculate, so its value is unknown)", "open and save the file in Excel or "
+                "LibreOffice so values are stored, or export values"))
+
     def _report(self, layout: str, fields: tuple[str, ...], changes: pd.DataFrame, records: pd.DataFrame,
                 ignored: list[str], skipped: int) -> ImportReport:
         order = {id(p): i for i, p in enumerate(self.problems)}
         problems = sorted(self.problems, key=lambda p: (p.location.line or 0, p.location.cell or "", order[id(p)]))
-        notes = [self.numbers_read] if self.numbers_read else []
+        notes = [*self.raw.notes, *([self.numbers_read] if self.numbers_read else [])]
         return ImportReport(self.raw.file, self.table, layout, self.raw.sheet, problems, changes, records, fields,
                             ignored, skipped, notes)
 
