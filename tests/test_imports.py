@@ -404,3 +404,49 @@ def test_partial_targets_files_change_only_their_columns(shop: Store, tmp_path: 
     assert report.ok and report.counts()["updated"] == 1
     row = shop.read("targets").iloc[0]
     assert (row["target"], row["red_flag"], row["tolerance"]) == (100.0, 85.0, 3.0)
+
+
+# ----------------------------------------------------------------------------------------- no silent choices
+def test_hidden_sheets_are_skipped_unless_named(shop: Store, tmp_path: Path) -> None:
+    book = Workbook()
+    secret = book.active
+    assert secret is not None
+    secret.title = "actuals"
+    secret.append(["kpi", "period", "value"])
+    secret.append(["rev", "2026-02", 1])
+    secret.sheet_state = "hidden"
+    shown = book.create_sheet("Data")
+    shown.append(["kpi", "period", "value"])
+    shown.append(["rev", "2026-02", 2])
+    book.save(tmp_path / "h.xlsx")
+    report = plan_import(shop, tmp_path / "h.xlsx")
+    assert report.sheet == "Data" and report.changes.loc[0, "value"] == 2.0
+    assert "Skipped hidden sheet 'actuals'; name one with --sheet to read it." in report.as_text()
+    named = plan_import(shop, tmp_path / "h.xlsx", sheet="actuals")
+    assert named.changes.loc[0, "value"] == 1.0 and "Read hidden sheet 'actuals' (named with --sheet)." in named.notes
+
+
+def test_formula_cells_without_results_are_refused_by_cell(shop: Store, tmp_path: Path) -> None:
+    path = workbook(tmp_path, "f.xlsx", [["kpi", "period", "value"], ["rev", "2026-02", "=1+1"],
+                                         ["rev", "2026-03", 5]])
+    report = plan_import(shop, path)
+    assert [(p.location.cell, p.value) for p in report.problems] == [("C2", "=1+1")]
+    assert "open and save the file in Excel or LibreOffice so values are stored" in report.problems[0].fix
+
+
+def test_utf16_text_with_its_mark_is_read_and_named(shop: Store, tmp_path: Path) -> None:
+    path = tmp_path / "u.csv"
+    path.write_bytes("kpi\tperiod\tvalue\nrev\t2026-02\t7,5\n".encode("utf-16"))
+    report = plan_import(shop, path)
+    assert report.ok and report.changes.loc[0, "value"] == 7.5
+    assert report.notes[0] == "Read as CSV: UTF-16, columns separated by tabs."
+
+
+def test_unreadable_files_exit_1_and_bad_options_exit_2(shop: Store, tmp_path: Path) -> None:
+    run = CliRunner().invoke
+    fake = write(tmp_path, "fake.xlsx", "hello\n")
+    result = run(main, ["import", "--store", shop.location, str(fake)])
+    assert result.exit_code == 1 and "fake.xlsx is not an Excel workbook: it holds text (it starts 'hello')" \
+        in result.output
+    result = run(main, ["import", "--store", shop.location, str(write(tmp_path, "a.csv", "kpi\n")), "--sheet", "x"])
+    assert result.exit_code == 2

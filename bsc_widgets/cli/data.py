@@ -51,7 +51,9 @@ def import_(store_path: str, file: str, sheet: str | None, mapping: str | None, 
         return
     result = apply_import(store, report)
     click.echo(report.as_text(rows=False))
-    if result.version is None:
+    if result.version is None and not len(report.changes):
+        click.echo("Nothing to save: the file holds no values.")
+    elif result.version is None:
         click.echo(f"Nothing new to save: every value in the file is already in table {report.table}.")
     else:
         click.echo(f"Saved {result.inserted} new and {result.updated} updated record(s) as version "

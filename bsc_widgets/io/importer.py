@@ -266,6 +266,8 @@ class _Checker:
         blank = np.logical_and.reduce([parsed[f].blank.to_numpy() for f in numbers])
         skipped = int(blank.sum()) if cols.layout == "long" else 0
         recs = recs[~blank].reset_index(drop=True)
+        if recs.empty:  # every value cell is empty: nothing to check or import
+            return self._report(cols.layout, fields, _empty_changes(fields), pd.DataFrame(), cols.ignored, skipped)
         for f in numbers:
             recs[f] = parsed[f].values[~blank].to_numpy()
             recs[f"{f}_bad"] = parsed[f].bad[~blank].to_numpy()
@@ -303,7 +305,7 @@ class _Checker:
         """Read the number columns with the file's decimal separator: given, or shown by its numbers."""
         spots = [(row, col, value) for f in numbers if f in recs.columns
                  for row, col, value in zip(recs["row"], recs[f"{f}_col"], recs[f], strict=True)
-                 if isinstance(value, str)]
+                 if isinstance(value, str) and value.strip()]
         given = self.mapping.decimal or {",": ".", ".": ","}.get(self.mapping.thousands or "")
         separators = file_decimal(pd.Series([v for _, _, v in spots], dtype=object), given)
         self.separators = separators

@@ -32,7 +32,7 @@ class ImportProblem:
 
 
 def _show(value: Any) -> str:
-    if isinstance(value, float) and value.is_integer():
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
         return str(int(value))
     if isinstance(value, int | float):
         return repr(value)
