@@ -478,6 +478,8 @@ class _Checker:
 
     def _store_rules(self, records: pd.DataFrame, where: pd.Series, recs: pd.DataFrame) -> None:
         """Problems the store would refuse the records for (e.g. a target without a red flag)."""
+        if records.empty:  # nothing would be saved, so nothing the store could refuse
+            return
         spec = TABLES[self.table]
         typed, problems = coerce(spec, records)
         if not problems:
