@@ -222,5 +222,11 @@ class InputError(BscError):
     """An argument names something that does not exist (a scorecard, a period) or is malformed."""
 
 
+class UnreadableFileError(InputError):
+    """A file to import is not a CSV file or an xlsx workbook that can be read (compressed, damaged, another
+    encoding or kind of file); the message says what it is. The command line exits 1 (a problem found in the file).
+    """
+
+
 class UnknownVersionError(StoreError, InputError):
     """A version or time of a table's history that cannot be read: not there (yet), or no longer kept."""

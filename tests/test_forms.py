@@ -578,3 +578,14 @@ def test_a_closed_period_is_read_only_in_the_actuals_step_and_its_forms_say_how_
     assert not panel.apply()
     assert "2026Q2" in html.unescape(panel.result.value) and "bsc reopen" in html.unescape(panel.result.value)
     pd.testing.assert_frame_equal(ws.store.read("actuals"), before)
+
+
+def test_import_panel_asks_for_the_decimal_separator_when_a_number_reads_two_ways(ws: Workshop) -> None:
+    panel = ws.actuals().imports
+    report = panel.check(b"kpi,period,value\nnps,2026Q4,1.234\n", "actuals.csv")
+    assert report is not None and not report.ok and panel.apply_button.disabled
+    assert "reads as 1234" in html.unescape(panel.result.value)
+    panel.decimal.value = ","
+    report = panel.check(b"kpi,period,value\nnps,2026Q4,1.234\n", "actuals.csv")
+    assert report is not None and report.ok and "read with a decimal comma" in html.unescape(panel.result.value)
+    assert report.changes.loc[0, "value"] == 1234.0

@@ -315,7 +315,7 @@ def test_cli_dry_run_shows_counts_and_rows_and_saves_nothing(shop: Store, tmp_pa
     result = CliRunner().invoke(main, ["import", "--store", shop.location, str(path)])
     assert result.exit_code == 0 and "Saved 2 new and 1 updated record(s)" in result.output
     result = CliRunner().invoke(main, ["import", "--store", shop.location, str(path)])
-    assert "Nothing to save" in result.output
+    assert "Nothing new to save: every value in the file is already in table actuals." in result.output
 
 
 def test_report_renders_for_a_widget(shop: Store, tmp_path: Path) -> None:
@@ -325,3 +325,128 @@ def test_report_renders_for_a_widget(shop: Store, tmp_path: Path) -> None:
     assert frame[["change", "kpi_id", "period", "value", "where"]].values.tolist() == [
         ["new", "rev", "2026-02", 7.0, "line 2"]]
     assert report.problems_frame().empty and report.file == "upload.csv"
+
+
+# ----------------------------------------------------------------------------------------- separators
+def test_semicolon_file_with_decimal_points_reads_them_as_decimal_points(shop: Store, tmp_path: Path) -> None:
+    path = write(tmp_path, "semi.csv", "kpi;period;value\nrev;2026-02;12.5\nrev;2026-03;0.75\nrev;2026-04;1.234\n")
+    result = CliRunner().invoke(main, ["import", "--store", shop.location, str(path)])
+    assert result.exit_code == 0, result.output
+    assert "Numbers: read with a decimal point" in result.output and "'12.5' at line 2" in result.output
+    assert values(shop)[("rev", "2026-02")] == 12.5 and values(shop)[("rev", "2026-03")] == 0.75
+    assert values(shop)[("rev", "2026-04")] == 1.234  # '1.234' reads as the file's other numbers show
+
+
+def test_a_number_that_reads_two_ways_is_refused_until_the_separator_is_chosen(shop: Store, tmp_path: Path) -> None:
+    path = write(tmp_path, "one.csv", "kpi,period,value\nrev,2026-02,1.234\n")
+    version = shop.version("actuals")
+    result = CliRunner().invoke(main, ["import", "--store", shop.location, str(path)])
+    assert result.exit_code == 1
+    assert ("line 2, column 'value': '1.234' reads as 1234 ('.' between thousands) or as 1.234 (a decimal point)"
+            in result.output)
+    assert "--decimal . reads it as 1.234, --decimal , as 1234" in result.output
+    assert shop.version("actuals") == version
+    result = CliRunner().invoke(main, ["import", "--store", shop.location, str(path), "--decimal", "."])
+    assert result.exit_code == 0 and "read with a decimal point" in result.output and "as chosen" in result.output
+    assert values(shop)[("rev", "2026-02")] == 1.234
+    result = CliRunner().invoke(main, ["import", "--store", shop.location, str(path), "--decimal", ","])
+    assert result.exit_code == 0, result.output
+    assert values(shop)[("rev", "2026-02")] == 1234.0
+
+
+def test_a_file_mixing_decimal_commas_and_points_is_refused(shop: Store, tmp_path: Path) -> None:
+    path = write(tmp_path, "mix.csv", "kpi;period;value\nrev;2026-02;12,5\nrev;2026-03;0.75\n")
+    report = plan_import(shop, path)
+    assert [str(p) for p in report.problems] == [
+        "mix.csv: has numbers with a decimal comma ('12,5' at line 2) and numbers with a decimal point ('0.75' at "
+        "line 3), so what a number such as 1.234 means is unclear. Fix: write every number with the same decimal "
+        "separator, or choose one with --decimal . or --decimal , (the numbers written the other way are then listed)"]
+    chosen = plan_import(shop, path, decimal=",")
+    assert [(p.location.line, p.value, p.reason) for p in chosen.problems] == [(3, "0.75", "is not a number")]
+
+
+@pytest.mark.parametrize(("text", "decimal", "value"), [
+    ("12,5", ",", 12.5), ("1.234,5", ",", 1234.5), ("1 234,5", ",", 1234.5), ("1,234.5", ".", 1234.5),
+    ("1'234.5", ".", 1234.5), ("1.234.567", ",", 1234567.0), ("-0,750", ",", -0.75), ("4,5 %", ",", 4.5),
+])
+def test_numbers_that_show_their_separator(shop: Store, tmp_path: Path, text: str, decimal: str,
+                                           value: float) -> None:
+    path = write(tmp_path, "a.csv", f'kpi;period;value\nchurn;2026Q1;"{text}"\n')
+    report = plan_import(shop, path)
+    assert report.ok, report.as_text()
+    assert report.changes.loc[0, "value"] == value
+    assert report.notes[-1].startswith(f"Numbers: read with a decimal {'comma' if decimal == ',' else 'point'}")
+
+
+def test_grouping_must_be_thousands_under_a_chosen_separator(shop: Store, tmp_path: Path) -> None:
+    # '12.5' is not a number with a decimal comma (it is never read as 125).
+    path = write(tmp_path, "a.csv", "kpi,period,value\nrev,2026-02,12.5\nrev,2026-03,1.234.5\n")
+    report = plan_import(shop, path, decimal=",")
+    assert [(p.value, p.reason) for p in report.problems] == [("12.5", "is not a number"),
+                                                              ("1.234.5", "is not a number")]
+
+
+def test_overflowing_values_are_refused_at_their_line(shop: Store, tmp_path: Path) -> None:
+    path = write(tmp_path, "big.csv", "kpi,period,value\nrev,2026-02,1e308\nrev,2026-03,1e308\nrev,2026-04,5\n")
+    report = plan_import(shop, path)
+    assert [(p.location.line, p.value) for p in report.problems] == [(2, "1e308"), (3, "1e308")]
+    assert "is larger than a KPI value may be (1,000,000,000,000,000" in report.problems[0].reason
+
+
+def test_partial_targets_files_change_only_their_columns(shop: Store, tmp_path: Path) -> None:
+    shop.upsert("targets", [{"kpi_id": "rev", "period": "2026-02", "scorecard_id": "org", "target": 100,
+                             "red_flag": 80, "tolerance": 2}])
+    report, _ = import_file(shop, write(tmp_path, "rf.csv", "kpi,period,red_flag\nrev,2026-02,85\n"),
+                            table="targets")
+    assert report.ok and report.fields == ("red_flag",) and report.changes.loc[0, "where"] == "line 2"
+    report, _ = import_file(shop, write(tmp_path, "tol.csv", "kpi,period,tolerance\nrev,2026-02,3\n"),
+                            table="targets")
+    assert report.ok and report.counts()["updated"] == 1
+    row = shop.read("targets").iloc[0]
+    assert (row["target"], row["red_flag"], row["tolerance"]) == (100.0, 85.0, 3.0)
+
+
+# ----------------------------------------------------------------------------------------- no silent choices
+def test_hidden_sheets_are_skipped_unless_named(shop: Store, tmp_path: Path) -> None:
+    book = Workbook()
+    secret = book.active
+    assert secret is not None
+    secret.title = "actuals"
+    secret.append(["kpi", "period", "value"])
+    secret.append(["rev", "2026-02", 1])
+    secret.sheet_state = "hidden"
+    shown = book.create_sheet("Data")
+    shown.append(["kpi", "period", "value"])
+    shown.append(["rev", "2026-02", 2])
+    book.save(tmp_path / "h.xlsx")
+    report = plan_import(shop, tmp_path / "h.xlsx")
+    assert report.sheet == "Data" and report.changes.loc[0, "value"] == 2.0
+    assert "Skipped hidden sheet 'actuals'; name one with --sheet to read it." in report.as_text()
+    named = plan_import(shop, tmp_path / "h.xlsx", sheet="actuals")
+    assert named.changes.loc[0, "value"] == 1.0 and "Read hidden sheet 'actuals' (named with --sheet)." in named.notes
+
+
+def test_formula_cells_without_results_are_refused_by_cell(shop: Store, tmp_path: Path) -> None:
+    path = workbook(tmp_path, "f.xlsx", [["kpi", "period", "value"], ["rev", "2026-02", "=1+1"],
+                                         ["rev", "2026-03", 5]])
+    report = plan_import(shop, path)
+    assert [(p.location.cell, p.value) for p in report.problems] == [("C2", "=1+1")]
+    assert "open and save the file in Excel or LibreOffice so values are stored" in report.problems[0].fix
+
+
+def test_utf16_text_with_its_mark_is_read_and_named(shop: Store, tmp_path: Path) -> None:
+    path = tmp_path / "u.csv"
+    path.write_bytes("kpi\tperiod\tvalue\nrev\t2026-02\t7,5\n".encode("utf-16"))
+    report = plan_import(shop, path)
+    assert report.ok and report.changes.loc[0, "value"] == 7.5
+    assert report.notes[0] == "Read as CSV: UTF-16, columns separated by tabs."
+
+
+def test_unreadable_files_exit_1_and_bad_options_exit_2(shop: Store, tmp_path: Path) -> None:
+    run = CliRunner().invoke
+    fake = write(tmp_path, "fake.xlsx", "hello\n")
+    result = run(main, ["import", "--store", shop.location, str(fake)])
+    assert result.exit_code == 1 and "fake.xlsx is not an Excel workbook: it holds text (it starts 'hello')" \
+        in result.output
+    result = run(main, ["import", "--store", shop.location, str(write(tmp_path, "a.csv", "kpi\n")), "--sheet", "x"])
+    assert result.exit_code == 2

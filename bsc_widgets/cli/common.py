@@ -14,7 +14,7 @@ from typing import Any
 
 import click
 
-from ..errors import BscError, InputError, NotAStoreError, StoreVersionError
+from ..errors import BscError, InputError, NotAStoreError, StoreVersionError, UnreadableFileError
 from ..model.schema import PLAN_TABLES
 
 STORE_OPTION = click.option(
@@ -52,6 +52,9 @@ def friendly_errors() -> Iterator[None]:
     """Print bsc errors as plain messages with the documented exit codes."""
     try:
         yield
+    except UnreadableFileError as exc:  # the file is the problem, not how the command was called
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(1)
     except (NotAStoreError, StoreVersionError, InputError) as exc:
         click.echo(f"Error: {exc}", err=True)
         sys.exit(2)

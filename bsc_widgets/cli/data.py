@@ -16,26 +16,31 @@ from .common import STORE_OPTION, handles_errors
 @click.option("--mapping", type=click.Path(exists=True, dir_okay=False), default=None,
               help="TOML or JSON file naming the file's columns and number format (docs/data-in-and-out.md).")
 @click.option("--targets", is_flag=True, help="Import targets and red flags instead of actuals.")
+@click.option("--decimal", type=click.Choice([",", "."]), default=None,
+              help="Decimal separator of numbers written as text (default: the one the file's numbers show; "
+                   "a number that reads two ways, such as 1.234, is refused until you choose).")
 @click.option("--scorecard", default=None, help="Only match KPIs of this scorecard (when names repeat).")
 @click.option("--dry-run", is_flag=True, help="Check the file and show what would change; save nothing.")
 @click.option("--limit", type=click.IntRange(min=0), default=200, show_default=True,
               help="Show at most this many changed rows or problems (0: all).")
 @handles_errors
 def import_(store_path: str, file: str, sheet: str | None, mapping: str | None, targets: bool,
-            scorecard: str | None, dry_run: bool, limit: int) -> None:
+            decimal: str | None, scorecard: str | None, dry_run: bool, limit: int) -> None:
     """Import actuals (or targets) from a CSV or Excel file: all rows or none.
 
     Long layout: one row per KPI and period (columns kpi, period, value, note). Wide
     layout: a kpi column and one column per period. KPIs by id or name; periods as
     2026-03 / 2026Q1 / 2026 or as dates. Every bad row is listed with its line or cell
-    (exit 1, nothing saved). Re-importing the same file changes nothing.
+    (exit 1, nothing saved). Numbers are read with the decimal separator the file
+    shows (the report says which); hidden sheets are skipped unless named with
+    --sheet. Re-importing the same file changes nothing.
     """
     from ..io.importer import apply_import, plan_import
     from ..store import Store
 
     store = Store.open(store_path)
     report = plan_import(store, file, table="targets" if targets else "actuals", sheet=sheet, mapping=mapping,
-                         scorecard=scorecard)
+                         scorecard=scorecard, decimal=decimal)
     shown = limit or None
     if report.problems:
         click.echo(report.as_text(limit=shown), err=True)
@@ -46,8 +51,10 @@ def import_(store_path: str, file: str, sheet: str | None, mapping: str | None, 
         return
     result = apply_import(store, report)
     click.echo(report.as_text(rows=False))
-    if result.version is None:
-        click.echo(f"Nothing to save: every value is already in table {report.table}.")
+    if result.version is None and not len(report.changes):
+        click.echo("Nothing to save: the file holds no values.")
+    elif result.version is None:
+        click.echo(f"Nothing new to save: every value in the file is already in table {report.table}.")
     else:
         click.echo(f"Saved {result.inserted} new and {result.updated} updated record(s) as version "
                    f"{result.version} of table {report.table}.")

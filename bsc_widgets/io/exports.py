@@ -1,13 +1,17 @@
 """Export a store: every table as plain CSV or parquet files, or a formatted Excel workbook.
 
 The CSV and parquet files hold the current state of every plan table (system columns
-included), for tools that do not read Delta tables.  The workbook is drawn by
+included), for tools that do not read Delta tables.  CSV text that a spreadsheet would
+run as a formula is neutralised (:mod:`bsc_widgets.io.csv_safe`; the importer undoes it),
+and numbers are written so their decimal point cannot be mistaken for a thousands
+separator (1.234 as ``1.2340``), so an untouched export imports back unchanged.  The workbook is drawn by
 :mod:`bsc_widgets.render.xlsx`; its table sheets can be edited and imported back.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -21,6 +25,7 @@ from ..model.schema import TABLES
 from ..render.xlsx import write_workbook
 from ..scoring import score_review
 from ..store import Store
+from .csv_safe import neutralise_frame
 
 FORMATS = ("xlsx", "csv", "parquet")
 
@@ -50,11 +55,30 @@ def export_tables(store: Store, directory: str | os.PathLike[str], fmt: str,
     for name, frame in export_frames(store, scorecard).items():
         path = folder / f"{name}.{fmt}"
         if fmt == "csv":
-            frame.to_csv(path, index=False)
+            csv_frame(frame).to_csv(path, index=False, lineterminator="\r\n")
         else:
             pq.write_table(to_arrow(TABLES[name], frame), path)
         paths.append(path)
     return paths
+
+
+_LOOKS_GROUPED = re.compile(r"^-?[1-9][0-9]{0,2}\.[0-9]{3}$")
+
+
+def _number_text(value: float) -> str:
+    """A float as CSV text that reads back exactly and shows its decimal point ('1.234' → '1.2340')."""
+    text = repr(float(value))
+    return text + "0" if _LOOKS_GROUPED.match(text) else text
+
+
+def csv_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` as written to CSV: text neutralised against formulas, floats that show their decimal point."""
+    out = neutralise_frame(frame)
+    for column in out.columns:
+        if pd.api.types.is_float_dtype(out[column].dtype):
+            out[column] = pd.Series([None if pd.isna(v) else _number_text(v) for v in out[column]],
+                                    index=out.index, dtype=object)
+    return out
 
 
 def export_workbook(store: Store, path: str | os.PathLike[str], *, scorecard: str | None = None,

@@ -19,7 +19,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -28,7 +28,16 @@ import pandas as pd
 from ..config import current_user
 from ..errors import InputError, Problem
 from ..model.coerce import coerce
-from ..model.parse import guess_decimal, outside, parse_numbers, read_periods, to_kpi_periods
+from ..model.parse import (
+    LARGEST,
+    Separators,
+    file_decimal,
+    outside,
+    parse_numbers,
+    read_number,
+    read_periods,
+    to_kpi_periods,
+)
 from ..model.periods import FREQUENCIES, PERIOD_EXAMPLES
 from ..model.plan import require_scorecard
 from ..model.rules import check_plan
@@ -78,17 +87,24 @@ def _norm(header: str) -> str:
 # ------------------------------------------------------------------------------------------ public API
 def plan_import(store: Store, source: Source, *, table: str = "actuals", filename: str | None = None,
                 sheet: str | None = None, mapping: ImportMapping | str | None = None,
-                scorecard: str | None = None, user: str | None = None,
+                scorecard: str | None = None, user: str | None = None, decimal: str | None = None,
                 now: pd.Timestamp | None = None) -> ImportReport:
     """Check ``source`` (a path, or bytes named by ``filename``) against ``store``; write nothing.
 
     ``table`` is ``"actuals"`` or ``"targets"``; ``scorecard`` limits the KPIs a name can
-    match.  Raises :class:`InputError` when the file cannot be read at all; every other
-    problem is listed in the returned report.
+    match; ``decimal`` (``","`` or ``"."``) is the decimal separator of numbers written as
+    text (it wins over the mapping's; by default the file's numbers must show it, and
+    a number that reads two ways is a problem).  Raises :class:`InputError` when the
+    file cannot be read at all; every other problem is listed in the returned report.
     """
     if table not in TABLE_FIELDS:
         raise InputError(f"cannot import into {table!r}; import 'actuals' or 'targets'")
     plan = mapping if isinstance(mapping, ImportMapping) else load_mapping(mapping) if mapping else ImportMapping()
+    if decimal is not None:
+        if decimal not in (",", "."):
+            raise InputError(f"the decimal separator {decimal!r} is neither ',' nor '.'. Fix: choose --decimal , "
+                             "or --decimal .")
+        plan = replace(plan, decimal=decimal, thousands=None if plan.thousands == decimal else plan.thousands)
     raw = read_sheet(source, filename=filename, sheet=sheet or plan.sheet, preferred_sheets=(table,))
     frames = store.read_all()
     if scorecard is not None:
@@ -135,8 +151,10 @@ class _Checker:
         kpis = frames["kpis"]
         self.kpis = kpis if scorecard is None else kpis[kpis["scorecard_id"] == scorecard]
         self.problems: list[ImportProblem] = []
-        self.decimal = "."
+        self.separators = Separators(None)
         self.period_col = "period_col"
+        self.cell_col = f"{WIDE_FIELD[table]}_col"
+        self.numbers_read = ""
 
     # ---------------------------------------------------------------- problems
     def _file_problem(self, reason: str, fix: str) -> None:
@@ -232,20 +250,34 @@ class _Checker:
         cols = self._columns()
         fields = tuple(f for f in TABLE_FIELDS[self.table] if cols is not None
                        and (f in cols.fields or (cols.layout == "wide" and f == WIDE_FIELD[self.table])))
-        if cols is None:
-            return self._report("long", fields, _empty_changes(fields), pd.DataFrame(), [], 0)
+        self._uncalculated()
+        if cols is not None and self.raw.cells.empty and not self.raw.formulas:
+            self._file_problem(f"has a header row ({_short(self.raw.location(None, None))}) but no rows of values "
+                               "below it", "add one row per value below the header, or check that this is the "
+                               "right file" + (" and sheet (--sheet)" if self.raw.sheet is not None else ""))
+        if cols is None or self.raw.cells.empty:
+            return self._report(cols.layout if cols else "long", fields, _empty_changes(fields), pd.DataFrame(),
+                                [], 0)
         recs = self._records(cols)
         self.period_col = "period_col" if cols.layout == "long" else f"{WIDE_FIELD[self.table]}_col"
         numbers = [f for f in fields if f != "note"]
+        self.cell_col = f"{numbers[0]}_col"  # the cell a row's change is shown at: its first number
         parsed = self._numbers(recs, numbers)
         blank = np.logical_and.reduce([parsed[f].blank.to_numpy() for f in numbers])
         skipped = int(blank.sum()) if cols.layout == "long" else 0
         recs = recs[~blank].reset_index(drop=True)
+        if recs.empty:  # every value cell is empty: nothing to check or import
+            return self._report(cols.layout, fields, _empty_changes(fields), pd.DataFrame(), cols.ignored, skipped)
         for f in numbers:
             recs[f] = parsed[f].values[~blank].to_numpy()
             recs[f"{f}_bad"] = parsed[f].bad[~blank].to_numpy()
             recs[f"{f}_pct"] = parsed[f].percent[~blank].to_numpy()
             recs[f"{f}_raw"] = parsed[f].raw[~blank].to_numpy()
+            recs[f"{f}_amb"] = parsed[f].ambiguous[~blank].to_numpy()
+            recs[f"{f}_big"] = parsed[f].too_large[~blank].to_numpy()
+        if any(recs[f"{f}_amb"].any() for f in numbers):
+            self.numbers_read = ("Numbers: none shows its decimal separator by itself, and some read two ways (listed "
+                                 "below): choose with --decimal , or --decimal .")
         ok = self._kpis(recs)
         ok &= self._periods(recs)
         ok &= self._number_problems(recs, numbers)
@@ -253,25 +285,47 @@ class _Checker:
         changes, records = self._plan(recs[ok.to_numpy()].reset_index(drop=True), fields, user, now)
         return self._report(cols.layout, fields, changes, records, cols.ignored, skipped)
 
+    def _uncalculated(self) -> None:
+        """Formula cells without a stored result: refused, never read as empty."""
+        for row, col, formula in self.raw.formulas:
+            self.problems.append(ImportProblem(
+                self.raw.location(row, col), formula, "is a formula without a stored result (the file was saved by "
+                "a program that does not calculate, so its value is unknown)", "open and save the file in Excel or "
+                "LibreOffice so values are stored, or export values"))
+
     def _report(self, layout: str, fields: tuple[str, ...], changes: pd.DataFrame, records: pd.DataFrame,
                 ignored: list[str], skipped: int) -> ImportReport:
         order = {id(p): i for i, p in enumerate(self.problems)}
         problems = sorted(self.problems, key=lambda p: (p.location.line or 0, p.location.cell or "", order[id(p)]))
+        notes = [*self.raw.notes, *([self.numbers_read] if self.numbers_read else [])]
         return ImportReport(self.raw.file, self.table, layout, self.raw.sheet, problems, changes, records, fields,
-                            ignored, skipped)
+                            ignored, skipped, notes)
 
     def _numbers(self, recs: pd.DataFrame, numbers: list[str]) -> dict[str, _Parsed]:
-        texts = pd.concat([recs[f] for f in numbers if f in recs.columns], ignore_index=True) if numbers else None
-        texts = texts[texts.map(lambda v: isinstance(v, str)).astype(bool)] if texts is not None else None
-        decimal = self.mapping.decimal or ("," if self.raw.delimiter == ";" else
-                                           guess_decimal(texts) if texts is not None else ".")
+        """Read the number columns with the file's decimal separator: given, or shown by its numbers."""
+        spots = [(row, col, value) for f in numbers if f in recs.columns
+                 for row, col, value in zip(recs["row"], recs[f"{f}_col"], recs[f], strict=True)
+                 if isinstance(value, str) and value.strip()]
+        given = self.mapping.decimal or {",": ".", ".": ","}.get(self.mapping.thousands or "")
+        separators = file_decimal(pd.Series([v for _, _, v in spots], dtype=object), given)
+        self.separators = separators
+        where = {i: _short(self.raw.location(r, c)) for i, (r, c, _) in enumerate(spots)}
+        if separators.conflict is not None and separators.example is not None:
+            (i, first), (j, second) = separators.example, separators.conflict
+            other = "," if separators.decimal == "." else "."
+            self._file_problem(
+                f"has numbers with {_DECIMAL_NAMES[str(separators.decimal)]} ({first!r} at {where[i]}) and numbers "
+                f"with {_DECIMAL_NAMES[other]} ({second!r} at {where[j]}), so what a number such as 1.234 means is "
+                "unclear", "write every number with the same decimal separator, or choose one with --decimal . or "
+                "--decimal , (the numbers written the other way are then listed)")
+        self.numbers_read = _numbers_read(separators, bool(spots), where)
+        decimal = None if separators.conflict is not None else separators.decimal
         out = {}
         for f in numbers:
             raw = recs[f] if f in recs.columns else pd.Series([None] * len(recs), dtype=object)
             pct = recs[f"{f}_pct"] if f"{f}_pct" in recs.columns else None
             n = parse_numbers(raw, decimal, self.mapping.thousands, pct)
-            out[f] = _Parsed(n.values, n.percent, n.bad, n.blank, raw)
-        self.decimal = decimal
+            out[f] = _Parsed(n.values, n.percent, n.bad, n.blank, raw, n.ambiguous, n.too_large)
         return out
 
     def _kpis(self, recs: pd.DataFrame) -> pd.Series:
@@ -349,12 +403,21 @@ class _Checker:
     def _number_problems(self, recs: pd.DataFrame, numbers: list[str]) -> pd.Series:
         ok = pd.Series(True, index=recs.index)
         unit = recs["kpi_id"].map(self.kpis.set_index("kpi_id")["unit"]).fillna("")
-        sep = "a comma" if self.decimal == "," else "a point"
+        decimal = self.separators.decimal or "."
+        sep = "a comma" if decimal == "," else "a point"
+        like = " (as chosen)" if self.separators.given else " like the rest of the file"
         for f in numbers:
-            bad = recs[f"{f}_bad"]
-            self._flag(recs.assign(v=recs[f"{f}_raw"]), bad, f"{f}_col", "v", "is not a number",
-                       f"enter a number such as 1234{self.decimal}5, with {sep} as decimal separator like the rest "
-                       "of the file, and no text or units")
+            bad, ambiguous, big = recs[f"{f}_bad"], recs[f"{f}_amb"], recs[f"{f}_big"]
+            shown = recs.assign(v=recs[f"{f}_raw"])
+            self._flag(shown, bad & ~ambiguous & ~big, f"{f}_col", "v", "is not a number",
+                       f"enter a number such as 1234{decimal}5, with {sep} as decimal separator{like}, and no "
+                       "text or units")
+            self._flag(shown, ambiguous, f"{f}_col", "v", lambda r: _two_readings(r.v),
+                       lambda r: f"choose the decimal separator: {_choices(r.v)} (or decimal = \".\" or \",\" in a "
+                                 "mapping file)")
+            self._flag(shown, big, f"{f}_col", "v",
+                       f"is larger than a KPI value may be ({LARGEST:,.0f}: sums of larger numbers overflow)",
+                       "check the value; if it is right, enter it in a larger unit (thousands or millions)")
             pct = recs[f"{f}_pct"] & ~unit.str.contains("%", regex=False)
             self._flag(recs.assign(v=recs[f"{f}_raw"], u=unit), pct, f"{f}_col", "v",
                        lambda r: f"is a percentage, but KPI '{r.kpi_id}' is measured in "
@@ -365,7 +428,7 @@ class _Checker:
 
     def _duplicates(self, recs: pd.DataFrame, ok: pd.Series) -> pd.Series:
         """Rows whose KPI and period repeat an earlier valid row are duplicates."""
-        col = f"{WIDE_FIELD[self.table]}_col"
+        col = self.cell_col
         valid = recs[ok.to_numpy()]
         groups = valid.groupby(["kpi_id", "period_id"], sort=False)
         first = valid.assign(first_row=groups["row"].transform("first"), first_col=groups[col].transform("first"))
@@ -395,7 +458,7 @@ class _Checker:
         new = (merged["_merge"] == "left_only").to_numpy()
         change = np.where(new, "new", np.where(changed, "updated", "unchanged"))
         where = [_short(self.raw.location(r, c)) for r, c in
-                 zip(recs["row"], recs[f"{WIDE_FIELD[self.table]}_col"], strict=True)]
+                 zip(recs["row"], recs[self.cell_col], strict=True)]
         changes = merged[["kpi_id", "period", "scorecard_id", *fields]].copy()
         changes.insert(0, "change", pd.Categorical(change, categories=list(CHANGES)))
         for f in fields:
@@ -415,6 +478,8 @@ class _Checker:
 
     def _store_rules(self, records: pd.DataFrame, where: pd.Series, recs: pd.DataFrame) -> None:
         """Problems the store would refuse the records for (e.g. a target without a red flag)."""
+        if records.empty:  # nothing would be saved, so nothing the store could refuse
+            return
         spec = TABLES[self.table]
         typed, problems = coerce(spec, records)
         if not problems:
@@ -455,6 +520,48 @@ class _Parsed:
     bad: pd.Series
     blank: pd.Series
     raw: pd.Series
+    ambiguous: pd.Series
+    too_large: pd.Series
+
+
+_DECIMAL_NAMES = {",": "a decimal comma", ".": "a decimal point"}
+_GROUPING = {",": "thousands may be grouped with '.', a space or an apostrophe",
+             ".": "thousands may be grouped with ',', a space or an apostrophe"}
+
+
+def _readings(value: Any) -> dict[str, str]:
+    """The number '1.234' or '8,950' is, read with each decimal separator: {',': ..., '.': ...}."""
+    text = str(value).strip().removesuffix("%").strip()
+    return {sep: "?" if (read := read_number(text, sep)) is None else f"{float(read):g}" for sep in (",", ".")}
+
+
+def _two_readings(value: Any) -> str:
+    """Why number text such as '1.234' is refused: the two numbers it can be."""
+    read = _readings(value)
+    sep = "," if "," in str(value) else "."
+    other = "," if sep == "." else "."
+    return (f"reads as {read[other]} ('{sep}' between thousands) or as {read[sep]} ({_DECIMAL_NAMES[sep]}), and "
+            "no other number in the file shows which")
+
+
+def _choices(value: Any) -> str:
+    read = _readings(value)
+    return f"--decimal . reads it as {read['.']}, --decimal , as {read[',']}"
+
+
+def _numbers_read(separators: Separators, any_text: bool, where: dict[int, str]) -> str:
+    """How the file's numbers were read, for the report: the separators and why."""
+    if not any_text:
+        return "Numbers: number cells of the workbook (no text, so no separators to read)."
+    if separators.conflict is not None:
+        return "Numbers: the file mixes decimal commas and decimal points (see the problems below)."
+    if separators.decimal is None:
+        return "Numbers: no decimal separator in any of them (they read the same with a comma or a point)."
+    decimal = separators.decimal
+    reason = "as chosen" if separators.given else (
+        f"as the file shows: {separators.example[1]!r} at {where[separators.example[0]]}"
+        if separators.example is not None else "")
+    return f"Numbers: read with {_DECIMAL_NAMES[decimal]} ({_GROUPING[decimal]}), {reason}."
 
 
 def _empty_changes(fields: tuple[str, ...]) -> pd.DataFrame:

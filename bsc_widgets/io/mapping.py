@@ -18,7 +18,9 @@ class ImportMapping:
 
     ``columns`` maps a field (``kpi``, ``period``, ``value``, ``note``, ``scorecard``,
     ``target``, ``red_flag``, ``lower``, ``upper``, ``tolerance``) to the file's column
-    header.  ``decimal`` and ``thousands`` are the separators (guessed when None);
+    header.  ``decimal`` and ``thousands`` are the separators (when None, the decimal
+    separator is the one the file's numbers show, and a number that reads two ways is
+    refused; see :func:`bsc_widgets.model.parse.file_decimal`);
     ``dayfirst`` reads 03/04/2026 as 3 April; ``layout`` forces ``long`` or ``wide``.
     """
 

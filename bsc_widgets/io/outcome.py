@@ -32,7 +32,7 @@ class ImportProblem:
 
 
 def _show(value: Any) -> str:
-    if isinstance(value, float) and value.is_integer():
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
         return str(int(value))
     if isinstance(value, int | float):
         return repr(value)
@@ -58,6 +58,8 @@ class ImportReport:
     fields: tuple[str, ...] = ()
     ignored_columns: list[str] = field(default_factory=list)
     skipped: int = 0
+    notes: list[str] = field(default_factory=list)
+    """How the file was read, shown under the summary: separators, encoding, sheets skipped."""
 
     @property
     def ok(self) -> bool:
@@ -94,7 +96,7 @@ class ImportReport:
 
     def as_text(self, *, rows: bool = True, limit: int | None = None) -> str:
         """The report for a terminal: summary, problems or changed rows (at most ``limit``)."""
-        lines = [self.summary()]
+        lines = [self.summary(), *self.notes]
         if self.problems:
             shown = self.problems if limit is None else self.problems[:limit]
             lines += [f"  - {p}" for p in shown]

@@ -1,10 +1,14 @@
 """Text to numbers, periods and dates, the way people type them in forms and spreadsheets.
 
-The one place the package reads a number, a period or a date out of text:
-:func:`number_text` reads one typed number ('1.234,5', '8,950' is ambiguous) for
-:mod:`~bsc_widgets.model.coerce`; :func:`parse_numbers` reads a file's column with one
-decimal separator for the importer.  Numbers: decimal commas, thousands separators
-(``1.234,5``, ``1,234.5``, ``1 234``), percent values (``12 %``), a unicode minus.
+The one place the package reads a number, a period or a date out of text.  Numbers:
+:func:`read_number` reads number text with a given decimal separator (grouping checked:
+'12.5' is not a number with a decimal comma); :func:`decimal_shown` says which separator
+a text shows by itself ('12.5', '1.234,5') or that it reads two ways ('1.234');
+:func:`file_decimal` decides a file's separator from what its numbers show, never from
+a guess; :func:`parse_numbers` reads a file's column with it for the importer and
+:func:`number_text` one typed value for :mod:`~bsc_widgets.model.coerce`.  Decimal
+commas, thousands separators (``1.234,5``, ``1,234.5``, ``1 234``, ``1'234``), percent
+values (``12 %``) and a unicode minus are read; numbers beyond :data:`LARGEST` are refused.
 Periods: period strings (``2026-03``, ``2026Q1``, ``2026 Q1``, ``Q1 2026``, ``2026``) or
 dates (``2026-03-31``, ``31.03.2026``, Excel dates), which are mapped to the period of a
 KPI's frequency.
@@ -15,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -22,85 +27,193 @@ import pandas as pd
 from .periods import parse_period, period_columns, period_containing
 
 _SPACES = re.compile(r"[\s\u00a0\u202f]+")
-_NUMBER_SPACES = re.compile(r"[\s\u00a0\u202f']")
 _QUARTER_FIRST = re.compile(r"^Q([1-4])[\s\-/]*(\d{4})$", re.IGNORECASE)
 _YEAR_QUARTER = re.compile(r"^(\d{4})[\s\-/]*Q([1-4])$", re.IGNORECASE)
-_COMMA_DECIMAL = re.compile(r"^[-+]?(\d{1,3}(\.\d{3})+,\d*|\d+,(\d{1,2}|\d{4,}))$")
-_DOT_DECIMAL = re.compile(r"^[-+]?(\d{1,3}(,\d{3})+\.\d*|\d+\.(\d{1,2}|\d{4,}))$")
+_GROUP_SPACES = re.compile(r"[\s\u00a0\u202f\u2009]+")
+_NUMBER = re.compile(r"([+-]?)([0-9][0-9.,' ]*|[.,][0-9]+[0-9.,' ]*)([eE][+-]?[0-9]{1,4})?")
+_DIGITS = re.compile(r"[0-9]*")
+
+LARGEST = 1e15
+"""The largest size of a number read from text or a file (a million billion): sums of many stay finite."""
 
 
-AMBIGUOUS = object()
-"""Marker for number text such as '8,950' that reads as 8950 or as 8.95."""
+class _Ambiguous:
+    """The type of :data:`AMBIGUOUS` (one marker object, shown as AMBIGUOUS)."""
+
+    def __repr__(self) -> str:
+        return "AMBIGUOUS"
+
+
+AMBIGUOUS: Any = _Ambiguous()
+"""Marker for number text such as '8,950' or '1.234' that reads as 8950 or as 8.95 (1234 or 1.234)."""
+
+
+def _body(text: str) -> tuple[str, str, str] | None:
+    """Sign, digits with their separators, and exponent of number text (None if it is not number-shaped)."""
+    t = _GROUP_SPACES.sub(" ", text.strip().replace("\u2212", "-"))
+    match = _NUMBER.fullmatch(t)
+    if match is None:
+        return None
+    return match[1], match[2].strip(), match[3] or ""
+
+
+def decimal_shown(text: str) -> str | object | None:
+    """The decimal separator ``text`` shows by itself: ``","``, ``"."``, None (no sign of one) or :data:`AMBIGUOUS`.
+
+    '12.5', '0.750', '1234.567', '1,234.5' and '1 234,567' show theirs; '1.234.567' shows a
+    comma (its points group thousands); '1.234' and '8,950' could be either (AMBIGUOUS);
+    '1234' and '1 234' show none.  Text that is not a number shows none.
+    """
+    parts = _body(text)
+    if parts is None:
+        return None
+    body = parts[1]
+    commas, points = body.count(","), body.count(".")
+    if commas and points:
+        return "," if body.rfind(",") > body.rfind(".") else "."
+    if commas > 1 or points > 1:
+        return "." if commas else ","
+    if not commas and not points:
+        return None
+    sep = "," if commas else "."
+    whole, part = body.split(sep)
+    if parts[2] or len(part) != 3 or not 1 <= len(whole) <= 3 or whole.startswith("0") or not whole.isdigit():
+        return sep  # '12.5', '0.750', '1234.567', '1 234,567', '1.5e3': no thousands grouping reads so
+    return AMBIGUOUS
+
+
+def read_number(text: str, decimal: str, thousands: str | None = None) -> str | None:
+    """Number text with a decimal point and no grouping, read with ``decimal``; None if it does not read so.
+
+    ``thousands`` is the one separator allowed between groups of three digits (``" "``
+    means any space); by default the other of ``,`` and ``.``, a space or ``'``.  Groups
+    must be three digits after a first group of one to three ('12.5' is not a number with
+    a decimal comma: it is refused rather than read as 125).
+    """
+    parts = _body(text)
+    if parts is None:
+        return None
+    sign, body, exponent = parts
+    allowed = {"," if decimal == "." else ".", " ", "'"} if thousands is None else (
+        {thousands} if thousands else set())
+    if body.count(decimal) > 1:
+        return None
+    whole, _, part = body.partition(decimal)
+    if not _DIGITS.fullmatch(part) or not (whole or part):
+        return None
+    seps = set(re.sub(r"[0-9]", "", whole))
+    if seps:
+        groups = whole.split(next(iter(seps)))
+        if len(seps) > 1 or not seps <= allowed or not 1 <= len(groups[0]) <= 3 \
+                or any(len(g) != 3 for g in groups[1:]):
+            return None
+        whole = "".join(groups)
+    return f"{sign}{whole or '0'}{'.' + part if part else ''}{exponent}"
 
 
 def number_text(text: str) -> str | object:
-    """Number text with a decimal point and no thousands separators (or :data:`AMBIGUOUS`).
+    """Number text with a decimal point and no thousands separators (or :data:`AMBIGUOUS`), for one typed value.
 
     Accepts '1234.5', '1,234.5', '1.234,5', '1 234,5', '12,5' and '1,234,567'.  A single
     comma or point followed by exactly three digits after one to three digits ('8,950')
-    is ambiguous only when it is a comma: a point is read as a decimal point.
+    is ambiguous only when it is a comma: in a form a point is read as a decimal point.
+    Text that is not a number is returned as it is (the caller reports it).
     """
-    t = _NUMBER_SPACES.sub("", text.strip())
-    commas, points = t.count(","), t.count(".")
-    if commas and points:
-        decimal = "," if t.rfind(",") > t.rfind(".") else "."
-        thousands = "." if decimal == "," else ","
-        return t.replace(thousands, "").replace(decimal, ".")
-    if commas > 1:
-        return t.replace(",", "")
-    if points > 1:
-        return t.replace(".", "")
-    if commas == 1:
-        whole, part = t.split(",")
-        if len(part) == 3 and 1 <= len(whole.lstrip("+-")) <= 3 and part.isdigit():
+    shown = decimal_shown(text)
+    if shown is AMBIGUOUS:
+        if "," in text:
             return AMBIGUOUS
-        return t.replace(",", ".")
-    return t
-
+        shown = "."
+    read = read_number(text, shown if isinstance(shown, str) else ".")
+    return text if read is None else read
 
 
 @dataclass(frozen=True)
 class Numbers:
-    """Parsed numbers: ``values`` (NaN where blank or bad), which were ``percent``, which were ``bad``."""
+    """Parsed numbers: ``values`` (NaN where blank or bad), which were ``percent``, ``bad``, ``blank``.
+
+    ``ambiguous`` marks text that reads two ways when no decimal separator was given;
+    ``too_large`` marks numbers larger than :data:`LARGEST` (both are also ``bad``).
+    """
 
     values: pd.Series
     percent: pd.Series
     bad: pd.Series
     blank: pd.Series
+    ambiguous: pd.Series
+    too_large: pd.Series
 
 
-def guess_decimal(texts: pd.Series) -> str:
-    """The decimal separator of a file's numbers written as text: ``","`` only if they show it."""
-    cleaned = texts.dropna().astype(str).str.replace(_SPACES, "", regex=True).str.rstrip("%")
-    comma = cleaned.str.match(_COMMA_DECIMAL).sum()
-    dot = cleaned.str.match(_DOT_DECIMAL).sum()
-    return "," if comma > dot else "."
+@dataclass(frozen=True)
+class Separators:
+    """The decimal separator of a file's text numbers and why: given, shown by the file, or not needed.
+
+    ``decimal`` is None when the file shows none (its numbers then read the same either
+    way, unless some are ambiguous); ``example`` is a (position, text) the choice rests
+    on; ``conflict`` is a second example showing the other separator.
+    """
+
+    decimal: str | None
+    given: bool = False
+    example: tuple[int, str] | None = None
+    conflict: tuple[int, str] | None = None
 
 
-def parse_numbers(raw: pd.Series, decimal: str, thousands: str | None = None,
+def file_decimal(texts: pd.Series, given: str | None = None) -> Separators:
+    """The decimal separator of a column (or file) of number text: ``given``, or what its numbers show.
+
+    Every number that shows its separator ('12.5', '1.234,5') counts; when some show a
+    comma and others a point the result has a ``conflict``; when none do, ``decimal`` is None.
+    """
+    if given is not None:
+        return Separators(given, given=True)
+    first: dict[str, tuple[int, str]] = {}
+    for position, value in texts.items():
+        if isinstance(value, str):
+            shown = decimal_shown(value.strip().rstrip("%"))
+            if isinstance(shown, str) and shown not in first:
+                first[shown] = (int(position), value)
+                if len(first) == 2:
+                    break
+    if not first:
+        return Separators(None)
+    ordered = sorted(first.items(), key=lambda item: item[1][0])
+    return Separators(ordered[0][0], example=ordered[0][1], conflict=ordered[1][1] if len(ordered) > 1 else None)
+
+
+def parse_numbers(raw: pd.Series, decimal: str | None, thousands: str | None = None,
                   percent_format: pd.Series | None = None) -> Numbers:
-    """Numbers from cells holding numbers or text; ``percent_format`` marks Excel percent cells."""
+    """Numbers from cells holding numbers or text; ``percent_format`` marks Excel percent cells.
+
+    Text is read with ``decimal`` (see :func:`read_number`); with ``decimal`` None, each
+    text with the separator it shows, and text that reads two ways ('1.234') is ``ambiguous``.
+    """
     is_text = raw.map(lambda v: isinstance(v, str)).astype(bool)
     is_bool = raw.map(lambda v: isinstance(v, bool)).astype(bool)
     blank = raw.isna() | (is_text & raw.where(is_text, "x").astype(str).str.strip().eq(""))
-    text = raw.where(is_text & ~blank).astype("string")
-    text = text.str.replace(_SPACES, "", regex=True).str.replace("\u2212", "-", regex=False)
-    has_percent = text.str.endswith("%").fillna(False).astype(bool)
-    text = text.str.rstrip("%")
-    other = "." if decimal == "," else ","
-    separators = [thousands] if thousands else [other, "'"]
-    for sep in separators:
-        text = text.str.replace(sep, "", regex=False)
-    if decimal == ",":
-        text = text.str.replace(",", ".", regex=False)
-    from_text = pd.to_numeric(text, errors="coerce")
+    has_percent = pd.Series(False, index=raw.index)
+    ambiguous = pd.Series(False, index=raw.index)
+    from_text = pd.Series(np.nan, index=raw.index, dtype="float64")
+    for position, value in raw[is_text & ~blank].items():
+        text = value.strip()
+        if text.endswith("%"):
+            has_percent[position], text = True, text[:-1]
+        shown = decimal_shown(text) if decimal is None else decimal
+        if shown is AMBIGUOUS:
+            ambiguous[position] = True
+            continue
+        read = read_number(text, shown if isinstance(shown, str) else ".", thousands)
+        if read is not None:
+            from_text[position] = float(read)
     numeric = ~is_text & ~blank & ~is_bool
     from_cells = pd.to_numeric(raw.where(numeric), errors="coerce")
     excel_percent = numeric & (percent_format if percent_format is not None else False)
     from_cells = from_cells.where(~excel_percent, (from_cells * 100).round(10))
-    values = from_text.astype("float64").where(is_text, from_cells.astype("float64"))
-    bad = ~blank & (values.isna() | is_bool | ~np.isfinite(values.fillna(0)))
-    return Numbers(values.where(~bad), (has_percent | excel_percent) & ~bad, bad, blank)
+    values = from_text.where(is_text, from_cells.astype("float64"))
+    too_large = ~blank & values.abs().gt(LARGEST).fillna(False).astype(bool)
+    bad = ~blank & (values.isna() | is_bool | too_large)
+    return Numbers(values.where(~bad), (has_percent | excel_percent) & ~bad, bad, blank, ambiguous & ~blank,
+                   too_large)
 
 
 def period_text(value: object) -> str | None:

@@ -6,12 +6,18 @@ actual, target, red flag, score, status (coloured), trend and forecast, as score
 the store's column names; the ``actuals`` and ``targets`` sheets can be edited and
 imported back with ``bsc import``.  This module only draws: what goes in is gathered by
 :func:`bsc_widgets.io.exports.export_workbook`.
+
+Every text is written as a text cell, never as a formula: a title such as
+``=HYPERLINK("http://x","click")`` stays text in Excel and LibreOffice.  Characters XML
+cannot hold (control characters, a carriage return) are written the way Excel writes
+them (``_x000D_``, OOXML's ST_Xstring escaping) and :func:`text_from_cell` reads them back.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+import re
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +38,28 @@ BOLD = Font(bold=True)
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 SCORE_COLUMNS = ["level", "id", "name", "actual", "target", "red flag", "unit", "score", "status", "trend",
                  "forecast", "coverage"]
+
+
+_ESCAPED = re.compile(r"_x([0-9A-Fa-f]{4})_")
+_TO_ESCAPE = re.compile(r"_(?=x[0-9A-Fa-f]{4}_)|[\x00-\x08\x0b-\x1f\ufffe\uffff]")
+
+
+def text_for_cell(text: str) -> str:
+    """``text`` as an xlsx text cell holds it: control characters and ``_xHHHH_`` written as ``_xHHHH_``."""
+    return _TO_ESCAPE.sub(lambda m: f"_x{ord(m.group(0)):04X}_", text)
+
+
+def text_from_cell(text: str) -> str:
+    """The text an xlsx text cell stands for (undoes :func:`text_for_cell` and Excel's own escaping)."""
+    return _ESCAPED.sub(lambda m: chr(int(m.group(1), 16)), text) if "_x" in text else text
+
+
+def append_row(sheet: Worksheet, values: Sequence[Any]) -> None:
+    """Append ``values`` as a row; every text becomes a text cell (never a formula, whatever it starts with)."""
+    sheet.append([text_for_cell(v) if isinstance(v, str) else v for v in values])
+    for cell in sheet[sheet.max_row]:
+        if isinstance(cell.value, str):
+            cell.data_type = "s"
 
 
 def write_workbook(path: str | os.PathLike[str], frames: Mapping[str, pd.DataFrame], review: Review | None, *,
@@ -73,7 +101,7 @@ def _about(sheet: Worksheet, source: str, review: Review | None, scorecard: str 
         ("", "Columns revision, saved_at, saved_by, entered_by and entered_at are ignored on import."),
     ]
     for row in rows:
-        sheet.append(row)
+        append_row(sheet, row)
     for cell in sheet["A"]:
         cell.font = BOLD
     sheet.column_dimensions["A"].width = 18
@@ -83,9 +111,9 @@ def _about(sheet: Worksheet, source: str, review: Review | None, scorecard: str 
 def _scorecard_sheet(sheet: Worksheet, review: Review, period: str) -> None:
     in_period = {level: frame[frame["period"] == period] for level, frame in review.tables().items()}
     for card in in_period["scorecards"].itertuples():
-        sheet.append([f"{card.name} [{card.scorecard_id}] — review {period}"])
+        append_row(sheet, [f"{card.name} [{card.scorecard_id}] — review {period}"])
         sheet.cell(sheet.max_row, 1).font = Font(bold=True, size=14)
-        sheet.append(SCORE_COLUMNS)
+        append_row(sheet, SCORE_COLUMNS)
         for cell in sheet[sheet.max_row]:
             cell.font, cell.fill = BOLD, HEADER_FILL
         _score_row(sheet, "scorecard", card.scorecard_id, card.name, card, None, "", BOLD)
@@ -117,7 +145,7 @@ def _score_row(sheet: Worksheet, level: str, ident: str, name: str, row: Any, kp
     values += [_as_float(row.score), status, (trend_symbol(row.trend) if str(row.trend) else ""),
                str(kpi.forecast) if kpi is not None else None,
                None if kpi is not None else _as_float(row.coverage)]
-    sheet.append(values)
+    append_row(sheet, values)
     number = sheet.max_row
     decimals = int(kpi.decimals) if kpi is not None and not pd.isna(kpi.decimals) else 1
     for col in (4, 5, 6):
@@ -140,12 +168,12 @@ def _as_float(value: Any) -> float | None:
 
 def _table_sheet(sheet: Worksheet, frame: pd.DataFrame) -> None:
     columns = list(frame.columns)
-    sheet.append(columns)
+    append_row(sheet, columns)
     for cell in sheet[1]:
         cell.font, cell.fill = BOLD, HEADER_FILL
     data = {c: _cells(frame[c]) for c in columns}
     for i in range(len(frame)):
-        sheet.append([data[c][i] for c in columns])
+        append_row(sheet, [data[c][i] for c in columns])
     for j, column in enumerate(columns, start=1):
         letter = get_column_letter(j)
         if isinstance(frame[column].dtype, pd.DatetimeTZDtype):

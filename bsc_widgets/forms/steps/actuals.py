@@ -137,6 +137,10 @@ class ImportPanel:
         self.report: ImportReport | None = None
         self.upload = widgets.FileUpload(accept=".csv,.xlsx", multiple=False, description="Choose file")
         self.kind = widgets.ToggleButtons(options=[("actuals", "actuals"), ("targets", "targets")], value="actuals")
+        self.decimal = widgets.Dropdown(options=[("as the file shows", None), ("point: 1234.5", "."),
+                                                 ("comma: 1234,5", ",")], value=None,
+                                        description="Decimal:", style={"description_width": "60px"},
+                                        layout=widgets.Layout(width="220px"))
         self.check_button = widgets.Button(description="Check file", icon="search")
         self.apply_button = widgets.Button(description="Import", button_style="primary", disabled=True)
         self.result = widgets.HTML()
@@ -145,8 +149,9 @@ class ImportPanel:
         self.widget = widgets.VBox([
             widgets.HTML("<p>Long layout (one row per KPI and period) or wide (one column per period); KPIs by id "
                          "or name; periods as 2026-03 / 2026Q1 or dates. Nothing is imported unless the whole file "
-                         "is valid.</p>"),
-            widgets.HBox([self.upload, self.kind, self.check_button, self.apply_button]), self.result])
+                         "is valid. Numbers are read with the decimal separator the file shows; when a number "
+                         "could be read two ways (1.234), choose it under Decimal.</p>"),
+            widgets.HBox([self.upload, self.kind, self.decimal, self.check_button, self.apply_button]), self.result])
 
     def check(self, content: bytes | None = None, filename: str | None = None) -> ImportReport | None:
         """Check the uploaded file (or ``content`` named ``filename``) and show the report."""
@@ -158,7 +163,7 @@ class ImportPanel:
             content, filename = bytes(item["content"]), str(item["name"])
         try:
             self.report = plan_import(self.workshop.store, content, table=self.kind.value, filename=filename,
-                                      scorecard=self.workshop.scorecard_id)
+                                      scorecard=self.workshop.scorecard_id, decimal=self.decimal.value)
         except BscError as error:
             self.result.value = message(str(error), ok=False)
             return None
