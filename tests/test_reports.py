@@ -286,3 +286,48 @@ def test_a_review_read_as_of_a_time_scores_the_plan_as_it_was(sample_store: Path
         rs.open_review(str(sample_store), "org", "2026Q3", versions='{"kpis": 1}')
     with pytest.raises(InputError, match="as of 'last week' is not a time"):
         rs.open_review(str(sample_store), "org", "2026Q3", as_of="last week")
+
+
+@pytest.mark.parametrize(("period", "coverage", "now", "in_progress", "label"), [
+    ("2026Q4", 0.55, dt.date(2026, 12, 2), True, "in progress (ends 31 Dec 2026, coverage 55%)"),
+    ("2026Q4", 0.95, dt.date(2026, 12, 2), True, "in progress (ends 31 Dec 2026, coverage 95%)"),
+    ("2026Q3", 0.96, dt.date(2026, 12, 2), False, ""),
+    ("2026Q3", 0.5, dt.date(2026, 12, 2), True, "in progress (coverage 50%, below 80%)"),
+    ("2026Q3", None, dt.date(2026, 12, 2), True, "in progress (coverage no data, below 80%)"),
+])
+def test_a_period_is_in_progress_until_it_ended_with_enough_data(period: str, coverage: float | None,
+                                                                 now: dt.date, in_progress: bool,
+                                                                 label: str) -> None:
+    from bsc_widgets.model.periods import parse_period
+    from bsc_widgets.model.plan import period_progress
+
+    progress = period_progress(parse_period(period), coverage, now)
+    assert (progress.in_progress, progress.label) == (in_progress, label)
+
+
+def test_an_unfinished_period_reads_in_progress_on_the_index_headline_and_summary(store: Path,
+                                                                                   tmp_path: Path) -> None:
+    made = CliRunner().invoke(main, ["report", "--store", str(store), "--scorecard", "org", "--period", "2026Q3",
+                                     "--period", "2026Q4", "--out", str(tmp_path), "--workers", "1",
+                                     "--shared-plotly"])
+    assert made.exit_code == 0, made.output
+    q4 = (tmp_path / "org-2026Q4.html").read_text(encoding="utf-8")
+    q3 = (tmp_path / "org-2026Q3.html").read_text(encoding="utf-8")
+    index = (tmp_path / "index.html").read_text(encoding="utf-8")
+    headline = json.loads((tmp_path / "org-2026Q4.results.json").read_text(encoding="utf-8"))["headline"]
+    assert headline["in_progress"] and headline["period_end"] == "2026-12-31"
+    # 2026Q4 (55 % coverage in the sample; not ended before 2027) is in progress everywhere it appears.
+    assert re.search(r'class="progress">in progress \([^)]*coverage 55%', index)
+    rows = {p: next(r for r in re.findall(r"<tr>.*?</tr>", index) if f">{p}<" in r) for p in ("2026Q3", "2026Q4")}
+    assert "(provisional)" in rows["2026Q4"] and "in progress" not in rows["2026Q3"]
+    title = q4[:q4.index('id="Headline"')]
+    assert re.search(r'bsc-progress"><b>In progress \([^)]*coverage 55%\)</b>', title)
+    head = q4[q4.index('id="Headline"'):q4.index('id="What-changed-since-the-last-review"')]
+    assert "In progress (" in head and "(provisional)" in head
+    summary = q4[q4.index('id="What-changed-since-the-last-review"'):q4.index('id="Perspective-and-objective')]
+    assert "Provisional: 2026Q4 is in progress (" in summary
+    # A finished period with its data in is not.
+    assert "In progress (" not in q3 and "Provisional:" not in q3
+    # The Gantt marks the date the report judges deadlines at, as such, and keeps whole task labels.
+    assert re.search(r'"text":\s*"as of \d{4}-\d{2}-\d{2}"', q4) and '"text":"today' not in q4
+    assert "Stabilise picking accuracy and lead" in q4 and "lead …" not in q4

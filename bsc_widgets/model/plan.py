@@ -192,6 +192,47 @@ def review_parameters(frames: Frames, scorecard: str, period: str, today: str = 
     return ReviewParameters(scorecard, wanted, day)
 
 
+IN_PROGRESS_BELOW = 0.8
+"""Coverage (share of the KPI weight with data) below which a review period is "in progress" even after it ended."""
+
+
+@dataclass(frozen=True)
+class PeriodProgress:
+    """Whether a review period can be read as finished: ended, and enough of its data in."""
+
+    ends: dt.date
+    ended: bool
+    coverage: float | None
+    in_progress: bool
+    reason: str
+    """Why it is in progress, in words ("" when it is not)."""
+
+    @property
+    def label(self) -> str:
+        """``"in progress (ends 31 Dec 2026, coverage 55%)"``, or ``""`` for a finished period."""
+        return f"in progress ({self.reason})" if self.in_progress else ""
+
+
+def period_progress(period: pd.Period, coverage: float | None, now: dt.date) -> PeriodProgress:
+    """Is ``period`` in progress at ``now``: not ended yet, or its coverage below :data:`IN_PROGRESS_BELOW`?
+
+    Its scores and its change against the previous period are then provisional: data is
+    still coming in.
+    """
+    ends = last_day(period)
+    ended = ends < now
+    low = coverage is None or coverage != coverage or coverage < IN_PROGRESS_BELOW
+    shown = "no data" if coverage is None or coverage != coverage else f"{coverage:.0%}"
+    reasons = []
+    if not ended:
+        reasons.append(f"ends {ends.day} {ends:%b %Y}")
+    if low or not ended:
+        reasons.append(f"coverage {shown}" + (f", below {IN_PROGRESS_BELOW:.0%}" if low and ended else ""))
+    in_progress = not ended or low
+    return PeriodProgress(ends, ended, None if shown == "no data" else coverage, in_progress,
+                          ", ".join(reasons) if in_progress else "")
+
+
 # ----------------------------------------------------------------------------- action plans
 def _of(frame: pd.DataFrame, scorecard: str | None) -> pd.DataFrame:
     if scorecard is None:

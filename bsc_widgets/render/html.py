@@ -108,6 +108,8 @@ REPORT_CSS = f"""
 .bsc-table td{{border-bottom:1px solid {RULE};padding:.3em .5em;vertical-align:top}}
 .bsc-table td.num,.bsc-num{{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}}
 .bsc-table tr.bsc-group td{{background:{PANEL};font-weight:600}}
+.bsc-progress{{display:inline-block;border:2px dashed {STATUS_COLOURS[AMBER]};border-radius:4px;padding:.15em .6em;
+  font-weight:600;margin:.3em 0}}
 .bsc-headline{{display:flex;flex-wrap:wrap;gap:1.5em;align-items:center;margin:.5em 0 1em}}
 .bsc-score{{font-size:3em;font-weight:700;line-height:1}}.bsc-score small{{font-size:.35em;color:{MUTED}}}
 .bsc-facts div{{margin:.15em 0}}.bsc-note{{color:{MUTED};font-style:italic}}

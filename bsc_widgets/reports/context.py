@@ -7,6 +7,7 @@ comes from the command line, a notebook parameter or a drop-down.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
@@ -15,7 +16,15 @@ from typing import Any
 import pandas as pd
 
 from ..errors import InputError
-from ..model.plan import ReviewParameters, attention, overdue_ids, require_scorecard, review_parameters
+from ..model.plan import (
+    PeriodProgress,
+    ReviewParameters,
+    attention,
+    overdue_ids,
+    period_progress,
+    require_scorecard,
+    review_parameters,
+)
 from ..render.html import INLINE
 from ..scoring import Review, score_review
 from ..scoring.diff import PeriodDiff, compare_reviews
@@ -80,6 +89,16 @@ class ReviewReport:
     def card(self) -> pd.Series:
         """The scorecard's record."""
         return require_scorecard(self.frames["scorecards"], self.scorecard)
+
+    @cached_property
+    def progress(self) -> PeriodProgress:
+        """Whether the period is still in progress (not ended when the data was read, or low coverage)."""
+        cards = self.review.scorecards
+        row = cards[((cards["scorecard_id"] == self.scorecard) & (cards["period"] == self.period))
+                    .to_numpy(dtype=bool)]
+        coverage = float(row["coverage"].iloc[0]) if len(row) else None
+        now = pd.Timestamp(self.pin.as_of).date() if self.pin is not None and self.pin.as_of else dt.date.today()
+        return period_progress(self.params.period, coverage, now)
 
     @cached_property
     def all_scorecards(self) -> Review:

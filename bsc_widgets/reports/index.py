@@ -7,9 +7,10 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
+from ..model.plan import IN_PROGRESS_BELOW
 from ..model.words import number, percent
 from ..render.theme import FONT, INK, LINK, PANEL, RULE, STATUS_COLOURS, status_colour
-from ..scoring.formulas import NO_TARGET, RED
+from ..scoring.formulas import AMBER, NO_TARGET, RED
 from .runner import ReportResult
 
 __all__ = ["write_index"]
@@ -22,9 +23,11 @@ table{border-collapse:collapse;width:100%;margin:.5em 0 1.5em}th{text-align:left
 td.num{text-align:right;font-variant-numeric:tabular-nums}.chip{display:inline-block;padding:.05em .6em;
   border-radius:.8em;color:#fff;font-weight:600;font-size:.85em;-webkit-print-color-adjust:exact;
   print-color-adjust:exact}
-.failed{color:$red}a{color:$link}
+.failed{color:$red}a{color:$link}.progress{border:2px dashed $amber;border-radius:4px;padding:0 .4em;
+  font-size:.85em;white-space:nowrap}
 """.replace("$font", FONT).replace("$red", STATUS_COLOURS[RED]).replace("$ink", INK).replace(
-    "$panel", PANEL).replace("$rule2", STATUS_COLOURS[NO_TARGET]).replace("$rule", RULE).replace("$link", LINK)
+    "$panel", PANEL).replace("$amber", STATUS_COLOURS[AMBER]).replace("$rule2", STATUS_COLOURS[NO_TARGET]).replace(
+    "$rule", RULE).replace("$link", LINK)
 
 
 def write_index(results: Sequence[ReportResult], out: str | os.PathLike[str]) -> Path:
@@ -41,13 +44,16 @@ def write_index(results: Sequence[ReportResult], out: str | os.PathLike[str]) ->
             h = r.headline or {}
             if r.ok:
                 colour = status_colour(h.get("status"))
+                progress = (f' <span class="progress">{html.escape(str(h.get("progress")))}</span>'
+                            if h.get("in_progress") else "")
+                provisional = " (provisional)" if h.get("in_progress") and h.get("score_change") is not None else ""
                 cells.append(
-                    f'<tr><td><a href="{html.escape(r.job.name)}.html">{html.escape(r.job.period)}</a></td>'
+                    f'<tr><td><a href="{html.escape(r.job.name)}.html">{html.escape(r.job.period)}</a>{progress}</td>'
                     f'<td class="num">{number(h.get("score"))}</td>'
                     f'<td><span class="chip" style="background:{colour}">'
                     f'{html.escape(str(h.get("status")))}</span></td>'
                     f'<td class="num">{percent(h.get("coverage"))}</td>'
-                    f'<td class="num">{number(h.get("score_change"), sign=True)}</td>'
+                    f'<td class="num">{number(h.get("score_change"), sign=True)}{provisional}</td>'
                     f'<td><a href="{html.escape(r.job.name)}.ipynb">notebook</a></td></tr>')
             else:
                 link = (f'<a href="{html.escape(r.job.name)}.ipynb">executed notebook</a>' if r.notebook
@@ -61,8 +67,9 @@ def write_index(results: Sequence[ReportResult], out: str | os.PathLike[str]) ->
     summary = f"{len(results) - failed} report(s)" + (f", {failed} failed" if failed else "")
     page = (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Period review reports</title>'
             f"<style>{_INDEX_CSS}</style></head><body><h1>Period review reports</h1><p>{summary}. Scores run from 0 "
-            "to 10; change is against the previous period. Each report opens offline; the executed notebook next "
-            f"to it is kept for audit.</p>{''.join(parts)}</body></html>")
+            "to 10; change is against the previous period; a period in progress (not ended, or less than "
+            f"{IN_PROGRESS_BELOW:.0%} of the KPI weight with data) has provisional numbers. Each report opens "
+            f"offline; the executed notebook next to it is kept for audit.</p>{''.join(parts)}</body></html>")
     target = folder / "index.html"
     target.write_text(page, encoding="utf-8")
     return target

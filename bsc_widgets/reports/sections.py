@@ -84,8 +84,18 @@ def title(report: ReviewReport) -> Html:
             f'<p class="bsc-sub">Scorecard <b>{esc(report.scorecard)}</b> · {FREQUENCIES[frequency(p.period)]} review '
             f"{day(first_day(p.period), 'long')} – {day(last_day(p.period), 'long')} · {horizon}deadlines judged at "
             f"{day(p.today, 'long')}"
-            f"</p>{_restated(report)}{vision}")
+            f"</p>{_in_progress(report)}{_restated(report)}{vision}")
     return section(body, "title")
+
+
+def _in_progress(report: ReviewReport) -> str:
+    """A notice that the period is still in progress (its numbers provisional); empty for a finished period."""
+    progress = report.progress
+    if not progress.in_progress:
+        return ""
+    why = "it has not ended yet" if not progress.ended else "too little of its data is in"
+    return (f'<p class="bsc-progress"><b>{esc(capitalised(progress.label))}</b>: {why}, so its scores and its '
+            "change against the previous period are provisional.</p>")
 
 
 def results(report: ReviewReport) -> dict[str, Any]:
@@ -157,10 +167,12 @@ def headline_values(report: ReviewReport) -> dict[str, Any]:
     def value(number_: object) -> float | None:
         return None if is_missing(number_) else float(number_)  # type: ignore[arg-type]
 
+    progress = report.progress
     return {"scorecard": report.scorecard, "name": str(report.card["name"]), "period": report.period,
             "score": value(row["score"]), "status": str(row["status"]), "coverage": value(row["coverage"]),
             "previous_score": value(row["previous_score"]), "score_change": value(row["score_change"]),
-            "trend": str(row["trend"])}
+            "trend": str(row["trend"]), "in_progress": progress.in_progress, "progress": progress.label,
+            "period_end": progress.ends.isoformat()}
 
 
 def headline(report: ReviewReport) -> Html:
@@ -168,19 +180,21 @@ def headline(report: ReviewReport) -> Html:
     h = headline_values(report)
     previous = str(report.params.period - 1)
     change = (f"{number(h['score_change'], sign=True)} against {previous} ({number(h['previous_score'])}), "
-              f"{trend_symbol(h['trend'])}" if h["score_change"] is not None
-              else f"no score in {previous} to compare with")
+              f"{trend_symbol(h['trend'])}" + (" (provisional)" if h["in_progress"] else "")
+              if h["score_change"] is not None else f"no score in {previous} to compare with")
+    progress = f'<div class="bsc-progress">{esc(capitalised(h["progress"]))}</div>' if h["in_progress"] else ""
     kpis = _own(report.review.kpis, report)
     counts = kpis["status"].astype(str).value_counts()
     chips = " ".join(f"{chip(s)} {int(counts[s])}" for s in STATUSES if counts.get(s, 0))
     body = (f'<div class="bsc-headline"><div class="bsc-score">{number(h["score"])}<small> / 10</small></div>'
-            f'<div class="bsc-facts"><div>Status {chip(h["status"])}</div>'
+            f'<div class="bsc-facts">{progress}<div>Status {chip(h["status"])}</div>'
             f"<div>Coverage <b>{percent(h['coverage'])}</b> of the KPI weight has data</div>"
             f"<div>Change <b>{change}</b></div><div>KPIs: {chips or 'none'}</div></div></div>")
     return section(body, "headline", {HEADLINE_MIME: json.dumps(h)})
 
 
 _LEVEL_NOUNS = {"perspectives": "Perspective", "objectives": "Objective", "kpis": "KPI"}
+_LEVEL_WORDS = {"perspectives": "perspective", "objectives": "objective", "kpis": "KPI"}
 BIGGEST_MOVES = 5
 """How many score moves without a change of colour the "what changed" section lists."""
 
@@ -198,7 +212,7 @@ def changes(report: ReviewReport) -> Html:
     steady = steady.iloc[np.argsort(-steady["score_change"].abs().to_numpy(), kind="stable")].head(BIGGEST_MOVES)
     counts = {level: found.counts(level) for level in ("objectives", "kpis")}
     lead = "; ".join(
-        f"{plural(sum(c[m] for m in (IMPROVED, WORSENED, GAINED, LOST)), _LEVEL_NOUNS[level].lower())} changed status "
+        f"{plural(sum(c[m] for m in (IMPROVED, WORSENED, GAINED, LOST)), _LEVEL_WORDS[level])} changed status "
         f"({c[IMPROVED]} {IMPROVED}, {c[WORSENED]} {WORSENED}"
         + (f", {c[GAINED]} {GAINED}" if c[GAINED] else "") + (f", {c[LOST]} {LOST}" if c[LOST] else "") + ")"
         for level, c in counts.items())
@@ -210,7 +224,9 @@ def changes(report: ReviewReport) -> Html:
                 f"{number(r.score_to)}</td><td class='num'>{number(r.score_change, sign=True)}</td></tr>")
 
     head = "".join(f"<th>{c}</th>" for c in ("Level", "What", "Status", "Score", "Change"))
-    body = f"<p>Since {esc(before)}: {lead}.</p>"
+    provisional = (f" Provisional: {esc(report.period)} is {esc(report.progress.label)}."
+                   if report.progress.in_progress else "")
+    body = f"<p>Since {esc(before)}: {lead}.{provisional}</p>"
     if len(moved):
         body += (f'<table class="bsc-table"><thead><tr>{head}</tr></thead><tbody>'
                  f'{"".join(line(r) for r in moved.itertuples(index=False))}</tbody></table>')
@@ -363,7 +379,7 @@ def action_plans(report: ReviewReport) -> Html:
     if ini.empty:
         return section(note("This scorecard has no initiatives yet."), "action plans")
     overdue = report.overdue
-    fig = gantt(report.frames, report.scorecard, today=report.params.today, overdue=overdue)
+    fig = gantt(report.frames, report.scorecard, today=report.params.today, overdue=overdue, as_of_label="as of")
     done = tasks.assign(_done=(tasks["status"] == "done").to_numpy(dtype=bool)).groupby("initiative_id")["_done"]
     counts = pd.DataFrame({"done": done.sum(), "total": done.size()})
 

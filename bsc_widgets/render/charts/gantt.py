@@ -14,6 +14,9 @@ from ...model.plan import overdue_ids, require_scorecard
 from ..theme import GRID, INITIATIVE_COLOURS, INK, MISSING, SERIES_COLOURS, TASK_COLOURS
 from .figure import figure, scatter, text, wrap
 
+LABEL_WIDTH, LABEL_LINES = 36, 4
+"""Row labels wrap at this many characters, on up to this many lines (whole titles in the sample)."""
+
 
 def _gantt_rows(frames: Mapping[str, pd.DataFrame], scorecard_id: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     ini = frames["initiatives"]
@@ -26,11 +29,17 @@ def _gantt_rows(frames: Mapping[str, pd.DataFrame], scorecard_id: str) -> tuple[
     tasks["due"] = pd.to_datetime(tasks["due"])
     tasks["_i"] = tasks["initiative_id"].map(pd.Series(np.arange(len(ini)), index=ini["initiative_id"]))
     tasks = tasks.sort_values(["_i", "due", "task_id"], na_position="last").reset_index(drop=True)
-    ini["label"] = [f"<b>{text(i)}</b> {wrap(t, 40, 1)}"
+    ini["label"] = [f"<b>{text(i)}</b> {wrap(t, LABEL_WIDTH, LABEL_LINES)}"
                     for i, t in zip(ini["initiative_id"], ini["title"], strict=True)]
-    tasks["label"] = [f"{text(i)} {wrap(t, 40, 1)}"
+    tasks["label"] = [f"{text(i)} {wrap(t, LABEL_WIDTH, LABEL_LINES)}"
                       for i, t in zip(tasks["task_id"], tasks["description"], strict=True)]
     return ini, tasks
+
+
+def _row_height(labels: list[str]) -> int:
+    """Pixels per row: room for the longest wrapped label (16 px a line)."""
+    lines = max((label.count("<br>") + 1 for label in labels), default=1)
+    return max(26, 16 * lines + 6)
 
 
 def _owners(rows: pd.DataFrame) -> list[str]:
@@ -39,7 +48,7 @@ def _owners(rows: pd.DataFrame) -> list[str]:
 
 
 def gantt(frames: Mapping[str, pd.DataFrame], scorecard_id: str, today: dt.date | None = None, *,
-          overdue: Collection[str] | None = None) -> go.Figure:
+          overdue: Collection[str] | None = None, as_of_label: str = "today") -> go.Figure:
     """Initiatives and their tasks of a scorecard on a timeline.
 
     Initiatives are bars from start to due date coloured by status, with a darker inner
@@ -47,7 +56,8 @@ def gantt(frames: Mapping[str, pd.DataFrame], scorecard_id: str, today: dt.date 
     under its initiative, coloured by status.  ``overdue`` names the tasks and initiatives
     to mark with a red cross (listed as overdue in the legend); by default those
     :func:`bsc_widgets.model.plan.overdue` finds at ``today`` (default: the current date),
-    which a vertical line marks.
+    which a vertical line marks, labelled ``as_of_label`` and the date (a report says "as of": the
+    date it judges deadlines at).
     """
     day = today or dt.date.today()
     if overdue is None:
@@ -98,10 +108,11 @@ def gantt(frames: Mapping[str, pd.DataFrame], scorecard_id: str, today: dt.date 
         data.append(scatter(x=overdue_ini["due"], y=overdue_ini["label"], mode="markers", name="initiative overdue",
                              marker={"symbol": "x", "size": 14, "color": TASK_COLOURS["overdue"]}))
     return figure(
-        data, barmode="overlay", height=max(220, 26 * len(order) + 130), margin={"l": 10, "r": 20, "t": 40, "b": 40},
+        data, barmode="overlay", height=max(220, _row_height(order) * len(order) + 130),
+        margin={"l": 10, "r": 20, "t": 40, "b": 40},
         shapes=[{"type": "line", "xref": "x", "yref": "paper", "x0": day, "x1": day, "y0": 0, "y1": 1,
                  "line": {"color": SERIES_COLOURS["today"], "width": 1.5, "dash": "dash"}}],
-        annotations=[{"x": day, "y": 1, "xref": "x", "yref": "paper", "text": f"today {day.isoformat()}",
+        annotations=[{"x": day, "y": 1, "xref": "x", "yref": "paper", "text": f"{text(as_of_label)} {day.isoformat()}",
                       "showarrow": False, "yanchor": "bottom",
                       "font": {"size": 11, "color": SERIES_COLOURS["today"]}}],
         xaxis={"type": "date", "gridcolor": GRID},
