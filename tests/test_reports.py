@@ -320,14 +320,45 @@ def test_an_unfinished_period_reads_in_progress_on_the_index_headline_and_summar
     assert re.search(r'class="progress">in progress \([^)]*coverage 55%', index)
     rows = {p: next(r for r in re.findall(r"<tr>.*?</tr>", index) if f">{p}<" in r) for p in ("2026Q3", "2026Q4")}
     assert "(provisional)" in rows["2026Q4"] and "in progress" not in rows["2026Q3"]
-    title = q4[:q4.index('id="Headline"')]
+    title = q4[:q4.index('id="Summary"')]
     assert re.search(r'bsc-progress"><b>In progress \([^)]*coverage 55%\)</b>', title)
-    head = q4[q4.index('id="Headline"'):q4.index('id="What-changed-since-the-last-review"')]
-    assert "In progress (" in head and "(provisional)" in head
-    summary = q4[q4.index('id="What-changed-since-the-last-review"'):q4.index('id="Perspective-and-objective')]
+    summary = q4[q4.index('id="Summary"'):q4.index('id="Perspective-and-objective')]
+    assert "In progress (" in summary and "(provisional)" in summary
     assert "Provisional: 2026Q4 is in progress (" in summary
+    changed = q4[q4.index('id="What-changed-since-the-last-review"'):q4.index('id="Every-KPI"')]
+    assert "Provisional: 2026Q4 is in progress (" in changed
     # A finished period with its data in is not.
     assert "In progress (" not in q3 and "Provisional:" not in q3
     # The Gantt marks the date the report judges deadlines at, as such, and keeps whole task labels.
     assert re.search(r'"text":\s*"as of \d{4}-\d{2}-\d{2}"', q4) and '"text":"today' not in q4
     assert "Stabilise picking accuracy and lead" in q4 and "lead …" not in q4
+
+
+def test_the_summary_comes_first_and_every_line_links_to_its_detail(batch: tuple[Path, object],
+                                                                    frames: dict) -> None:
+    out, _ = batch
+    page = (out / "org-2026Q3.html").read_text(encoding="utf-8")
+    headings = re.findall(r'<h2 id="([^"]+)"', page)
+    assert headings[:2] == ["Summary", "Perspective-and-objective-scores"] and headings[-1] == "Appendix"
+    summary = page[page.index('id="Summary"'):page.index('id="Perspective-and-objective-scores"')]
+    report = rs.open_review(str(out.parent / "unused"), "org", "2026Q3", today=TODAY, frames=frames)
+    kpis = report.review.kpis[(report.review.kpis["period"] == "2026Q3")
+                              & (report.review.kpis["scorecard_id"] == "org")].set_index("kpi_id")
+    objectives = frames["objectives"][frames["objectives"]["scorecard_id"] == "org"].set_index("objective_id")
+    heavy = set(objectives.index[objectives["weight"] >= objectives["weight"].mean()])
+    red = {k for k, row in kpis.iterrows() if row["status"] == "red" and row["objective_id"] in heavy}
+    without_data = {k for k, row in kpis.iterrows() if row["status"] == "no data" and row["due"]}
+    linked = set(re.findall(r'href="#kpi-([^"]+)"', summary))
+    assert red and without_data and (red | without_data) <= linked
+    late = overdue(frames, "org", dt.date.fromisoformat(TODAY))
+    for ini in late[late["what"] == "initiative"]["id"]:
+        assert f'href="#initiative-{ini}"' in summary and f'id="initiative-{ini}"' in page
+    for kpi_id in linked:  # every link lands on the KPI's row in the appendix
+        assert page.count(f'id="kpi-{kpi_id}"') == 1
+    appendix = page[page.index('id="Appendix"'):]
+    assert all(f'id="kpi-{k}"' in appendix for k in kpis.index), "every KPI is reachable"
+    # The trend charts show the KPIs the stated rule selects: red, or moved to a worse colour.
+    moves = report.changes.level("kpis").set_index("id")["move"]
+    chosen = {k for k, row in kpis.iterrows() if row["status"] == "red" or moves.get(k) == "worsened"}
+    shown = set(re.findall(r'id="bsc-trend-([^"]+)"', page))
+    assert shown == chosen and len(shown) < len(kpis)

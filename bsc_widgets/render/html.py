@@ -110,6 +110,9 @@ REPORT_CSS = f"""
 .bsc-table tr.bsc-group td{{background:{PANEL};font-weight:600}}
 .bsc-progress{{display:inline-block;border:2px dashed {STATUS_COLOURS[AMBER]};border-radius:4px;padding:.15em .6em;
   font-weight:600;margin:.3em 0}}
+.bsc-grid{{display:grid;grid-template-columns:repeat(auto-fit,minmax(320px,1fr));gap:.4em 1.2em}}
+.bsc-grid>div{{break-inside:avoid;page-break-inside:avoid;min-width:0}}
+.bsc-summary h3{{font-size:1.1em;margin:.6em 0 .2em}}.bsc-summary ul{{margin:.2em 0 .6em;padding-left:1.3em}}
 .bsc-headline{{display:flex;flex-wrap:wrap;gap:1.5em;align-items:center;margin:.5em 0 1em}}
 .bsc-score{{font-size:3em;font-weight:700;line-height:1}}.bsc-score small{{font-size:.35em;color:{MUTED}}}
 .bsc-facts div{{margin:.15em 0}}.bsc-note{{color:{MUTED};font-style:italic}}
@@ -124,7 +127,8 @@ REPORT_CSS = f"""
 .bsc-earlier ul{{margin:.2em 0;padding-left:1.2em}}
 .bsc-figure{{overflow-x:auto;break-inside:avoid;page-break-inside:avoid}}
 .bsc blockquote{{border-left:4px solid {RULE};margin:.5em 0;padding:.1em .9em;color:{INK}}}
-@media print{{.bsc-table{{font-size:.8em}}.bsc-table tr{{break-inside:avoid;page-break-inside:avoid}}
+@media print{{.bsc-grid{{grid-template-columns:1fr 1fr}}
+  .bsc-table{{font-size:.8em}}.bsc-table tr{{break-inside:avoid;page-break-inside:avoid}}
   .modebar{{display:none!important}}}}
 """
 """Styles of the report sections (class names start with ``bsc``); the report's title section emits them."""

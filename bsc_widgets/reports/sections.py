@@ -44,7 +44,7 @@ from ..render.charts import strategy_map as strategy_map_chart
 from ..render.html import REPORT_CSS, Html, attention_table, chip, esc, figure, note, plotly_loader, section, table
 from ..render.theme import LEVEL_STATUS, trend_symbol
 from ..scoring.diff import GAINED, IMPROVED, LOST, WORSENED
-from ..scoring.formulas import AMBER, DOWN, FLAT_BELOW, NO_DATA, NO_TARGET, RED, STATUSES
+from ..scoring.formulas import AMBER, FLAT_BELOW, NO_DATA, NO_TARGET, RED, STATUSES
 from ..smart import LEVELS, subject_label
 from .context import ReviewReport, open_review
 from .pinning import RESULTS_MIME, RESULTS_SUFFIX, kpi_values, pin_for, restatements, results_document
@@ -69,6 +69,8 @@ __all__ = [
     "scores_table",
     "smart_findings",
     "strategy_map",
+    "summary",
+    "timeline",
     "title",
     "trend_charts",
 ]
@@ -238,6 +240,79 @@ def changes(report: ReviewReport) -> Html:
     return section(body, "what changed")
 
 
+SUMMARY_MOVERS = 5
+"""How many of the biggest status moves the summary names (the full list is in the appendix)."""
+
+
+def _kpi_link(kpi_id: object, text: object | None = None) -> str:
+    return f'<a href="#kpi-{esc(kpi_id)}">{esc(kpi_id if text is None else text)}</a>'
+
+
+def needs_attention(report: ReviewReport) -> pd.DataFrame:
+    """The KPIs whose trend the report shows: red now, or moved to a worse colour since the last review.
+
+    The rule is stated in the report; the full table of every KPI is in the appendix.
+    """
+    kpis = _kpis(report)
+    moves = report.changes.level("kpis").set_index("id")["move"]
+    worsened = kpis["kpi_id"].astype(str).map(moves).eq(WORSENED).to_numpy(dtype=bool)
+    return kpis[((kpis["status"] == RED).to_numpy(dtype=bool)) | worsened]
+
+
+def summary(report: ReviewReport) -> Html:
+    """What changed since the last review in brief, and what needs a decision — each line linking to its detail."""
+    found = report.changes
+    kpi_moves = found.level("kpis")
+    moved = kpi_moves[kpi_moves["status_changed"].to_numpy(dtype=bool)].head(SUMMARY_MOVERS)
+    counts = {level: found.counts(level) for level in ("objectives", "kpis")}
+    changed = []
+    if kpi_moves["score_from"].notna().any():
+        lead = "; ".join(f"{plural(c[WORSENED], _LEVEL_WORDS[level])} worsened, {c[IMPROVED]} improved"
+                         for level, c in counts.items())
+        provisional = (f" Provisional: {esc(report.period)} is {esc(report.progress.label)}."
+                       if report.progress.in_progress else "")
+        changed.append(f"<li>Since {esc(found.from_period)}: {lead} "
+                       f'(<a href="#What-changed-since-the-last-review">every move</a>).{provisional}</li>')
+        if len(moved):
+            items = ", ".join(f"{_kpi_link(r.id)} {chip(r.status_from or NO_DATA)} → {chip(r.status_to or NO_DATA)}"
+                              f" ({number(r.score_change, sign=True)})" for r in moved.itertuples(index=False))
+            changed.append(f"<li>Biggest status moves: {items}.</li>")
+    else:
+        changed.append(f"<li>No scores in {esc(found.from_period)} to compare with.</li>")
+    decisions = _decisions(report)
+    body = (f"<h3>What changed</h3><ul>{''.join(changed)}</ul><h3>Needs a decision</h3>"
+            + (f"<ul>{''.join(decisions)}</ul>" if decisions else note("Nothing: no red KPI on an important "
+                                                                         "objective, no overdue initiative, every "
+                                                                         "KPI has data.")))
+    return section(f'<div class="bsc-summary">{body}</div>', "summary")
+
+
+def _decisions(report: ReviewReport) -> list[str]:
+    """Red KPIs on the objectives that weigh most, overdue initiatives, KPIs without data (as list items)."""
+    kpis = _kpis(report)
+    objs = _own(report.review.objectives, report)
+    weights = objs.set_index("objective_id")["weight"]
+    heavy = set(weights[weights >= weights.mean()].index.astype(str)) if len(weights) else set()
+    red = kpis[((kpis["status"] == RED).to_numpy(dtype=bool)) & kpis["objective_id"].astype(str).isin(heavy)
+               .to_numpy(dtype=bool)]
+    out = []
+    if len(red):
+        items = ", ".join(f"{_kpi_link(k.kpi_id, k.name)} ({esc(k.objective_id)})" for k in red.itertuples(index=False))
+        out.append(f"<li>{plural(len(red), 'red KPI')} on objectives that weigh at least the average: {items}.</li>")
+    ini = report.frames["initiatives"]
+    late = ini[(ini["scorecard_id"] == report.scorecard).to_numpy(dtype=bool)
+               & ini["initiative_id"].astype(str).isin(report.overdue).to_numpy(dtype=bool)]
+    if len(late):
+        items = ", ".join(f'<a href="#initiative-{esc(i.initiative_id)}">{esc(i.initiative_id)}</a> {esc(i.title)} '
+                          f"(due {esc(i.due)}, {esc(i.owner) or 'no owner'})" for i in late.itertuples(index=False))
+        out.append(f"<li>{plural(len(late), 'overdue initiative')}: {items}.</li>")
+    missing = kpis[(kpis["status"] == NO_DATA).to_numpy(dtype=bool) & kpis["due"].to_numpy(dtype=bool)]
+    if len(missing):
+        items = ", ".join(_kpi_link(k.kpi_id, k.name) for k in missing.itertuples(index=False))
+        out.append(f"<li>{plural(len(missing), 'KPI')} without data for {esc(report.period)}: {items}.</li>")
+    return out
+
+
 def scores_table(report: ReviewReport) -> Html:
     """Perspective scores, and the objectives of each perspective with their scores."""
     persp = _own(report.review.perspectives, report)
@@ -300,7 +375,8 @@ def kpi_table(report: ReviewReport) -> Html:
         if not k.due:
             notes.append(f"not due; latest {esc(k.as_of)}")
         rows.append({
-            "Objective": f"<b>{esc(k.objective_id)}</b>", "KPI": esc(k.name), "Unit": esc(k.unit),
+            "Objective": f"<b>{esc(k.objective_id)}</b>", "KPI": f'<span id="kpi-{esc(k.kpi_id)}"></span>{esc(k.name)}',
+            "Unit": esc(k.unit),
             "Actual": f"<span class='bsc-num'>{number(k.actual, d)}</span>",
             "Target": f"<span class='bsc-num'>{_target_text(k, d)}</span>",
             "Variance": f"<span class='bsc-num'>{number(k.variance, d, sign=True)}</span>",
@@ -314,18 +390,24 @@ def kpi_table(report: ReviewReport) -> Html:
                                   "the horizon and compared with the target there."), "KPI table")
 
 
+TREND_HEIGHT = 260
+"""Height in pixels of each trend chart in the report (two side by side on a wide screen and on paper)."""
+
+
 def trend_charts(report: ReviewReport) -> Html:
-    """A trend chart with target path and red flag for every KPI that is red or worsening."""
+    """A trend chart with target path and red flag for every KPI that is red or moved to a worse colour."""
     kpis = _kpis(report)
-    flagged = kpis[((kpis["status"] == RED) | (kpis["trend"] == DOWN)).to_numpy(dtype=bool)]
+    flagged = needs_attention(report)
     if flagged.empty:
-        return section(note("No KPI is red or worsening in this period."), "trend charts")
-    parts = [f"<p>{len(flagged)} of {len(kpis)} KPIs are red or scored lower than in the previous period.</p>"]
+        return section(note("No KPI is red or moved to a worse colour since the last review."), "trend charts")
+    parts = [f"<p>{len(flagged)} of {len(kpis)} KPIs are red or moved to a worse colour since the last review "
+             "(the rule of this section); every KPI is in the appendix.</p><div class='bsc-grid'>"]
     for k in flagged.itertuples(index=False):
         fig = kpi_trend(report.frames, str(k.kpi_id), period=report.period, review=report.review)
-        parts.append(f"<p><b>{esc(k.objective_id)}</b> · {chip(k.status)} {trend_symbol(k.trend)} "
-                     f"· score {number(k.score)}</p>" + figure(fig, f"trend-{k.kpi_id}"))
-    return section("".join(parts), "trend charts")
+        fig.update_layout(height=TREND_HEIGHT)
+        parts.append(f"<div><p><b>{esc(k.objective_id)}</b> · {_kpi_link(k.kpi_id)} · {chip(k.status)} "
+                     f"{trend_symbol(k.trend)} · score {number(k.score)}</p>{figure(fig, f'trend-{k.kpi_id}')}</div>")
+    return section("".join(parts) + "</div>", "trend charts")
 
 
 def cascade(report: ReviewReport) -> Html:
@@ -371,7 +453,7 @@ def cascade(report: ReviewReport) -> Html:
 
 
 def action_plans(report: ReviewReport) -> Html:
-    """Initiatives and tasks: Gantt chart, progress, and the work that needs attention (overdue, blocked, unowned)."""
+    """Initiatives: progress and flags, and the work that needs attention (overdue, blocked, unowned)."""
     ini = report.frames["initiatives"]
     ini = ini[(ini["scorecard_id"] == report.scorecard).to_numpy(dtype=bool)]
     tasks = report.frames["tasks"]
@@ -379,7 +461,6 @@ def action_plans(report: ReviewReport) -> Html:
     if ini.empty:
         return section(note("This scorecard has no initiatives yet."), "action plans")
     overdue = report.overdue
-    fig = gantt(report.frames, report.scorecard, today=report.params.today, overdue=overdue, as_of_label="as of")
     done = tasks.assign(_done=(tasks["status"] == "done").to_numpy(dtype=bool)).groupby("initiative_id")["_done"]
     counts = pd.DataFrame({"done": done.sum(), "total": done.size()})
 
@@ -390,7 +471,8 @@ def action_plans(report: ReviewReport) -> Html:
         return " ".join(out)
 
     plans = pd.DataFrame({
-        "Initiative": [f"<b>{esc(i)}</b> {esc(t)}" for i, t in zip(ini["initiative_id"], ini["title"], strict=True)],
+        "Initiative": [f'<b id="initiative-{esc(i)}">{esc(i)}</b> {esc(t)}'
+                       for i, t in zip(ini["initiative_id"], ini["title"], strict=True)],
         "Objective": [esc(o) for o in ini["objective_id"]], "Owner": [esc(o) for o in ini["owner"]],
         "Status": [esc(s) for s in ini["status"]],
         "Progress": [f'<span class="bsc-bar"><span style="width:{0 if is_missing(p) else p:.0f}%"></span></span> '
@@ -400,7 +482,19 @@ def action_plans(report: ReviewReport) -> Html:
                        for i in ini["initiative_id"]],
         "Flags": [flags(str(i), o) for i, o in zip(ini["initiative_id"], ini["owner"], strict=True)],
     })
-    return section(figure(fig, "gantt") + table(plans) + attention(report).body, "action plans")
+    return section(table(plans) + attention(report).body
+                   + '<p class="bsc-sub">The initiatives and their tasks on a timeline are in the appendix '
+                     '(<a href="#Timeline">Timeline</a>).</p>', "action plans")
+
+
+def timeline(report: ReviewReport) -> Html:
+    """Initiatives and their tasks on a timeline (Gantt chart), overdue work marked, as of the report's date."""
+    ini = report.frames["initiatives"]
+    if not (ini["scorecard_id"] == report.scorecard).any():
+        return section(note("This scorecard has no initiatives yet."), "timeline")
+    fig = gantt(report.frames, report.scorecard, today=report.params.today, overdue=report.overdue,
+                as_of_label="as of")
+    return section(figure(fig, "gantt"), "timeline")
 
 
 def attention(report: ReviewReport) -> Html:
