@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pandas as pd
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from bsc_widgets.model.coerce import coerce
@@ -94,8 +94,17 @@ def _seen(problems: list[Any]) -> set[tuple[Any, ...]]:
     return {(*p.identity, p.message, p.fix) for p in problems}
 
 
+_CARD = {"scorecard_id": "org", "name": "A scorecard", "parent_id": None, "horizon_start": None, "horizon_end": None,
+         "review_frequency": "M", "green_from": 6.0, "amber_from": 3.0}
+
+
 @settings(max_examples=80, deadline=None)
 @given(plans, edits)
+@example(  # removing a scorecard leaves its perspectives naming a scorecard that does not exist
+    plan={name: [] for name in PLAN_TABLES} | {
+        "scorecards": [_CARD], "perspectives": [{"scorecard_id": "org", "perspective_id": "fin", "name": "P",
+                                                  "position": 1}]},
+    edit=("scorecards", [], [0]))
 def test_checking_a_change_finds_what_the_whole_plan_check_adds(plan: dict[str, list[dict[str, Any]]],
                                                                 edit: tuple[str, list[dict[str, Any]], list[int]]
                                                                 ) -> None:

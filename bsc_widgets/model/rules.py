@@ -367,8 +367,8 @@ def neighbourhood(before: Frames, after: Frames, table: str,
     add(table, lambda f: _matching(f, table, touched))
     key_values = set(touched[TABLES[table].key[-1]].dropna().astype(str))
     # The records that refer to the touched ones: they are checked too.
-    if table == "scorecards":
-        for name in set(PLAN_TABLES) - set(WHOLE_TABLES):
+    if table == "scorecards":  # every record of the scorecard refers to it (its perspectives too)
+        for name in set(PLAN_TABLES) - {"scorecards"}:
             add(name, lambda f: f["scorecard_id"].isin(key_values))
     if table == "perspectives":
         pairs = pd.MultiIndex.from_frame(touched[["scorecard_id", "perspective_id"]].astype(object))
