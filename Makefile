@@ -21,7 +21,7 @@ demo: $(STAMP)
 	rm -rf $(SAMPLE_STORE) out/reports
 	$(BIN)/bsc init $(SAMPLE_STORE) --sample
 	$(BIN)/bsc validate --store $(SAMPLE_STORE)
-	$(BIN)/bsc report --store $(SAMPLE_STORE) --all-scorecards --all-periods --out out/reports
+	$(BIN)/bsc report --store $(SAMPLE_STORE) --all-scorecards --all-periods --out out/reports --shared-plotly
 	@echo "Open out/reports/index.html in a browser (works offline)."
 
 test: $(STAMP)

@@ -222,6 +222,11 @@ class InputError(BscError):
     """An argument names something that does not exist (a scorecard, a period) or is malformed."""
 
 
+class MissingToolError(BscError):
+    """A tool that an optional feature needs is not installed (PDF output: playwright, pypdf and Chromium);
+    the message says what to install."""
+
+
 class UnreadableFileError(InputError):
     """A file to import is not a CSV file or an xlsx workbook that can be read (compressed, damaged, another
     encoding or kind of file); the message says what it is. The command line exits 1 (a problem found in the file).

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import collections
 import datetime as dt
 import json
 import re
+import shutil
 from pathlib import Path
 
 import nbformat
@@ -19,7 +21,7 @@ from bsc_widgets.model.plan import review_parameters as check_parameters
 from bsc_widgets.model.schema import PLAN_TABLES
 from bsc_widgets.reports import sections as rs
 from bsc_widgets.reports.batch import run_reports
-from bsc_widgets.reports.runner import DEFAULT_TEMPLATE, SHARED_PLOTLY_JS, ReportJob, ReportRunner
+from bsc_widgets.reports.runner import DEFAULT_TEMPLATE, SHARED_PLOTLY_JS, ReportJob, ReportResult, ReportRunner
 
 TODAY = "2026-11-24"
 NETWORK = re.compile(r"""<script[^>]*\ssrc=["']?https?:|<link[^>]*\shref=["']?https?:|@import\s+(url\()?["']?https?:""",
@@ -362,3 +364,91 @@ def test_the_summary_comes_first_and_every_line_links_to_its_detail(batch: tuple
     chosen = {k for k, row in kpis.iterrows() if row["status"] == "red" or moves.get(k) == "worsened"}
     shown = set(re.findall(r'id="bsc-trend-([^"]+)"', page))
     assert shown == chosen and len(shown) < len(kpis)
+
+# ----------------------------------------------------------------------------- lean outputs, results files, index
+def test_notebooks_beside_reports_share_plotly_and_still_execute(batch: tuple[Path, object], tmp_path: Path) -> None:
+    import papermill
+    from plotly.offline import get_plotlyjs
+
+    out, _ = batch
+    bundle = get_plotlyjs()[:2000]  # the head of plotly.js: present in every copy of it
+    assert (out / SHARED_PLOTLY_JS).read_text(encoding="utf-8").startswith(bundle)
+    for name in ("org-2026Q3", "cs-2026Q2"):
+        text = (out / f"{name}.ipynb").read_text(encoding="utf-8")
+        assert len(text) <= 1_000_000 and bundle not in text and json.dumps(bundle)[1:-1][:500] not in text
+        assert '<script src=\\"plotly.min.js\\"></script>' in text, "its charts load the folder's plotly.min.js"
+        assert "Plotly.newPlot" in text and '"bsc_widgets"' in text, "the charts and the pin are still there"
+        nbformat.validate(nbformat.reads(text, as_version=4))
+        assert bundle in (out / f"{name}.html").read_text(encoding="utf-8"), "the HTML report stays self-contained"
+    # The kept notebook runs again as it is (same parameters, same numbers).
+    again = papermill.execute_notebook(str(out / "org-2026Q3.ipynb"), str(tmp_path / "again.ipynb"),
+                                       progress_bar=False, kernel_name="python3")
+    first = json.loads((out / "org-2026Q3.results.json").read_text(encoding="utf-8"))
+    results = [o["data"]["application/vnd.bsc-widgets.results+json"] for c in again.cells
+               for o in c.get("outputs", []) if "application/vnd.bsc-widgets.results+json" in o.get("data", {})]
+    assert results and json.loads(results[0])["kpis"] == first["kpis"]
+
+
+def test_results_files_carry_the_work_that_needs_attention(batch: tuple[Path, object], frames: dict) -> None:
+    out, _ = batch
+    for sid in ("org", "cs"):
+        numbers = json.loads((out / f"{sid}-2026Q3.results.json").read_text(encoding="utf-8"))
+        expected = attention(frames, sid, dt.date.fromisoformat(TODAY))
+        assert [(a["what"], a["id"], a["problem"]) for a in numbers["attention"]] == \
+            list(zip(expected["what"], expected["id"], expected["problem"], strict=True))
+        assert all(set(a) == {"what", "id", "description", "owner", "due", "status", "problem"}
+                   for a in numbers["attention"])
+    org = json.loads((out / "org-2026Q3.results.json").read_text(encoding="utf-8"))["attention"]
+    assert any(a["problem"].startswith("overdue by") and dt.date.fromisoformat(a["due"]) for a in org)
+
+
+def _index_row(index: str, name: str) -> str:
+    start = index.index(f'<a href="{name}.html">')
+    return index[start:index.index("</tr>", start)]
+
+
+def test_index_reads_the_results_files_whose_numbers_are_those_of_bsc_score(batch: tuple[Path, object],
+                                                                              store: Path, tmp_path: Path) -> None:
+    from bsc_widgets.reports.index import write_index
+
+    out, _ = batch
+    index = (out / "index.html").read_text(encoding="utf-8")
+    for sid in ("org", "cs"):
+        scored = CliRunner().invoke(main, ["score", "--store", str(store), "--period", "2026Q3", "--scorecard", sid,
+                                           "--format", "json"])
+        assert scored.exit_code == 0, scored.output
+        kpis = {row["kpi_id"]: row for row in json.loads(scored.output)["kpis"]}
+        numbers = json.loads((out / f"{sid}-2026Q3.results.json").read_text(encoding="utf-8"))
+        assert set(numbers["kpis"]) == set(kpis)
+        for kpi_id, reported in numbers["kpis"].items():
+            for field in ("actual", "target", "red_flag", "score", "status"):
+                assert reported[field] == pytest.approx(kpis[kpi_id][field]), (sid, kpi_id, field)
+        row = _index_row(index, f"{sid}-2026Q3")
+        shown = {status: int(count) for status, count in re.findall(r'title="([^"]+)">(\d+)</span>', row)}
+        counted = collections.Counter(k["status"] for k in kpis.values())
+        assert shown == dict(counted), (sid, row)
+        assert f'<td class="num">{len(numbers["attention"])}</td>' in row
+        assert f'href="{sid}-2026Q3.results.json"' in row and f'href="{sid}-2026Q3.ipynb"' in row
+    # What the index shows comes from the results file next to the report.
+    copy = tmp_path / "copy"
+    shutil.copytree(out, copy)
+    edited = json.loads((copy / "org-2026Q3.results.json").read_text(encoding="utf-8"))
+    edited["headline"]["score"] = 9.87
+    (copy / "org-2026Q3.results.json").write_text(json.dumps(edited), encoding="utf-8")
+    done = [ReportResult(ReportJob(str(store), "org", "2026Q3"), "{}", "<html></html>", headline={"name": "A & F"})]
+    page = write_index(done, copy).read_text(encoding="utf-8")
+    assert '<td class="num">9.87</td>' in _index_row(page, "org-2026Q3")
+
+
+def test_pdf_output_says_what_to_install_before_any_kernel_starts(store: Path, tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BSC_CHROMIUM", str(tmp_path / "no-chromium"))
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["report", "--store", str(store), "--scorecard", "org", "--period", "2026Q3",
+                                       "--out", str(out), "--pdf"])
+    assert result.exit_code == 1 and "Producing" not in result.output and not out.exists()
+    assert "BSC_CHROMIUM" in result.output and "bsc-widgets[pdf]" in result.output
+    assert "apt-get install chromium" in result.output
+    result = CliRunner().invoke(main, ["report", "--store", str(store), "--scorecard", "org", "--periods",
+                                       "2026Q2:2026Q3", "--out", str(out), "--book", str(tmp_path / "book.pdf")])
+    assert result.exit_code == 2 and "a briefing book is of one period" in result.output and not out.exists()

@@ -63,6 +63,12 @@ def _day(today: str) -> dt.date | None:
               help="Date that decides what is overdue [default: end of each period, or today if earlier].")
 @click.option("--template", type=click.Path(exists=True, dir_okay=False), default=None,
               help="Review notebook template [default: templates/review.ipynb].")
+@click.option("--pdf", "pdf", is_flag=True,
+              help="Also print each report to OUT/<scorecard>-<period>.pdf (A4, page numbers; needs Chromium and "
+                   "the pdf extra: pip install 'bsc-widgets[pdf]').")
+@click.option("--book", "book", type=click.Path(dir_okay=False), default=None, metavar="FILE.pdf",
+              help="Also write one briefing book of the period: cover, contents, the organisation's report, then "
+                   "each department's, numbered through (one period only).")
 @AS_OF_OPTION
 @click.option("--pin", "pin_file", type=click.Path(dir_okay=False), default=None, metavar="FILE",
               help="Make a report again from exactly the data an earlier one read: its <scorecard>-<period>"
@@ -70,7 +76,8 @@ def _day(today: str) -> dt.date | None:
 @handles_errors
 def report(store_path: str, scorecards: tuple[str, ...], all_scorecards: bool, periods: tuple[str, ...],
            span: str | None, all_periods: bool, out: str, workers: int | None, dask_address: str | None,
-           shared_plotly: bool, today: str, template: str | None, as_of: Any, pin_file: str | None) -> None:
+           shared_plotly: bool, today: str, template: str | None, pdf: bool, book: str | None, as_of: Any,
+           pin_file: str | None) -> None:
     """Produce period review reports: one offline HTML file (and its executed notebook) per scorecard and period.
 
     Without --period / --periods / --all-periods each scorecard gets the report of its
@@ -80,7 +87,8 @@ def report(store_path: str, scorecards: tuple[str, ...], all_scorecards: bool, p
     OUT/<scorecard>-<period>.results.json; a later run into the same OUT compares with it
     and says what was restated.  Parameters are checked against the data before any
     kernel starts.  Writes OUT/index.html linking every report.  A failing report does
-    not stop the others; the command exits 1 if any failed.
+    not stop the others; the command exits 1 if any failed.  --pdf prints each report to
+    a PDF next to its HTML; --book writes the briefing book of one period.
     """
     import json
 
@@ -92,7 +100,7 @@ def report(store_path: str, scorecards: tuple[str, ...], all_scorecards: bool, p
         review_parameters,
         top_down,
     )
-    from ..reports.batch import run_reports
+    from ..reports.batch import check_outputs, run_reports
     from ..reports.pinning import load_results
     from ..reports.runner import DEFAULT_TEMPLATE, SHARED_PLOTLY_JS, ReportJob, ReportResult
     from ..store import Store
@@ -141,6 +149,7 @@ def report(store_path: str, scorecards: tuple[str, ...], all_scorecards: bool, p
         jobs += [ReportJob(store, sid, p, today=today, plotly_js=plotly_js, versions=json.dumps(versions),
                            as_of="" if as_of is None else as_of.isoformat()) for p in wanted]
 
+    check_outputs(jobs, pdf=pdf, book=book)  # a missing Chromium is said before any kernel starts
     where = f"the Dask cluster at {dask_address}" if dask_address else f"{workers or 'all'} worker(s)"
     click.echo(f"Producing {len(jobs)} report(s) into {out} on {where}...")
     start = time.perf_counter()
@@ -150,7 +159,7 @@ def report(store_path: str, scorecards: tuple[str, ...], all_scorecards: bool, p
             bar.update(1, f"{result.job.name} {'ok' if result.ok else 'FAILED'}")
 
         results = run_reports(jobs, out, workers=workers, dask_address=dask_address,
-                              template=template or DEFAULT_TEMPLATE, progress=advance)
+                              template=template or DEFAULT_TEMPLATE, progress=advance, pdf=pdf, book=book)
     failed = [r for r in results if not r.ok]
     elapsed = time.perf_counter() - start
     click.echo(f"\n{len(results) - len(failed)} of {len(results)} report(s) succeeded in {elapsed:.1f} s.")
@@ -159,5 +168,9 @@ def report(store_path: str, scorecards: tuple[str, ...], all_scorecards: bool, p
         click.echo(f"  FAILED {r.job.name}: {r.error}" + (f"\n         executed notebook: {where_nb}" if where_nb
                                                           else ""))
     click.echo(f"Index: {Path(out).resolve() / 'index.html'}")
+    if book and Path(book).is_file():
+        from ..reports.pdf import page_count
+
+        click.echo(f"Briefing book: {Path(book).resolve()} ({page_count(Path(book).read_bytes())} pages)")
     if failed:
         sys.exit(1)

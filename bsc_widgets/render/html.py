@@ -17,6 +17,7 @@ import pandas as pd
 from ..model.values import is_missing
 from ..model.words import MISSING, day
 from ..scoring.formulas import AMBER, NO_DATA, NO_TARGET, RED
+from .printing import PRINT_CSS, PRINT_FIT_JS
 from .theme import ACCENT, FONT, INK, MUTED, PANEL, RULE, STATUS_COLOURS, status_colour
 
 if TYPE_CHECKING:
@@ -127,11 +128,8 @@ REPORT_CSS = f"""
 .bsc-earlier ul{{margin:.2em 0;padding-left:1.2em}}
 .bsc-figure{{overflow-x:auto;break-inside:avoid;page-break-inside:avoid}}
 .bsc blockquote{{border-left:4px solid {RULE};margin:.5em 0;padding:.1em .9em;color:{INK}}}
-@media print{{.bsc-grid{{grid-template-columns:1fr 1fr}}
-  .bsc-table{{font-size:.8em}}.bsc-table tr{{break-inside:avoid;page-break-inside:avoid}}
-  .modebar{{display:none!important}}}}
-"""
-"""Styles of the report sections (class names start with ``bsc``); the report's title section emits them."""
+{PRINT_CSS}"""
+"""Styles of the report sections (class names start with ``bsc``; print styles included); the title emits them."""
 
 
 @lru_cache(maxsize=1)
@@ -142,11 +140,11 @@ def _plotly_source() -> str:
 
 
 def plotly_loader(plotly_js: str = INLINE) -> str:
-    """``<script>`` tags that load plotly.js: inlined, or from a local file (a relative path)."""
+    """``<script>`` tags that load plotly.js (inline, or from a local file: a relative path) and fit charts to print."""
     source = _plotly_source() if plotly_js == INLINE else None
     # plotly.js registers itself as an AMD module when require.js is present: hide ``define`` meanwhile.
     hide, restore = ("<script>window.__bscDefine=window.define;window.define=undefined;</script>",
                      "<script>window.define=window.__bscDefine;</script>")
     body = (f'<script type="text/javascript">{source}</script>' if source is not None
             else f'<script src="{html.escape(plotly_js)}"></script>')
-    return hide + body + restore
+    return hide + body + restore + f"<script>{PRINT_FIT_JS}</script>"

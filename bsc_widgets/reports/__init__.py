@@ -8,7 +8,9 @@ embedded sample).
 - :mod:`~.sections`: one function per section of the review template;
 - :mod:`~.runner`: :class:`ReportRunner` runs the template in a warm kernel, exports HTML;
 - :mod:`~.batch`: :func:`run_reports` in a process pool or on Dask;
-- :mod:`~.index`: :func:`write_index`.
+- :mod:`~.pinning`: what a report read and its results file;
+- :mod:`~.pdf`: reports printed to PDF by Chromium, and the briefing book;
+- :mod:`~.index`: :func:`write_index` (from the results files).
 """
 
 from __future__ import annotations

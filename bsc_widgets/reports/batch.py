@@ -19,12 +19,13 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from ..render.html import INLINE
+from ..errors import InputError
 from .index import write_index
+from .pdf import check_engine, print_reports
 from .pinning import RESULTS_SUFFIX
 from .runner import DEFAULT_TEMPLATE, SHARED_PLOTLY_JS, ReportJob, ReportResult, ReportRunner
 
-__all__ = ["run_reports", "write_result"]
+__all__ = ["check_outputs", "run_reports", "write_result"]
 
 
 def write_result(result: ReportResult, out: Path) -> ReportResult:
@@ -126,9 +127,20 @@ def _dask(jobs: Sequence[ReportJob], template: str, address: str) -> Iterator[Re
             client.unregister_worker_plugin(_DASK_PLUGIN)
 
 
+def check_outputs(jobs: Sequence[ReportJob], *, pdf: bool = False, book: str | os.PathLike[str] | None = None) -> None:
+    """Check that the PDFs asked for can be made: Chromium is there, a book is of one period (:class:`InputError`)."""
+    periods = sorted({job.period for job in jobs})
+    if book and len(periods) > 1:
+        raise InputError(f"a briefing book is of one period, and these reports are of {', '.join(periods)}. "
+                         "Fix: give one --period")
+    if pdf or book:
+        check_engine()
+
+
 def run_reports(jobs: Iterable[ReportJob], out: str | os.PathLike[str], *, workers: int | None = None,
                 dask_address: str | None = None, template: str | os.PathLike[str] = DEFAULT_TEMPLATE,
-                progress: Callable[[ReportResult], None] | None = None) -> list[ReportResult]:
+                progress: Callable[[ReportResult], None] | None = None, pdf: bool = False,
+                book: str | os.PathLike[str] | None = None) -> list[ReportResult]:
     """Produce every report of ``jobs`` into ``out`` (notebook, HTML and results file each) and write ``index.html``.
 
     A report whose results file is already in ``out`` (an earlier run) is compared with it:
@@ -137,14 +149,17 @@ def run_reports(jobs: Iterable[ReportJob], out: str | os.PathLike[str], *, worke
     ``workers``: processes on this machine (default: the number of cores; 1 runs in this
     process); ``dask_address``: run on that Dask cluster instead.  ``progress`` is called
     with each result as it arrives.  Failed reports are returned with their error; they do
-    not stop the others.  When a job loads plotly.js from a shared file, the file is
-    written into ``out`` once.
+    not stop the others.  The executed notebooks (and reports that share it) load
+    plotly.js from one file written into ``out``.  ``pdf``: print each report to
+    ``<scorecard>-<period>.pdf``; ``book``: write the briefing book of the batch's one
+    period there (:mod:`~bsc_widgets.reports.pdf`; both need Chromium, checked first).
     """
+    jobs = list(jobs)
+    check_outputs(jobs, pdf=pdf, book=book)  # before any kernel starts
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
     jobs = [_with_previous(job, folder) for job in jobs]
-    if any(job.plotly_js != INLINE for job in jobs):
-        _write_shared_plotly(folder)
+    _write_shared_plotly(folder)
     if dask_address:
         results = _dask(jobs, str(template), dask_address)
     else:
@@ -156,6 +171,8 @@ def run_reports(jobs: Iterable[ReportJob], out: str | os.PathLike[str], *, worke
             progress(result)
     order = {job: i for i, job in enumerate(jobs)}
     done.sort(key=lambda r: order[r.job])
+    if pdf or book:
+        print_reports(done, folder, each=pdf, book=book)
     write_index(done, folder)
     return done
 

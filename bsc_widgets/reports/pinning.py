@@ -107,9 +107,21 @@ def _plain(value: Any) -> Any:
     return str(value)
 
 
+def attention_items(items: pd.DataFrame) -> list[dict[str, Any]]:
+    """The work that needs attention (:func:`bsc_widgets.model.plan.attention`) as plain JSON records, in order."""
+    out = []
+    for row in items.to_dict("records"):
+        due = row.get("due")
+        out.append({**{key: _plain(value) for key, value in row.items() if key != "due"},
+                    "due": None if is_missing(due) else str(pd.Timestamp(due).date())})
+    return out
+
+
 def results_document(pin: Pin, scorecard: str, period: str, today: str, headline: Mapping[str, Any],
-                     levels: Mapping[str, pd.DataFrame], previous: Mapping[str, Any] | None) -> dict[str, Any]:
-    """The results file of a report: its pin, headline, every level's scores, and what was first reported."""
+                     levels: Mapping[str, pd.DataFrame], previous: Mapping[str, Any] | None,
+                     attention: pd.DataFrame | None = None) -> dict[str, Any]:
+    """The results file of a report: its pin, headline, every level's scores, the work that needs attention
+    (overdue, blocked, unowned) and what was first reported."""
     kpis = kpi_values(levels["kpis"])
     now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     first = previous.get("first_reported") if previous else None
@@ -123,7 +135,8 @@ def results_document(pin: Pin, scorecard: str, period: str, today: str, headline
                          for r in levels["perspectives"].to_dict("records")},
         "objectives": {str(r["objective_id"]): {"score": _plain(r["score"]), "status": str(r["status"])}
                        for r in levels["objectives"].to_dict("records")},
-        "kpis": kpis, "first_reported": first,
+        "kpis": kpis, "attention": [] if attention is None else attention_items(attention),
+        "first_reported": first,
     }
 
 

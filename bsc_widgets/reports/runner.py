@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..render.html import INLINE
+from ..render.html import INLINE, plotly_loader
 from ..resources import shipped_dir
 from .pinning import RESULTS_MIME
 
@@ -32,6 +32,7 @@ __all__ = [
     "ReportJob",
     "ReportResult",
     "ReportRunner",
+    "lean_notebook",
 ]
 
 TEMPLATES = shipped_dir("templates")
@@ -204,15 +205,16 @@ class ReportRunner:
                 self._kernel.run(_RESET, self.timeout)
         notebook = output.read_text(encoding="utf-8") if output.exists() else ""
         result = ReportResult(job, notebook, None, error=error)
-        if error is None:
-            nb = nbformat.reads(notebook, as_version=4)
-            result.headline = _output(nb, HEADLINE_MIME)
-            result.results = _output(nb, RESULTS_MIME)
+        if notebook:
+            kept = nbformat.reads(notebook, as_version=4)
+            if error is None:
+                result.headline = _output(kept, HEADLINE_MIME)
+                result.results = _output(kept, RESULTS_MIME)
+                result.html = self.export(nbformat.reads(notebook, as_version=4))
             if result.results is not None:  # the executed notebook says what it read, like the results file
-                nb.metadata[NOTEBOOK_METADATA] = {key: result.results[key] for key in ("scorecard", "period", "today",
-                                                                                       "reported_at", "pin")}
-                result.notebook = nbformat.writes(nb)
-            result.html = self.export(nb)
+                kept.metadata[NOTEBOOK_METADATA] = {key: result.results[key] for key in ("scorecard", "period",
+                                                                                         "today", "reported_at", "pin")}
+            result.notebook = nbformat.writes(lean_notebook(kept))
         result.seconds = time.perf_counter() - start
         return result
 
@@ -245,6 +247,23 @@ class ReportRunner:
 
 NOTEBOOK_METADATA = "bsc_widgets"
 """Key of the executed notebook's metadata that holds its pin (store, table versions, rules, package)."""
+
+
+def lean_notebook(nb: Any) -> Any:
+    """``nb`` with every inline copy of plotly.js in its outputs replaced by the batch's shared file.
+
+    The executed notebook kept next to a report is for audit: its charts load
+    ``plotly.min.js`` from the report folder (:data:`SHARED_PLOTLY_JS`, which the batch
+    writes) instead of carrying 4.8 MB of plotly.js each.  The HTML report is unchanged.
+    """
+    inline, shared = plotly_loader(INLINE), plotly_loader(SHARED_PLOTLY_JS)
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            page = data.get("text/html")
+            if isinstance(page, str) and inline in page:
+                data["text/html"] = page.replace(inline, shared)
+    return nb
 
 
 def _output(nb: Any, mime: str) -> dict[str, Any] | None:

@@ -105,7 +105,7 @@ def results(report: ReviewReport) -> dict[str, Any]:
     levels = {name: _own(frame, report) for name, frame in report.review.tables().items()}
     pin = report.pin or pin_for("", {}, report.frames)
     return results_document(pin, report.scorecard, report.period, report.params.today.isoformat(),
-                            headline_values(report), levels, report.previous)
+                            headline_values(report), levels, report.previous, report.attention)
 
 
 def _restated(report: ReviewReport) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -38,3 +39,68 @@ def test_offline_report_draws_every_chart(browser: Any, sample_store_template: P
             page.screenshot(path=str(screenshots / "report-offline-charts.png"))
     finally:
         context.close()
+
+
+def _text(pdf: Any, number: int) -> str:
+    """The text of page ``number`` (1-based), spaces squeezed."""
+    return " ".join(pdf.pages[number - 1].extract_text().split())
+
+
+def test_printed_reports_fit_the_page_and_make_pdfs_and_a_briefing_book(
+        browser: Any, sample_store_template: Path, tmp_path: Path, screenshots: Path) -> None:
+    from pypdf import PdfReader
+
+    from bsc_widgets.render.printing import PAGE
+
+    store = copy_store(sample_store_template, tmp_path / "store")
+    out, book = tmp_path / "reports", tmp_path / "book.pdf"
+    done = subprocess.run([sys.executable, "-c", "from bsc_widgets.cli import main; main()", "report",
+                           "--store", str(store), "--scorecard", "org", "--scorecard", "cs", "--period", "2026Q3",
+                           "--out", str(out), "--workers", "1", "--pdf", "--book", str(book)],
+                          capture_output=True, text=True, timeout=400)
+    assert done.returncode == 0, done.stdout + done.stderr
+    # In print, at the printable width of A4, every chart and table lies inside the page.
+    context, page, watch = new_page(browser, ("file://",))
+    context.set_offline(True)
+    try:
+        with failure_screenshot(page, screenshots / "report-print-FAILED.png", watch):
+            page.set_viewport_size({"width": PAGE.printable_width, "height": PAGE.printable_height})
+            page.goto((out / "org-2026Q3.html").as_uri())
+            page.wait_for_function("() => [...document.querySelectorAll('.plotly-graph-div')]"
+                                   ".every(d => d.querySelector('svg.main-svg'))", timeout=30_000)
+            page.emulate_media(media="print")
+            page.evaluate("() => window.bscPrint.fit()")
+            boxes = page.evaluate("""() => [...document.querySelectorAll(
+                '.plotly-graph-div svg.main-svg, table.bsc-table')].map(e => {
+                    const r = e.getBoundingClientRect(), g = e.closest('.plotly-graph-div');
+                    return {id: g ? g.id : 'table', left: r.left, right: r.right, height: r.height};
+                })""")
+            charts = {b["id"] for b in boxes if b["id"] != "table"}
+            assert "bsc-strategy-map" in charts and "bsc-gantt" in charts and len(charts) >= 10, charts
+            outside = [b for b in boxes if b["left"] < -0.5 or b["right"] > PAGE.printable_width + 0.5
+                       or (b["id"] != "table" and b["height"] > PAGE.printable_height + 0.5)]  # tables run on
+            assert not outside, f"past the printable {PAGE.printable_width} x {PAGE.printable_height} px: {outside}"
+            assert watch.errors == [] and watch.external == []
+            page.screenshot(path=str(screenshots / "report-print.png"), full_page=True)
+    finally:
+        context.close()
+    # The org report's PDF: page numbers and the scorecard and period in every footer, the KPI table's last column.
+    org, cs = PdfReader(out / "org-2026Q3.pdf"), PdfReader(out / "cs-2026Q3.pdf")
+    pages = len(org.pages)
+    assert 10 <= pages <= 20, pages
+    for number in (1, pages // 2, pages):
+        text = _text(org, number)
+        assert "Alder & Finch · org · review of 2026Q3" in text and f"page {number} of {pages}" in text, text[-300:]
+    assert any("Missing" in _text(org, n) and "Forecast" in _text(org, n) for n in range(1, pages + 1))
+    # The briefing book: cover, contents with the page each report starts on, org then cs, numbered through.
+    bound = PdfReader(book)
+    total = len(bound.pages)
+    assert total == 2 + pages + len(cs.pages)
+    assert "Briefing book: review of 2026Q3" in _text(bound, 1) and "page 1 of" not in _text(bound, 1)
+    contents = _text(bound, 2)
+    assert "Contents" in contents and f"page 2 of {total}" in contents
+    assert re.search(rf"Alder & Finch \(org\) 3\.46 amber 3 Customer Service \(cs\) [\d.]+ \w+ {3 + pages}\b",
+                     contents), contents
+    assert "Alder & Finch: review of 2026Q3" in _text(bound, 3) and f"page 3 of {total}" in _text(bound, 3)
+    assert "Customer Service: review of 2026Q3" in _text(bound, 3 + pages)
+    assert [item.title for item in bound.outline] == ["Contents", "Alder & Finch (org)", "Customer Service (cs)"]

@@ -1,0 +1,118 @@
+"""Printing a report: the page (A4, margins), the print styles, and the script that fits charts to the page.
+
+On screen a plotly chart is as wide as the window; on paper it must be as wide as the
+printable part of the page, or its right part (the shaded review period, the forecast,
+the legend) is cut off.  :data:`PRINT_FIT_JS` travels with the charts (the report's
+plotly loader emits it): before the browser prints it redraws every chart that fills
+its container at the printable width, and scales down the charts drawn at a fixed size
+(the strategy map) or taller than a page, so that none is cut; a chart shorter than half a
+page is drawn at most 27% of the page tall, so that three trend charts and their captions
+share a page.  After printing it puts them back.  The PDF engine
+(:mod:`bsc_widgets.reports.pdf`) calls the same function, ``bscPrint.fit()``, with the
+same page, so a report printed from a browser and its PDF look the same.
+"""
+
+from __future__ import annotations
+
+__all__ = ["PAGE", "PRINT_CSS", "PRINT_FIT_JS", "PageGeometry"]
+
+_PX_PER_MM = 96 / 25.4
+
+
+class PageGeometry:
+    """A paper size and its margins (millimetres), and the printable area in CSS pixels."""
+
+    def __init__(self, name: str, width_mm: float, height_mm: float, *, top: float, right: float, bottom: float,
+                 left: float) -> None:
+        self.name = name
+        self.width_mm, self.height_mm = width_mm, height_mm
+        self.top, self.right, self.bottom, self.left = top, right, bottom, left
+
+    @property
+    def printable_width(self) -> int:
+        """Width inside the margins, in CSS pixels (rounded down)."""
+        return int((self.width_mm - self.left - self.right) * _PX_PER_MM)
+
+    @property
+    def printable_height(self) -> int:
+        """Height inside the margins, in CSS pixels (rounded down)."""
+        return int((self.height_mm - self.top - self.bottom) * _PX_PER_MM)
+
+    def margins(self) -> dict[str, str]:
+        """The margins as CSS lengths, as the PDF engine takes them."""
+        return {"top": f"{self.top}mm", "right": f"{self.right}mm", "bottom": f"{self.bottom}mm",
+                "left": f"{self.left}mm"}
+
+    def css(self) -> str:
+        """The ``@page`` rule of this page."""
+        return f"@page{{size:{self.name};margin:{self.top}mm {self.right}mm {self.bottom}mm {self.left}mm}}"
+
+
+PAGE = PageGeometry("A4", 210, 297, top=14, right=14, bottom=18, left=14)
+"""The report's printed page: A4 portrait; the bottom margin leaves room for the footer (page numbers, period)."""
+
+PRINT_CSS = f"""
+@media print{{
+  {PAGE.css()}
+  html,body{{-webkit-print-color-adjust:exact;print-color-adjust:exact}}
+  .bsc-table{{font-size:.78em;table-layout:auto}}
+  .bsc-table th,.bsc-table td{{padding:.25em .35em}}
+  .bsc-table tr,.bsc-comment,.bsc-restated,.bsc-headline{{break-inside:avoid;page-break-inside:avoid}}
+  .bsc-table thead{{display:table-header-group}}
+  .bsc h2,.bsc h3,.bsc h4,.bsc p:has(+ .bsc-figure),.bsc p:has(+ .bsc-table){{break-after:avoid;
+    page-break-after:avoid}}
+  .bsc-figure{{overflow:visible;break-inside:avoid;page-break-inside:avoid;max-width:100%}}
+  .modebar,.modebar-container{{display:none!important}}
+  .bsc-grid{{grid-template-columns:1fr 1fr}}
+}}
+"""
+"""Print styles of the report sections: the page, tables that fit, headings and captions kept with what follows."""
+
+PRINT_FIT_JS = """
+(function () {
+  if (window.bscPrint) { return; }
+  var WIDTH = $WIDTH, HEIGHT = $HEIGHT, SHORT = 0.27, GAP = 20;
+  function graphs() { return Array.prototype.slice.call(document.querySelectorAll('.js-plotly-plot')); }
+  function fitOne(gd, width, height) {
+    var box = gd.parentElement;
+    if (box.dataset.bscStyle === undefined) {
+      box.dataset.bscStyle = box.getAttribute('style') || '';
+      box.dataset.bscFixed = gd.layout && gd.layout.width ? '1' : '';
+    }
+    var done = Promise.resolve();
+    if (box.dataset.bscFixed) {  // drawn at a fixed size (the strategy map): scale it down whole
+      var w = gd._fullLayout.width, h = gd._fullLayout.height;
+      box.style.zoom = String(Math.min(1, width / w, height / h));
+    } else {  // fills its container: redraw it at the printable width (short charts: three to a page)
+      if (box.closest('.bsc-grid')) { width = Math.floor((width - GAP) / 2); }  // two a row in a grid
+      var update = {width: width}, tall = gd._fullLayout.height;
+      if (tall < height / 2) { update.height = Math.min(tall, Math.floor(height * SHORT)); }
+      box.style.width = width + 'px';
+      if (update.height) { box.style.height = update.height + 'px'; }
+      done = window.Plotly.relayout(gd, update).then(function () {
+        var h = gd._fullLayout.height;
+        if (h > height) { box.style.zoom = String(height / h); }
+      });
+    }
+    return done;
+  }
+  function fit(width, height) {
+    if (!window.Plotly) { return Promise.resolve([]); }
+    return Promise.all(graphs().map(function (gd) { return fitOne(gd, width || WIDTH, height || HEIGHT); }));
+  }
+  function restore() {
+    graphs().forEach(function (gd) {
+      var box = gd.parentElement;
+      if (box.dataset.bscStyle === undefined) { return; }
+      box.setAttribute('style', box.dataset.bscStyle);
+      var fixed = box.dataset.bscFixed;
+      delete box.dataset.bscStyle; delete box.dataset.bscFixed;
+      if (!fixed && window.Plotly) { delete gd.layout.width; window.Plotly.Plots.resize(gd); }
+    });
+  }
+  window.bscPrint = {fit: fit, restore: restore, width: WIDTH, height: HEIGHT};
+  window.addEventListener('beforeprint', function () { fit(); });
+  window.addEventListener('afterprint', restore);
+})();
+""".replace("$WIDTH", str(PAGE.printable_width)).replace("$HEIGHT", str(PAGE.printable_height))
+"""Script that fits every plotly chart of the page to the printed page (``bscPrint.fit()``; run before printing)."""

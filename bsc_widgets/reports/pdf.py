@@ -1,0 +1,327 @@
+"""PDF output: every report printed by Chromium on A4, and the briefing book of a period.
+
+The engine is the Chromium the browser tests already use, driven by playwright: a
+report's HTML is opened from disk with every network request refused, printed with the
+print styles and with its charts fitted to the page (``bscPrint.fit()`` of
+:mod:`bsc_widgets.render.printing`), the scorecard and period in the footer.  Each report
+is printed once, without page numbers; :func:`numbered` stamps them on (``page 3 of
+11``) for the report's own PDF, and :func:`write_book` for the briefing book (cover,
+contents, the organisation's report, then each department's, numbered through).  pypdf
+merges and stamps; the numbers themselves are printed by Chromium on blank pages with the
+same margins, so they sit where the footer is.
+
+playwright and pypdf are the ``pdf`` extra (``pip install 'bsc-widgets[pdf]'``); Chromium
+is found at ``$BSC_CHROMIUM``, then Debian's ``/usr/bin/chromium`` and other usual
+places, then playwright's own browser (``playwright install chromium``).
+:func:`check_engine` says which is missing before anything runs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import io
+import os
+import shutil
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..errors import MissingToolError
+from ..render.printing import PAGE
+from ..render.theme import FONT, INK, MUTED, RULE, status_colour
+from .runner import ReportResult
+
+__all__ = ["CHROMIUM_ENV", "BookEntry", "PdfPrinter", "check_engine", "footer_label", "numbered", "page_count",
+           "print_reports", "write_book"]
+
+CHROMIUM_ENV = "BSC_CHROMIUM"
+"""Environment variable naming the Chromium (or Chrome) binary to print with."""
+_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome", "chromium",
+               "chromium-browser", "google-chrome")
+_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+          "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+_LOCAL = ("file:", "data:", "blob:", "about:")
+INSTALL = ("install the PDF extra with `pip install 'bsc-widgets[pdf]'` (playwright and pypdf) and Chromium: "
+           "`sudo apt-get install chromium` on Debian/Ubuntu, `playwright install chromium`, or set "
+           f"{CHROMIUM_ENV} to a Chromium or Chrome binary")
+_TIMEOUT_MS = 60_000
+
+
+def _chromium() -> str | None:
+    """The Chromium binary to use: ``$BSC_CHROMIUM``, a usual place, else None (playwright's own browser)."""
+    named = os.environ.get(CHROMIUM_ENV, "")
+    if named:
+        if not Path(named).is_file():
+            raise MissingToolError(f"PDF output: {CHROMIUM_ENV}={named} is not a file. Fix: point it at a Chromium "
+                                   f"binary, or unset it; or {INSTALL}")
+        return named
+    for candidate in _CANDIDATES:
+        found = shutil.which(candidate)
+        if found:
+            return found
+    return None
+
+
+def check_engine() -> str | None:
+    """Check that PDFs can be made; the Chromium binary (None: playwright's own). :class:`MissingToolError` if not."""
+    missing = []
+    for module in ("playwright", "pypdf"):
+        try:
+            __import__(module)
+        except ImportError:
+            missing.append(module)
+    if missing:
+        raise MissingToolError(f"PDF output needs {' and '.join(missing)}, which is not installed. Fix: {INSTALL}")
+    binary = _chromium()
+    if binary is None:
+        from playwright.sync_api import sync_playwright
+
+        with sync_playwright() as playwright:
+            own = playwright.chromium.executable_path
+        if not own or not Path(own).is_file():
+            raise MissingToolError(f"PDF output needs Chromium, and none was found (not at {_CANDIDATES[0]}, "
+                                   f"not in {CHROMIUM_ENV}, not playwright's own). Fix: {INSTALL}")
+    return binary
+
+
+def _footer(left: str, numbers: bool) -> str:
+    """Chromium's footer template: ``left`` text over a rule, and the page number on the right (or nothing).
+
+    Page-number stamps have no text on the left and no rule: they are laid over a page that has both."""
+    right = ('page <span class="pageNumber"></span> of <span class="totalPages"></span>' if numbers else "")
+    rule = f"border-top:.5px solid {RULE};" if left else "border-top:.5px solid transparent;"
+    return (f'<div style="font-family:{FONT};font-size:8px;color:{MUTED};width:100%;margin:0 {PAGE.left}mm 0 '
+            f'{PAGE.right}mm;display:flex;justify-content:space-between;{rule}padding-top:2mm">'
+            f"<span>{html.escape(left)}</span><span>{right}</span></div>")
+
+
+class PdfPrinter:
+    """One headless Chromium that prints pages to PDF (A4, offline); use as a context manager."""
+
+    def __init__(self) -> None:
+        self._binary = check_engine()
+        self._playwright: Any = None
+        self._browser: Any = None
+
+    def __enter__(self) -> PdfPrinter:
+        from playwright.sync_api import sync_playwright
+
+        self._playwright = sync_playwright().start()
+        self._browser = self._playwright.chromium.launch(executable_path=self._binary, args=_FLAGS)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._browser is not None:
+            self._browser.close()
+        if self._playwright is not None:
+            self._playwright.stop()
+
+    @contextmanager
+    def _page(self) -> Iterator[Any]:
+        context = self._browser.new_context(viewport={"width": PAGE.printable_width, "height": 1000})
+        context.set_default_timeout(_TIMEOUT_MS)
+        page = context.new_page()
+        page.route("**/*", lambda route: route.continue_() if route.request.url.startswith(_LOCAL)
+                   else route.abort())  # offline: nothing leaves the machine
+        try:
+            yield page
+        finally:
+            context.close()
+
+    def _pdf(self, page: Any, footer: str, numbers: bool) -> bytes:
+        return bytes(page.pdf(format=PAGE.name, print_background=True, display_header_footer=True,
+                              header_template="<span></span>", footer_template=_footer(footer, numbers),
+                              margin=PAGE.margins()))
+
+    def report(self, path: str | os.PathLike[str], footer: str) -> bytes:
+        """A report (HTML file) as PDF, charts fitted to the page, ``footer`` at the bottom left, no page numbers."""
+        with self._page() as page:
+            page.goto(Path(path).resolve().as_uri(), wait_until="load")
+            page.wait_for_function("() => [...document.querySelectorAll('.plotly-graph-div')]"
+                                   ".every(d => d.querySelector('svg.main-svg'))")
+            page.emulate_media(media="print")
+            page.evaluate("() => window.bscPrint ? window.bscPrint.fit() : null")
+            page.evaluate("() => document.fonts.ready.then(() => null)")
+            return self._pdf(page, footer, numbers=False)
+
+    def html(self, body: str, footer: str = "", numbers: bool = False) -> bytes:
+        """A page of HTML (cover, contents, blank pages for numbers) as PDF."""
+        with self._page() as page:
+            page.set_content(body, wait_until="load")
+            return self._pdf(page, footer, numbers)
+
+    def numbers(self, pages: int, label: str = "") -> Any:
+        """``pages`` blank pages with only the footer: ``label`` and ``page n of pages`` (a pypdf reader)."""
+        from pypdf import PdfReader
+
+        blank = "".join('<div style="break-after:page;height:1px"></div>' for _ in range(pages - 1)) + "<div></div>"
+        return PdfReader(io.BytesIO(self.html(f"<!DOCTYPE html><html><body style='margin:0'>{blank}</body></html>",
+                                              label, numbers=True)))
+
+
+def page_count(pdf: bytes) -> int:
+    """How many pages a PDF has."""
+    from pypdf import PdfReader
+
+    return len(PdfReader(io.BytesIO(pdf)).pages)
+
+
+def numbered(pdf: bytes, printer: PdfPrinter) -> bytes:
+    """``pdf`` with ``page n of N`` stamped at the bottom right of every page."""
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
+    stamps = printer.numbers(len(writer.pages))
+    for page, stamp in zip(writer.pages, stamps.pages, strict=True):
+        page.merge_page(stamp)
+    return _bytes(writer)
+
+
+def _bytes(writer: Any) -> bytes:
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+# ----------------------------------------------------------------------------- the briefing book
+@dataclass(frozen=True)
+class BookEntry:
+    """One report of the book: its scorecard, headline (from its results file) and unnumbered PDF."""
+
+    scorecard: str
+    name: str
+    pdf: bytes | None
+    """None when the report failed (the contents say so)."""
+    headline: dict[str, Any]
+    error: str = ""
+
+
+_BOOK_CSS = f"""
+body{{font-family:{FONT};color:{INK};margin:0}}
+.cover{{height:{PAGE.printable_height - 40}px;display:flex;flex-direction:column;justify-content:center;
+  break-after:page}}
+.cover h1{{font-size:34px;margin:0 0 .3em}}.cover .period{{font-size:22px;margin:0 0 1.5em}}
+.cover p{{color:{MUTED};margin:.2em 0}}
+h2{{font-size:22px;border-bottom:2px solid {RULE};padding-bottom:.2em}}
+table{{border-collapse:collapse;width:100%;font-size:13px}}
+td,th{{border-bottom:1px solid {RULE};padding:.45em .5em;text-align:left}}
+td.num,th.num{{text-align:right;font-variant-numeric:tabular-nums}}
+.chip{{display:inline-block;padding:.05em .6em;border-radius:.8em;color:#fff;font-weight:600;font-size:.85em;
+  -webkit-print-color-adjust:exact;print-color-adjust:exact}}
+.failed{{color:{MUTED};font-style:italic}}
+"""
+
+
+def _front(organisation: str, period: str, made: str, data_as_of: str, entries: Sequence[BookEntry],
+           starts: Sequence[int | None]) -> str:
+    """Cover and contents as one HTML document (``starts``: the page each report begins on)."""
+    from ..model.words import number
+
+    rows = []
+    for entry, start in zip(entries, starts, strict=True):
+        h = entry.headline
+        if entry.pdf is None or start is None:
+            rows.append(f"<tr><td>{html.escape(entry.name)} ({html.escape(entry.scorecard)})</td>"
+                        f'<td class="failed" colspan="2">not produced: {html.escape(entry.error)}</td>'
+                        "<td></td></tr>")
+            continue
+        rows.append(f"<tr><td>{html.escape(entry.name)} ({html.escape(entry.scorecard)})</td>"
+                    f'<td class="num">{number(h.get("score"))}</td>'
+                    f'<td><span class="chip" style="background:{status_colour(h.get("status"))}">'
+                    f'{html.escape(str(h.get("status", "")))}</span></td><td class="num">{start}</td></tr>')
+    as_of = f"<p>Data as of {html.escape(data_as_of)}</p>" if data_as_of else ""
+    return (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><style>{_BOOK_CSS}</style></head><body>'
+            f'<section class="cover"><h1>{html.escape(organisation)}</h1><p class="period">Briefing book: review of '
+            f"{html.escape(period)}</p><p>Made {html.escape(made)}</p>{as_of}<p>{len(entries)} scorecard report(s): "
+            "the organisation, then each department.</p></section>"
+            '<section><h2>Contents</h2><table><thead><tr><th>Scorecard</th><th class="num">Score</th>'
+            f'<th>Status</th><th class="num">Page</th></tr></thead><tbody>{"".join(rows)}</tbody></table>'
+            "</section></body></html>")
+
+
+def write_book(entries: Sequence[BookEntry], target: str | os.PathLike[str], printer: PdfPrinter, *,
+               organisation: str, period: str, data_as_of: str = "", made: dt.date | None = None) -> int:
+    """Write the briefing book of ``period`` to ``target``: cover, contents, each report; the page count.
+
+    ``entries`` come in the order of the book (the organisation first).  Pages are
+    numbered through (the cover counts as page 1 but shows no number), each report is a
+    bookmark, and the contents give the page each report begins on.
+    """
+    from pypdf import PdfReader, PdfWriter
+
+    lengths = [page_count(e.pdf) if e.pdf is not None else 0 for e in entries]
+    made_text = (made or dt.date.today()).isoformat()
+    front_pages, front = 2, b""
+    for _ in range(3):  # the contents may run onto more pages, which moves every start: settle
+        starts, at = [], front_pages + 1
+        for entry, length in zip(entries, lengths, strict=True):
+            starts.append(at if entry.pdf is not None else None)
+            at += length
+        front = printer.html(_front(organisation, period, made_text, data_as_of, entries, starts))
+        if page_count(front) == front_pages:
+            break
+        front_pages = page_count(front)
+    writer = PdfWriter()
+    for page in PdfReader(io.BytesIO(front)).pages:
+        writer.add_page(page)
+    marks = []
+    for entry in entries:
+        if entry.pdf is None:
+            continue
+        marks.append((f"{entry.name} ({entry.scorecard})", len(writer.pages)))
+        for page in PdfReader(io.BytesIO(entry.pdf)).pages:
+            writer.add_page(page)
+    total = len(writer.pages)
+    stamps = printer.numbers(total)
+    for i, page in enumerate(writer.pages):
+        if i:  # the cover stays clean
+            page.merge_page(stamps.pages[i])
+    writer.add_outline_item(title="Contents", page_number=1)
+    for title, start in marks:
+        writer.add_outline_item(title=title, page_number=start)
+    writer.add_metadata({"/Title": f"{organisation}: briefing book, review of {period}"})
+    Path(target).write_bytes(_bytes(writer))
+    return total
+
+
+# ----------------------------------------------------------------------------- a batch
+def footer_label(result: ReportResult) -> str:
+    """What a report's footer says: ``Alder & Finch · org · review of 2026Q3``."""
+    name = (result.headline or {}).get("name") or result.job.scorecard
+    return f"{name} · {result.job.scorecard} · review of {result.job.period}"
+
+
+def print_reports(results: Sequence[ReportResult], folder: str | os.PathLike[str], *, each: bool = True,
+                  book: str | os.PathLike[str] | None = None) -> None:
+    """Print the reports that succeeded: ``<scorecard>-<period>.pdf`` each (``each``), and the briefing ``book``.
+
+    Each report is printed once.  A report that cannot be printed becomes a failed result
+    (its HTML stays).  The book's order is the order of ``results`` (the organisation first).
+    """
+    where = Path(folder)
+    unnumbered: dict[str, bytes] = {}
+    with PdfPrinter() as printer:
+        for result in results:
+            if not result.ok or "html" not in result.paths:
+                continue
+            try:
+                unnumbered[result.job.name] = printer.report(result.paths["html"], footer_label(result))
+            except Exception as exc:  # a page that never finished drawing: the other reports go on
+                result.error = f"PDF: {type(exc).__name__}: {exc}"
+                continue
+            if each:
+                target = where / f"{result.job.name}.pdf"
+                target.write_bytes(numbered(unnumbered[result.job.name], printer))
+                result.paths["pdf"] = target
+        if book is not None:
+            entries = [BookEntry(r.job.scorecard, str((r.headline or {}).get("name") or r.job.scorecard),
+                                 unnumbered.get(r.job.name), dict(r.headline or {}), str(r.error or ""))
+                       for r in results]
+            first = next((r.results for r in results if r.results), None) or {}
+            saved = str(first.get("pin", {}).get("saved_at", ""))
+            write_book(entries, book, printer, organisation=entries[0].name if entries else "",
+                       period=results[0].job.period if results else "",
+                       data_as_of=saved.replace("T", " ").replace("+00:00", " UTC"))
