@@ -113,6 +113,7 @@ REPORT_CSS = f"""
   font-weight:600;margin:.3em 0}}
 .bsc-grid{{display:grid;grid-template-columns:repeat(auto-fit,minmax(320px,1fr));gap:.4em 1.2em}}
 .bsc-grid>div{{break-inside:avoid;page-break-inside:avoid;min-width:0}}
+.bsc-grid p{{font-size:.85em;margin:.3em 0 0}}
 .bsc-summary h3{{font-size:1.1em;margin:.6em 0 .2em}}.bsc-summary ul{{margin:.2em 0 .6em;padding-left:1.3em}}
 .bsc-headline{{display:flex;flex-wrap:wrap;gap:1.5em;align-items:center;margin:.5em 0 1em}}
 .bsc-score{{font-size:3em;font-weight:700;line-height:1}}.bsc-score small{{font-size:.35em;color:{MUTED}}}

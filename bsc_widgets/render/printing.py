@@ -7,7 +7,7 @@ plotly loader emits it): before the browser prints it redraws every chart that f
 its container at the printable width, and scales down the charts drawn at a fixed size
 (the strategy map) or taller than a page, so that none is cut; a chart shorter than half a
 page is drawn at most 27% of the page tall, so that three trend charts and their captions
-share a page.  After printing it puts them back.  The PDF engine
+share a page (20% in a two-column grid: eight to a page).  After printing it puts them back.  The PDF engine
 (:mod:`bsc_widgets.reports.pdf`) calls the same function, ``bscPrint.fit()``, with the
 same page, so a report printed from a browser and its PDF look the same.
 """
@@ -64,6 +64,8 @@ PRINT_CSS = f"""
   .bsc-figure{{overflow:visible;break-inside:avoid;page-break-inside:avoid;max-width:100%}}
   .modebar,.modebar-container{{display:none!important}}
   .bsc-grid{{grid-template-columns:1fr 1fr}}
+  .jp-Cell,.jp-Cell-outputWrapper,.jp-OutputArea,.jp-OutputArea-child,.jp-OutputArea-output{{break-inside:auto!important;
+    page-break-inside:auto!important}}
 }}
 """
 """Print styles of the report sections: the page, tables that fit, headings and captions kept with what follows."""
@@ -71,7 +73,7 @@ PRINT_CSS = f"""
 PRINT_FIT_JS = """
 (function () {
   if (window.bscPrint) { return; }
-  var WIDTH = $WIDTH, HEIGHT = $HEIGHT, SHORT = 0.27, GAP = 20;
+  var WIDTH = $WIDTH, HEIGHT = $HEIGHT, SHORT = 0.27, GRID_SHORT = 0.2, GAP = 20;
   function graphs() { return Array.prototype.slice.call(document.querySelectorAll('.js-plotly-plot')); }
   function fitOne(gd, width, height) {
     var box = gd.parentElement;
@@ -84,9 +86,10 @@ PRINT_FIT_JS = """
       var w = gd._fullLayout.width, h = gd._fullLayout.height;
       box.style.zoom = String(Math.min(1, width / w, height / h));
     } else {  // fills its container: redraw it at the printable width (short charts: three to a page)
-      if (box.closest('.bsc-grid')) { width = Math.floor((width - GAP) / 2); }  // two a row in a grid
+      var inGrid = !!box.closest('.bsc-grid'), short = inGrid ? GRID_SHORT : SHORT;
+      if (inGrid) { width = Math.floor((width - GAP) / 2); }  // two a row in a grid, four rows a page
       var update = {width: width}, tall = gd._fullLayout.height;
-      if (tall < height / 2) { update.height = Math.min(tall, Math.floor(height * SHORT)); }
+      if (tall < height / 2) { update.height = Math.min(tall, Math.floor(height * short)); }
       box.style.width = width + 'px';
       if (update.height) { box.style.height = update.height + 'px'; }
       done = window.Plotly.relayout(gd, update).then(function () {

@@ -37,6 +37,7 @@ from ..model.periods import (
     period_columns,
     period_index,
 )
+from ..model.plan import latest_comments
 from ..model.values import is_blank, is_missing
 from ..model.words import MISSING, capitalised, day, number, percent, plural
 from ..render.charts import gantt, kpi_trend
@@ -287,8 +288,17 @@ def summary(report: ReviewReport) -> Html:
     return section(f'<div class="bsc-summary">{body}</div>', "summary")
 
 
+SHORTENED = 100
+"""Characters of a recommendation the summary quotes (the whole comment is in the appendix)."""
+
+
+def _shortened(text: object) -> str:
+    words = str(text)
+    return words if len(words) <= SHORTENED else words[:SHORTENED].rsplit(" ", 1)[0] + " …"
+
+
 def _decisions(report: ReviewReport) -> list[str]:
-    """Red KPIs on the objectives that weigh most, overdue initiatives, KPIs without data (as list items)."""
+    """Red KPIs on heavy objectives, overdue initiatives, recommendations, KPIs without data (as list items)."""
     kpis = _kpis(report)
     objs = _own(report.review.objectives, report)
     weights = objs.set_index("objective_id")["weight"]
@@ -306,6 +316,18 @@ def _decisions(report: ReviewReport) -> list[str]:
         items = ", ".join(f'<a href="#initiative-{esc(i.initiative_id)}">{esc(i.initiative_id)}</a> {esc(i.title)} '
                           f"(due {esc(i.due)}, {esc(i.owner) or 'no owner'})" for i in late.itertuples(index=False))
         out.append(f"<li>{plural(len(late), 'overdue initiative')}: {items}.</li>")
+    comments = report.frames["comments"]
+    asked = latest_comments(comments[((comments["scorecard_id"] == report.scorecard)
+                                      & (comments["period"] == report.period)
+                                      & (comments["kind"] == "recommendation")).to_numpy(dtype=bool)])
+    if len(asked):
+        def item(c: Any) -> str:
+            label = subject_label(report.frames, str(c.subject_type), str(c.subject_id), report.scorecard)
+            return (f'<li><a href="#comment-{esc(c.subject_type)}-{esc(c.subject_id)}">{esc(capitalised(label))}'
+                    f"</a>: {esc(_shortened(c.text))}</li>")
+
+        items = "".join(item(c) for c in asked.itertuples(index=False))
+        out.append(f"<li>{plural(len(asked), 'recommendation')} for {esc(report.period)}:<ul>{items}</ul></li>")
     missing = kpis[(kpis["status"] == NO_DATA).to_numpy(dtype=bool) & kpis["due"].to_numpy(dtype=bool)]
     if len(missing):
         items = ", ".join(_kpi_link(k.kpi_id, k.name) for k in missing.itertuples(index=False))
@@ -522,7 +544,7 @@ def comments(report: ReviewReport) -> Html:
     parts = []
     for (kind, sid), group in c.groupby(["subject_type", "subject_id"], sort=False):
         label = subject_label(report.frames, str(kind), str(sid), report.scorecard)
-        parts.append(f"<h4>{esc(capitalised(label))}</h4>")
+        parts.append(f'<h4 id="comment-{esc(kind)}-{esc(sid)}">{esc(capitalised(label))}</h4>')
         for _, thread in group.groupby("kind", sort=False):
             latest, *earlier = thread.itertuples(index=False)
             parts.append(f'<div class="bsc-comment"><b>{esc(latest.kind).capitalize()}</b>: {esc(latest.text)}'

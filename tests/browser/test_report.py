@@ -92,6 +92,12 @@ def test_printed_reports_fit_the_page_and_make_pdfs_and_a_briefing_book(
         text = _text(org, number)
         assert "Alder & Finch · org · review of 2026Q3" in text and f"page {number} of {pages}" in text, text[-300:]
     assert any("Missing" in _text(org, n) and "Forecast" in _text(org, n) for n in range(1, pages + 1))
+    # Summary first: the first page says how we are doing and what needs a decision; the main body is at most
+    # six pages (the appendix starts by page 6).
+    first = _text(org, 1)
+    assert "Summary" in first and "What changed" in first and "Needs a decision" in first, first[:500]
+    starts = next(n for n in range(1, pages + 1) if re.search(r"\bAppendix The full detail", _text(org, n)))
+    assert starts <= 6, starts
     # The briefing book: cover, contents with the page each report starts on, org then cs, numbered through.
     bound = PdfReader(book)
     total = len(bound.pages)
