@@ -98,6 +98,11 @@ def test_printed_reports_fit_the_page_and_make_pdfs_and_a_briefing_book(
     assert "Summary" in first and "What changed" in first and "Needs a decision" in first, first[:500]
     starts = next(n for n in range(1, pages + 1) if re.search(r"\bAppendix The full detail", _text(org, n)))
     assert starts <= 6, starts
+    # The first printed page as an image, for docs/reports.md (docs/img/report-first-page-paper.png).
+    drawn = subprocess.run(["pdftoppm", "-r", "60", "-png", "-f", "1", "-l", "1", "-singlefile",
+                            str(out / "org-2026Q3.pdf"), str(screenshots / "report-first-page-paper")],
+                           capture_output=True, text=True)
+    assert drawn.returncode == 0 and (screenshots / "report-first-page-paper.png").stat().st_size > 10_000
     # The briefing book: cover, contents with the page each report starts on, org then cs, numbered through.
     bound = PdfReader(book)
     total = len(bound.pages)
