@@ -34,7 +34,7 @@ import pyarrow.parquet as pq
 sys.path.insert(0, str(Path(__file__).parent))
 import enterprise
 
-from bsc_widgets.model.periods import parse_period, period_containing
+from bsc_widgets.model.periods import first_day, parse_period, period_containing
 from bsc_widgets.scoring import Review, score_review
 
 TABLES = ("scorecards", "perspectives", "objectives", "kpis", "targets", "actuals")
@@ -172,7 +172,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp)
         counts = enterprise.build(data, args.scorecards, args.kpis, args.months)
-        quarters = sorted({str(period_containing(parse_period(p).start, "Q")) for p in
+        quarters = sorted({str(period_containing(first_day(parse_period(p)), "Q")) for p in
                            pd.read_parquet(data / "targets.parquet", columns=["period"])["period"].unique()})
         print(f"data: {counts['scorecards']:,} scorecards, {counts['kpis']:,} KPIs, {counts['targets']:,} targets, "
               f"{counts['actuals']:,} actuals; {len(quarters)} quarterly review periods")
