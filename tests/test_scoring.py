@@ -444,7 +444,11 @@ def test_sample_net_revenue_forecasts_the_december_peak_with_statsmodels() -> No
     assert row["forecast_value"] == pytest.approx(december["mean"])
     assert (row["forecast_lower"], row["forecast_upper"]) == pytest.approx((december["pi_lower"], december["pi_upper"]))
     # A December peak (the line gave a flat 7,977), still short of the target: the whole interval misses it.
-    assert 9000 < row["forecast_lower"] <= row["forecast_value"] <= row["forecast_upper"] < 10730
+    line = np.polyfit(np.arange(24), history["value"].to_numpy(float), 1)
+    assert round(np.polyval(line, 38)) == 7977  # 2027-12 is 38 months after 2024-10
+    assert row["forecast_lower"] <= row["forecast_value"] <= row["forecast_upper"] < 10730
+    assert [round(row[c]) for c in ("forecast_value", "forecast_lower", "forecast_upper")] == pytest.approx(
+        [9733, 9444, 10022], abs=2)  # docs/scoring.md, section 8
     assert row["forecast"] == "off course"
     # No peeking: the actuals after the review do not change it.
     later = (actuals["kpi_id"] == "rev-net") & (actuals["period"] > "2026-09")
