@@ -122,7 +122,9 @@ def line_forecast(values: FloatArray, cutoff: IntArray, horizon_col: IntArray) -
         rss = vyy - slope * vxy
         rss = np.where(rss <= _ROUNDING * np.abs(vyy), 0.0, rss)
         spread = np.sqrt(rss / (n - 2) * (1 + 1 / n + (h - mean_x) ** 2 / vxx))
-        q = stats.t.ppf((1 + LEVEL) / 2, np.maximum(n - 2, 1))
+    # Student's t for each possible number of degrees of freedom, looked up (n counts columns).
+    quantiles = stats.t.ppf((1 + LEVEL) / 2, np.arange(1, values.shape[1] + 1))
+    q = quantiles[np.clip(n.astype(np.int64) - 3, 0, values.shape[1] - 1)]
     enough = n >= MIN_POINTS
     point = np.where(enough, point, np.nan)
     return point, np.where(enough, point - q * spread, np.nan), np.where(enough, point + q * spread, np.nan)
@@ -177,9 +179,11 @@ def seasonal_cases(values: FloatArray, cutoff: IntArray, horizon_col: IntArray, 
         rss_seasons = np.maximum(wyy - wxy ** 2 / wxx, 0.0)
         rss_seasons = np.where(rss_seasons <= _ROUNDING * np.abs(vyy), 0.0, rss_seasons)
         f = ((rss_line - rss_seasons) / (season - 1)) / (rss_seasons / (n - season - 1))
-        p_value = stats.f.sf(f, season - 1, np.maximum(n - season - 1, 1))
+    test = cases[rows] & (rss_line > 0)
+    p_value = np.ones_like(f)
+    p_value[test] = stats.f.sf(f[test], season - 1, n[test] - season - 1)
     significant = np.zeros_like(cases)
-    significant[rows] = (rss_line > 0) & (p_value < SEASONAL_P)
+    significant[rows] = test & (p_value < SEASONAL_P)
     return cases & significant
 
 
