@@ -482,3 +482,27 @@ def test_monthly_review_of_quarterly_kpi() -> None:
     assert not feb["due"] and np.isnan(feb["actual"]) and feb["status"] == "no data"
     mar = kpi_row(frames, "2026-03")
     assert mar["due"] and mar["actual"] == 10 and mar["status"] == "green"
+
+
+@pytest.mark.parametrize("season", [12, 4])
+def test_the_seasonal_test_agrees_with_an_ols_f_test_in_statsmodels(season: int) -> None:
+    """Seasons count when a mean per season on top of the line is significant (p < SEASONAL_P)."""
+    import statsmodels.api as sm
+
+    from bsc_widgets.scoring.forecast import SEASONAL_P, seasonal_cases
+
+    rng = np.random.default_rng(5)
+    width, cutoff = 40, 35
+    strength = np.linspace(0, 3, 40)[:, None]
+    values = 50 + strength * np.sin(np.arange(width) * 2 * np.pi / season) + rng.normal(0, 2, (40, width))
+    values[::7, 20] = np.nan  # a gap: the run starts after it
+    found = seasonal_cases(values, np.array([cutoff]), np.full(40, width - 1), season)[:, 0]
+    expected = []
+    for row in values:
+        first = int(np.flatnonzero(np.isnan(row[:cutoff + 1]))[-1]) + 1 if np.isnan(row[:cutoff + 1]).any() else 0
+        t = np.arange(first, cutoff + 1)
+        line = sm.add_constant(t.astype(float))
+        seasons = np.column_stack([line, np.eye(season)[t % season][:, 1:]])
+        fits = sm.OLS(row[t], line).fit(), sm.OLS(row[t], seasons).fit()
+        expected.append(len(t) >= max(2 * season, 10 + season) and fits[1].compare_f_test(fits[0])[1] < SEASONAL_P)
+    assert list(found) == expected and 0 < sum(expected) < 40

@@ -165,15 +165,11 @@ def seasonal_cases(values: FloatArray, cutoff: IntArray, horizon_col: IntArray, 
     n, sx, sy = window(one), window(x * one), window(y)
     sxx, sxy, syy = window(x * x * one), window(x * y), window(y * y)
     # Within-season sums of squares: the line with one mean per season (Frisch-Waugh).
-    wxx, wxy, wyy = sxx.copy(), sxy.copy(), syy.copy()
-    for s in range(season):
-        in_s = (np.arange(vals.shape[1]) % season == s)[None, :]
-        ns, sxs, sys_ = window(one * in_s), window(x * one * in_s), window(y * in_s)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            wxx -= np.where(ns > 0, sxs ** 2 / ns, 0.0)
-            wxy -= np.where(ns > 0, sxs * sys_ / ns, 0.0)
-            wyy -= np.where(ns > 0, sys_ ** 2 / ns, 0.0)
+    ns, sxs, sys_ = (_season_sums(a, begin, cutoff, season) for a in (one, x * one, y))
     with np.errstate(invalid="ignore", divide="ignore"):
+        wxx = sxx - np.where(ns > 0, sxs ** 2 / ns, 0.0).sum(axis=-1)
+        wxy = sxy - np.where(ns > 0, sxs * sys_ / ns, 0.0).sum(axis=-1)
+        wyy = syy - np.where(ns > 0, sys_ ** 2 / ns, 0.0).sum(axis=-1)
         vxx, vxy, vyy = sxx - sx ** 2 / n, sxy - sx * sy / n, syy - sy ** 2 / n
         rss_line = np.maximum(vyy - vxy ** 2 / vxx, 0.0)
         rss_seasons = np.maximum(wyy - wxy ** 2 / wxx, 0.0)
@@ -185,6 +181,26 @@ def seasonal_cases(values: FloatArray, cutoff: IntArray, horizon_col: IntArray, 
     significant = np.zeros_like(cases)
     significant[rows] = test & (p_value < SEASONAL_P)
     return cases & significant
+
+
+def _season_sums(a: FloatArray, begin: IntArray, cutoff: IntArray, season: int) -> FloatArray:
+    """(R, P, season) sums of ``a`` (R, W) over the columns begin .. cutoff, one per season class (column mod season).
+
+    One cumulative sum along each season class (columns j, j - season, j - 2·season, ...);
+    the sum of a class over the window is the difference of two of its cumulative sums.
+    Windows must span at least one season.
+    """
+    rows, width = a.shape
+    padded = np.concatenate([a, np.zeros((rows, (-width) % season))], axis=1)
+    by_class = np.cumsum(padded.reshape(rows, -1, season), axis=1).reshape(rows, -1)
+    by_class = np.concatenate([np.zeros((rows, season)), by_class], axis=1)  # column j is at j + season
+    last = np.broadcast_to(cutoff[None, :, None] - season + 1 + np.arange(season)[None, None, :],
+                           (rows, len(cutoff), season))  # each class's last column in the window
+    before = last - season * ((last - begin[..., None] + season) // season)  # its last column before the window
+    take = np.clip(last + season, 0, by_class.shape[1] - 1).reshape(rows, -1)
+    drop = np.clip(before + season, 0, by_class.shape[1] - 1).reshape(rows, -1)
+    sums = np.take_along_axis(by_class, take, axis=1) - np.take_along_axis(by_class, drop, axis=1)
+    return sums.reshape(rows, len(cutoff), season)
 
 
 @lru_cache(maxsize=16384)
