@@ -67,7 +67,7 @@ def forecast(values: FloatArray, targets: Mapping[str, FloatArray], cutoff: IntA
     point, lower, upper = line_forecast(values, cutoff, np.where(valid_h, horizon_col, -1))
     if season and len(cutoff):
         wanted = np.ones(len(cutoff), dtype=bool) if fit is None else fit
-        cases = seasonal_cases(values, cutoff, horizon_col, season) & wanted[None, :] & valid_h[:, None]
+        cases = seasonal_cases(values, cutoff, horizon_col, season, wanted) & valid_h[:, None]
         start = _run_start(values, cutoff)
         for k, p in np.argwhere(cases):
             c = int(cutoff[p])
@@ -138,69 +138,67 @@ def _run_start(values: FloatArray, cutoff: IntArray) -> IntArray:
     return np.where(cutoff[None, :] >= 0, last_gap[:, c] + 1, 0).astype(np.int64)
 
 
-def seasonal_cases(values: FloatArray, cutoff: IntArray, horizon_col: IntArray, season: int) -> npt.NDArray[np.bool_]:
+def seasonal_cases(values: FloatArray, cutoff: IntArray, horizon_col: IntArray, season: int,
+                   fit: npt.NDArray[np.bool_] | None = None) -> npt.NDArray[np.bool_]:
     """(K, P) where the seasonal model applies: a long enough unbroken run, a later horizon, significant seasons.
 
     Seasons are significant when adding a mean per season to the least-squares line
-    reduces the residual sum of squares so much that the F-test gives p < :data:`SEASONAL_P`
-    (computed from windowed sums over the run, for every KPI and cutoff at once).
+    reduces the residual sum of squares so much that the F-test gives p < :data:`SEASONAL_P`.
+    The test runs on the unbroken run of actuals ending at each cutoff, from cumulative
+    sums, for all candidate KPIs and cutoffs at once (only the cutoffs in ``fit``, when given).
     """
     start = _run_start(values, cutoff)
-    length = cutoff[None, :] - start + 1
-    cases = (length >= min_seasonal_points(season)) & (horizon_col[:, None] > cutoff[None, :])
-    rows = np.flatnonzero(cases.any(axis=1))
-    if not len(rows):
+    cases = ((cutoff[None, :] - start + 1 >= min_seasonal_points(season))
+             & (horizon_col[:, None] > cutoff[None, :]))
+    if fit is not None:
+        cases &= fit[None, :]
+    kk, pp = np.nonzero(cases)
+    if not len(kk):
         return cases
-    vals, begin, end = values[rows], start[rows], np.broadcast_to(cutoff + 1, (len(rows), len(cutoff)))
-    x = np.arange(vals.shape[1], dtype=np.float64)[None, :]
-    present = ~np.isnan(vals)
-    y = np.where(present, vals, 0.0)
+    begin, end = start[kk, pp], cutoff[pp]  # the run: columns begin .. end, all with an actual
+    y = np.where(np.isnan(values), 0.0, values)
+    x = np.arange(values.shape[1], dtype=np.float64)[None, :]
+    # Sums over the run (closed form for the columns, cumulative sums for the values).
+    n = (end - begin + 1).astype(np.float64)
+    sx = (begin + end) * n / 2
+    sxx = (_squares_upto(end) - _squares_upto(begin - 1)).astype(np.float64)
 
-    def window(a: FloatArray) -> FloatArray:
-        """Sums of ``a`` over the columns [begin, end) of each row, for each cutoff."""
+    def run_sum(a: FloatArray) -> FloatArray:
         total = np.concatenate([np.zeros((len(a), 1)), np.cumsum(a, axis=1)], axis=1)
-        return np.take_along_axis(total, end, axis=1) - np.take_along_axis(total, begin, axis=1)
+        return total[kk, end + 1] - total[kk, begin]
 
-    one = present.astype(np.float64)
-    n, sx, sy = window(one), window(x * one), window(y)
-    sxx, sxy, syy = window(x * x * one), window(x * y), window(y * y)
+    sy, sxy, syy = run_sum(y), run_sum(x * y), run_sum(y * y)
+    # Per season class (column mod season): its columns in the run and the sum of its values there.
+    last = end[:, None] - season + 1 + np.arange(season)[None, :]  # the class's last column in the run
+    count = (last - begin[:, None]) // season + 1
+    first = last - season * (count - 1)
+    ns, sxs = count.astype(np.float64), (first + last) * count / 2
+    padded = np.concatenate([y, np.zeros((len(y), (-y.shape[1]) % season))], axis=1)
+    by_class = np.cumsum(padded.reshape(len(y), -1, season), axis=1).reshape(len(y), -1)
+    by_class = np.concatenate([np.zeros((len(y), season)), by_class], axis=1)  # column j is at j + season
+    sys_ = by_class[kk[:, None], last + season] - by_class[kk[:, None], first]  # first - season + season
     # Within-season sums of squares: the line with one mean per season (Frisch-Waugh).
-    ns, sxs, sys_ = (_season_sums(a, begin, cutoff, season) for a in (one, x * one, y))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        wxx = sxx - np.where(ns > 0, sxs ** 2 / ns, 0.0).sum(axis=-1)
-        wxy = sxy - np.where(ns > 0, sxs * sys_ / ns, 0.0).sum(axis=-1)
-        wyy = syy - np.where(ns > 0, sys_ ** 2 / ns, 0.0).sum(axis=-1)
-        vxx, vxy, vyy = sxx - sx ** 2 / n, sxy - sx * sy / n, syy - sy ** 2 / n
-        rss_line = np.maximum(vyy - vxy ** 2 / vxx, 0.0)
-        rss_seasons = np.maximum(wyy - wxy ** 2 / wxx, 0.0)
-        rss_seasons = np.where(rss_seasons <= _ROUNDING * np.abs(vyy), 0.0, rss_seasons)
+    wxx = sxx - (sxs ** 2 / ns).sum(axis=1)
+    wxy = sxy - (sxs * sys_ / ns).sum(axis=1)
+    wyy = syy - (sys_ ** 2 / ns).sum(axis=1)
+    vxx, vxy, vyy = sxx - sx ** 2 / n, sxy - sx * sy / n, syy - sy ** 2 / n
+    rss_line = np.maximum(vyy - vxy ** 2 / vxx, 0.0)
+    rss_seasons = np.maximum(wyy - wxy ** 2 / wxx, 0.0)
+    rss_seasons = np.where(rss_seasons <= _ROUNDING * np.abs(vyy), 0.0, rss_seasons)
+    test = rss_line > _ROUNDING * np.abs(vyy)
+    with np.errstate(divide="ignore"):
         f = ((rss_line - rss_seasons) / (season - 1)) / (rss_seasons / (n - season - 1))
-    test = cases[rows] & (rss_line > 0)
-    p_value = np.ones_like(f)
+    p_value = np.ones(len(kk))
     p_value[test] = stats.f.sf(f[test], season - 1, n[test] - season - 1)
-    significant = np.zeros_like(cases)
-    significant[rows] = test & (p_value < SEASONAL_P)
-    return cases & significant
+    out = np.zeros_like(cases)
+    out[kk, pp] = test & (p_value < SEASONAL_P)
+    return out
 
 
-def _season_sums(a: FloatArray, begin: IntArray, cutoff: IntArray, season: int) -> FloatArray:
-    """(R, P, season) sums of ``a`` (R, W) over the columns begin .. cutoff, one per season class (column mod season).
-
-    One cumulative sum along each season class (columns j, j - season, j - 2·season, ...);
-    the sum of a class over the window is the difference of two of its cumulative sums.
-    Windows must span at least one season.
-    """
-    rows, width = a.shape
-    padded = np.concatenate([a, np.zeros((rows, (-width) % season))], axis=1)
-    by_class = np.cumsum(padded.reshape(rows, -1, season), axis=1).reshape(rows, -1)
-    by_class = np.concatenate([np.zeros((rows, season)), by_class], axis=1)  # column j is at j + season
-    last = np.broadcast_to(cutoff[None, :, None] - season + 1 + np.arange(season)[None, None, :],
-                           (rows, len(cutoff), season))  # each class's last column in the window
-    before = last - season * ((last - begin[..., None] + season) // season)  # its last column before the window
-    take = np.clip(last + season, 0, by_class.shape[1] - 1).reshape(rows, -1)
-    drop = np.clip(before + season, 0, by_class.shape[1] - 1).reshape(rows, -1)
-    sums = np.take_along_axis(by_class, take, axis=1) - np.take_along_axis(by_class, drop, axis=1)
-    return sums.reshape(rows, len(cutoff), season)
+def _squares_upto(j: IntArray) -> IntArray:
+    """0² + 1² + ... + j² (0 for j < 0)."""
+    j = np.maximum(j, -1)
+    return j * (j + 1) * (2 * j + 1) // 6
 
 
 @lru_cache(maxsize=16384)
