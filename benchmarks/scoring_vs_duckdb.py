@@ -8,7 +8,9 @@ same files, times:
 
 - bsc-widgets: read the parquet files and ``score_review`` every quarter (20 review periods):
   KPI actuals and targets aggregated by each KPI's rule, scores, statuses, trends, forecasts,
-  cascades and objective / perspective / scorecard roll-ups with coverage;
+  cascades and objective / perspective / scorecard roll-ups with coverage (the seasonal
+  forecast fits are cached per series, so with ``--repeat`` above 1 the later runs reuse
+  them: use ``--repeat 1`` for the cold time);
 - DuckDB: one SQL query over the same parquet files computing the same KPI scores, statuses
   and trends and the three roll-ups with coverage (no forecast or cascade: DuckDB does less).
 
