@@ -11,7 +11,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from bsc_widgets.model.periods import Period, period_at, period_index
+from bsc_widgets.model.periods import Period, parse_period, period_at, period_index
 from bsc_widgets.model.schema import TABLES
 
 PERSPECTIVES = ("financial", "customer", "internal", "learning")
@@ -25,7 +25,7 @@ def _table(name: str, columns: dict[str, object]) -> pa.Table:
     return pa.Table.from_arrays(arrays, schema=schema)
 
 
-FIRST_MONTH = Period(2021, "M", 1)
+FIRST_MONTH = parse_period("2021-01")
 
 
 def build(out: Path, scorecards: int = 1000, kpis_per_card: int = 50, months: int = 60,

@@ -8,7 +8,9 @@ same files, times:
 
 - bsc-widgets: read the parquet files and ``score_review`` every quarter (20 review periods):
   KPI actuals and targets aggregated by each KPI's rule, scores, statuses, trends, forecasts,
-  cascades and objective / perspective / scorecard roll-ups with coverage;
+  cascades and objective / perspective / scorecard roll-ups with coverage (the seasonal
+  forecast fits are cached per series, so with ``--repeat`` above 1 the later runs reuse
+  them: use ``--repeat 1`` for the cold time);
 - DuckDB: one SQL query over the same parquet files computing the same KPI scores, statuses
   and trends and the three roll-ups with coverage (no forecast or cascade: DuckDB does less).
 
@@ -34,7 +36,7 @@ import pyarrow.parquet as pq
 sys.path.insert(0, str(Path(__file__).parent))
 import enterprise
 
-from bsc_widgets.model.periods import parse_period, period_containing
+from bsc_widgets.model.periods import first_day, parse_period, period_containing
 from bsc_widgets.scoring import Review, score_review
 
 TABLES = ("scorecards", "perspectives", "objectives", "kpis", "targets", "actuals")
@@ -172,7 +174,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp)
         counts = enterprise.build(data, args.scorecards, args.kpis, args.months)
-        quarters = sorted({str(period_containing(parse_period(p).start, "Q")) for p in
+        quarters = sorted({str(period_containing(first_day(parse_period(p)), "Q")) for p in
                            pd.read_parquet(data / "targets.parquet", columns=["period"])["period"].unique()})
         print(f"data: {counts['scorecards']:,} scorecards, {counts['kpis']:,} KPIs, {counts['targets']:,} targets, "
               f"{counts['actuals']:,} actuals; {len(quarters)} quarterly review periods")

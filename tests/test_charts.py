@@ -129,6 +129,10 @@ def test_kpi_trend_draws_a_band_for_range_kpis_and_a_forecast(frames: Frames) ->
     row = review.kpis.set_index("kpi_id").loc["inventory-cover"]
     forecast = _trace(fig, f"forecast ({row['forecast']})")
     assert forecast.y[-1] == pytest.approx(row["forecast_value"])
+    fan = _trace(fig, "forecast interval (80 %)")
+    assert fan.fill == "toself" and list(fan.x[1:3]) == [forecast.x[-1]] * 2
+    assert list(fan.y[1:3]) == pytest.approx([row["forecast_upper"], row["forecast_lower"]])
+    assert fan.y[0] == fan.y[-1] == forecast.y[0], "the fan starts at the last actual"
 
 
 def test_kpi_trend_rejects_unknown_kpi(frames: Frames) -> None:

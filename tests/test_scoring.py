@@ -14,6 +14,7 @@ from plans import plan_frames
 from bsc_widgets import Store
 from bsc_widgets.cli import main
 from bsc_widgets.errors import InputError
+from bsc_widgets.io.samples import sample_plan
 from bsc_widgets.model.schema import PLAN_TABLES
 from bsc_widgets.scoring import formulas as scores
 from bsc_widgets.scoring import score_review
@@ -335,9 +336,45 @@ def test_forecast_to_the_horizon_end(polarity: str, values: dict[str, float], ta
     row = kpi_row(frames, "2026Q1")
     assert row["forecast"] == expected and row["forecast_period"] == "2026-12"
     if projected is None:
-        assert np.isnan(row["forecast_value"])
+        assert np.isnan(row["forecast_value"]) and np.isnan(row["forecast_lower"]) and np.isnan(row["forecast_upper"])
     else:
         assert row["forecast_value"] == pytest.approx(projected) and row["forecast_target"] == target
+        # Actuals exactly on a line leave no residual: the interval is the point itself.
+        assert row["forecast_lower"] == pytest.approx(projected) and row["forecast_upper"] == pytest.approx(projected)
+
+
+# The worked example of docs/scoring.md, section 8: Jan-Apr 10, 12, 15, 17 reviewed in 2026Q2.
+# Line 9.9 + 2.4 x (x = 0 in January) -> 36.3 in December (x = 11); residuals 0.1, -0.3, 0.3, -0.1,
+# s^2 = 0.2 / 2 = 0.1; interval 36.3 +- t(0.9; 2) * sqrt(0.1 * (1 + 1/4 + 9.5^2 / 5)) = 36.3 +- 1.8856 * 1.3892.
+T_90_2 = 1.885618  # Student's t, 90th percentile, 2 degrees of freedom (from a table)
+HALF_WIDTH = T_90_2 * np.sqrt(0.1 * (1 + 1 / 4 + 9.5 ** 2 / 5))
+
+
+@pytest.mark.parametrize(("polarity", "target", "red", "expected"), [
+    ("higher", 33, 25, "on course"), ("higher", 36, 25, "uncertain"), ("higher", 40, 25, "off course"),
+    ("lower", 40, 50, "on course"), ("lower", 36, 50, "uncertain"), ("lower", 33, 50, "off course"),
+])
+def test_forecast_worked_example_interval_and_call(polarity: str, target: float, red: float, expected: str) -> None:
+    frames = plan([{"kpi_id": "k", "polarity": polarity, "aggregation": "last"}],
+                  targets("k", ["2026-12"], target, red),
+                  months("k", {"2026-01": 10, "2026-02": 12, "2026-03": 15, "2026-04": 17}))
+    row = kpi_row(frames, "2026Q2")
+    assert round(HALF_WIDTH, 4) == 2.6196
+    assert row["forecast_value"] == pytest.approx(36.3)
+    assert row["forecast_lower"] == pytest.approx(36.3 - HALF_WIDTH, rel=1e-6)
+    assert row["forecast_upper"] == pytest.approx(36.3 + HALF_WIDTH, rel=1e-6)
+    assert row["forecast"] == expected
+
+
+@pytest.mark.parametrize(("band", "expected"), [((30, 40), "on course"), ((35, 40), "uncertain"),
+                                               ((20, 30), "off course"), ((39, 45), "off course")])
+def test_forecast_call_for_range_kpis_asks_the_whole_interval_to_be_inside_the_band(
+        band: tuple[float, float], expected: str) -> None:
+    frames = plan([{"kpi_id": "k", "polarity": "range", "aggregation": "last"}],
+                  [{"kpi_id": "k", "period": "2026-12", "lower": band[0], "upper": band[1], "tolerance": 5}],
+                  months("k", {"2026-01": 10, "2026-02": 12, "2026-03": 15, "2026-04": 17}))
+    row = kpi_row(frames, "2026Q2")  # interval [33.68, 38.92] as in the worked example
+    assert row["forecast"] == expected and np.isnan(row["forecast_target"])
 
 
 def test_forecast_uses_only_actuals_known_at_the_review() -> None:
@@ -351,6 +388,74 @@ def test_forecast_without_target_at_the_horizon_end_is_insufficient() -> None:
     frames = plan([{"kpi_id": "k", "aggregation": "last"}], targets("k", Q1, 30, 20),
                   months("k", {"2026-01": 10, "2026-02": 12, "2026-03": 14}))
     assert kpi_row(frames, "2026Q1")["forecast"] == "insufficient data"
+
+
+SEASON = [30, -20, -40, -10, 0, 5, 10, 0, -5, 15, 20, -5]  # July to June around a level of 100
+
+
+def seasonal_months(count: int) -> dict[str, float]:
+    """``count`` months from 2024-07 of 100 + the season."""
+    periods = pd.period_range("2024-07", periods=count, freq="M")
+    return {str(p): 100 + SEASON[i % 12] for i, p in enumerate(periods)}
+
+
+def test_two_full_seasons_forecast_the_season_not_a_line() -> None:
+    # 24 months (2024-07 to 2026-06) of a perfectly seasonal KPI: December is 100 + 5 (the sixth
+    # month of the season from July), and the model is certain of it.
+    frames = plan([{"kpi_id": "k", "aggregation": "last"}], targets("k", ["2026-12"], 104, 90),
+                  months("k", seasonal_months(24)))
+    row = kpi_row(frames, "2026Q2")
+    assert row["forecast_value"] == pytest.approx(105)
+    assert row["forecast_lower"] == pytest.approx(105) and row["forecast_upper"] == pytest.approx(105)
+    assert row["forecast"] == "on course"
+    # One month fewer: not two full seasons, so the straight line (fitted to 23 months) forecasts instead.
+    fewer = plan([{"kpi_id": "k", "aggregation": "last"}], targets("k", ["2026-12"], 104, 90),
+                 months("k", seasonal_months(24) | {"2024-07": None}))
+    x = np.arange(1, 24)
+    line = np.polyfit(x, [seasonal_months(24)[str(p)] for p in pd.period_range("2024-08", "2026-06", freq="M")], 1)
+    assert kpi_row(fewer, "2026Q2")["forecast_value"] == pytest.approx(np.polyval(line, 29))
+
+
+def test_a_series_without_significant_seasons_keeps_the_line() -> None:
+    # Alternating noise around a level: two full seasons, but no season stands out from the line.
+    values = {str(p): 100 + (-1) ** i * (i % 5) for i, p in enumerate(pd.period_range("2024-07", periods=24, freq="M"))}
+    frames = plan([{"kpi_id": "k", "aggregation": "last"}], targets("k", ["2026-12"], 90, 80), months("k", values))
+    x = np.arange(24)
+    line = np.polyfit(x, list(values.values()), 1)
+    assert kpi_row(frames, "2026Q2")["forecast_value"] == pytest.approx(np.polyval(line, 29))
+
+
+def test_sample_net_revenue_forecasts_the_december_peak_with_statsmodels() -> None:
+    """The issue's case: 2026Q3 net revenue against December 2027's target of 10,730."""
+    import warnings
+
+    from statsmodels.tsa.exponential_smoothing.ets import ETSModel
+
+    frames = sample_plan()
+    row = score_review(frames, "2026Q3", scorecard="org").kpis.set_index("kpi_id").loc["rev-net"]
+    actuals = frames["actuals"]
+    history = actuals[(actuals["kpi_id"] == "rev-net") & (actuals["period"] <= "2026-09")].sort_values("period")
+    assert len(history) == 24 and row["forecast_period"] == "2027-12" and row["forecast_target"] == 10730
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fitted = ETSModel(pd.Series(history["value"].to_numpy(float)), error="add", trend="add", damped_trend=True,
+                          seasonal="add", seasonal_periods=12, initialization_method="heuristic").fit(disp=False)
+    december = fitted.get_prediction(start=24, end=38).summary_frame(alpha=0.2).iloc[-1]  # 2026-10 .. 2027-12
+    assert row["forecast_value"] == pytest.approx(december["mean"])
+    assert (row["forecast_lower"], row["forecast_upper"]) == pytest.approx((december["pi_lower"], december["pi_upper"]))
+    # A December peak (the line gave a flat 7,977), still short of the target: the whole interval misses it.
+    line = np.polyfit(np.arange(24), history["value"].to_numpy(float), 1)
+    assert round(np.polyval(line, 38)) == 7977  # 2027-12 is 38 months after 2024-10
+    assert row["forecast_lower"] <= row["forecast_value"] <= row["forecast_upper"] < 10730
+    assert [round(row[c]) for c in ("forecast_value", "forecast_lower", "forecast_upper")] == pytest.approx(
+        [9733, 9444, 10022], abs=2)  # docs/scoring.md, section 8
+    assert row["forecast"] == "off course"
+    # No peeking: the actuals after the review do not change it.
+    later = (actuals["kpi_id"] == "rev-net") & (actuals["period"] > "2026-09")
+    assert later.sum() == 1  # 2026-10
+    known = {**frames, "actuals": actuals[~later]}
+    again = score_review(known, "2026Q3", scorecard="org").kpis.set_index("kpi_id").loc["rev-net"]
+    assert again["forecast_value"] == row["forecast_value"]
 
 
 def test_thresholds_are_configurable_per_scorecard() -> None:
@@ -377,3 +482,27 @@ def test_monthly_review_of_quarterly_kpi() -> None:
     assert not feb["due"] and np.isnan(feb["actual"]) and feb["status"] == "no data"
     mar = kpi_row(frames, "2026-03")
     assert mar["due"] and mar["actual"] == 10 and mar["status"] == "green"
+
+
+@pytest.mark.parametrize("season", [12, 4])
+def test_the_seasonal_test_agrees_with_an_ols_f_test_in_statsmodels(season: int) -> None:
+    """Seasons count when a mean per season on top of the line is significant (p < SEASONAL_P)."""
+    import statsmodels.api as sm
+
+    from bsc_widgets.scoring.forecast import SEASONAL_P, seasonal_cases
+
+    rng = np.random.default_rng(5)
+    width, cutoff = 40, 35
+    strength = np.linspace(0, 3, 40)[:, None]
+    values = 50 + strength * np.sin(np.arange(width) * 2 * np.pi / season) + rng.normal(0, 2, (40, width))
+    values[::7, 20] = np.nan  # a gap: the run starts after it
+    found = seasonal_cases(values, np.array([cutoff]), np.full(40, width - 1), season)[:, 0]
+    expected = []
+    for row in values:
+        first = int(np.flatnonzero(np.isnan(row[:cutoff + 1]))[-1]) + 1 if np.isnan(row[:cutoff + 1]).any() else 0
+        t = np.arange(first, cutoff + 1)
+        line = sm.add_constant(t.astype(float))
+        seasons = np.column_stack([line, np.eye(season)[t % season][:, 1:]])
+        fits = sm.OLS(row[t], line).fit(), sm.OLS(row[t], seasons).fit()
+        expected.append(len(t) >= max(2 * season, 10 + season) and fits[1].compare_f_test(fits[0])[1] < SEASONAL_P)
+    assert list(found) == expected and 0 < sum(expected) < 40

@@ -90,6 +90,7 @@ SERIES_COLOURS: dict[str, str] = {
     "red_flag": STATUS_COLOURS[RED],
     "band": "rgba(46, 157, 91, 0.15)",
     "forecast": "#7f6aa8",
+    "forecast_band": "rgba(127, 106, 168, 0.18)",
     "period": "rgba(31, 78, 121, 0.08)",
     "link": MUTED,
     "band_even": PANEL,

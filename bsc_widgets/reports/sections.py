@@ -376,7 +376,8 @@ def _forecast_text(k: Any, d: int) -> str:
     if is_missing(k.forecast_value):
         return esc(k.forecast)
     goal = f" vs {number(k.forecast_target, d)}" if not is_missing(k.forecast_target) else ""
-    return f"{esc(k.forecast)}: {number(k.forecast_value, d)}{goal} in {esc(k.forecast_period)}"
+    return (f"{esc(k.forecast)}: {number(k.forecast_value, d)} ({number(k.forecast_lower, d)}–"
+            f"{number(k.forecast_upper, d)}){goal} in {esc(k.forecast_period)}")
 
 
 def _kpis(report: ReviewReport) -> pd.DataFrame:
@@ -408,8 +409,10 @@ def kpi_table(report: ReviewReport) -> Html:
         })
     shown = table(pd.DataFrame(rows)) if rows else note("This scorecard has no KPIs.")
     return section(shown + note("Variance: actual minus target (for range KPIs, the distance outside the band). "
-                                  "Forecast: a straight line through the actuals so far, projected to the end of "
-                                  "the horizon and compared with the target there."), "KPI table")
+                                  "Forecast: the actuals so far projected to the end of the horizon (a seasonal "
+                                  "model once two full seasons show, a straight line otherwise), with its 80 % "
+                                  "prediction interval in brackets; on course or off course when the whole "
+                                  "interval meets or misses the target there, uncertain otherwise."), "KPI table")
 
 
 TREND_HEIGHT = 260

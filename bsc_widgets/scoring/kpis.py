@@ -19,11 +19,9 @@ Rules (docs/scoring.md has worked examples):
 - A KPI measured less often than the review (annual KPI, quarterly review) is due in the
   review period that contains the end of its own period. In other review periods it
   shows its latest actual (and that period's target and score) with ``due`` False.
-- Forecast: with at least 3 actuals up to the end of the review period, a least-squares
-  line through them (x = period number) is projected to the period containing the end
-  of the scorecard's horizon and compared with the target of that period: "on course",
-  "off course", or "insufficient data" (fewer than 3 actuals, no horizon, or no target
-  for that period).
+- Forecast: where the KPI is heading at the end of the scorecard's horizon, with a
+  prediction interval and the call on course / off course / uncertain / insufficient data
+  (:mod:`.forecast` has the rule).
 """
 
 from __future__ import annotations
@@ -40,14 +38,13 @@ import pyarrow.compute as pc
 
 from ..model.periods import PER_YEAR, convert_index, convert_indices, period_at, period_columns, ratio
 from . import formulas as scores
+from .forecast import SEASONS, forecast
 from .formulas import TARGET_FIELDS
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
 BAND_FIELDS = ("lower", "upper", "tolerance")  # used by range KPIs; the others by higher / lower KPIs
-ON_COURSE, OFF_COURSE, INSUFFICIENT = "on course", "off course", "insufficient data"
-MIN_FORECAST_POINTS = 3
 
 
 @dataclass(frozen=True)
@@ -128,7 +125,8 @@ class KpiArrays:
     """Results of K KPIs over P review periods as (K, P) arrays, KPIs in the order given.
 
     ``values`` holds actual, the five target fields, score, due, sub_periods,
-    missing_sub_periods, forecast_value, forecast_target (floats or ints) and the codes
+    missing_sub_periods, forecast_value, forecast_lower, forecast_upper, forecast_target
+    (floats or ints) and the codes
     status (into :data:`scores.STATUSES`) and forecast (into :data:`FORECASTS`).
     """
 
@@ -138,8 +136,6 @@ class KpiArrays:
     as_of_labels: list[str]
     forecast_period: npt.NDArray[np.object_]  # (K,) period of the horizon end at the KPI's frequency
 
-
-FORECASTS = (ON_COURSE, OFF_COURSE, INSUFFICIENT)
 
 
 @dataclass
@@ -151,13 +147,16 @@ class _Group:
 
 
 def kpi_arrays(frames: Mapping[str, pd.DataFrame], kpis: pd.DataFrame, review_freq: str,
-               review_indices: Sequence[int]) -> KpiArrays:
+               review_indices: Sequence[int], forecast_for: Sequence[int] | None = None) -> KpiArrays:
     """Actuals and targets of ``kpis`` brought to each review period, scored, with forecasts.
 
     ``review_indices`` are period indices of ``review_freq`` (see :func:`~bsc_widgets.model.periods.period_index`).
+    Seasonal forecast models are fitted only for the review periods in ``forecast_for``
+    (all when None); the others get the straight-line forecast.
     """
     kpis = kpis.reset_index(drop=True)
     wanted = np.asarray(sorted(set(review_indices)), dtype=np.int64)
+    fit = np.isin(wanted, list(forecast_for)) if forecast_for is not None else np.ones(len(wanted), dtype=bool)
     ids = pa.array(kpis["kpi_id"], type=pa.string())
     actuals = _encode(frames["actuals"], ids, ["value"])
     targets = _encode(frames["targets"], ids, TARGET_FIELDS)
@@ -172,7 +171,7 @@ def kpi_arrays(frames: Mapping[str, pd.DataFrame], kpis: pd.DataFrame, review_fr
         rows = np.flatnonzero(kpi_freq == freq)
         if not len(rows):
             continue
-        group = _frequency_group(kpis, rows, freq, review_freq, wanted, actuals, targets, horizon)
+        group = _frequency_group(kpis, rows, freq, review_freq, wanted, fit, actuals, targets, horizon)
         for name, arr in group.values.items():
             if name not in values:
                 values[name] = (np.full(shape, np.nan) if arr.dtype == np.float64 else
@@ -185,7 +184,7 @@ def kpi_arrays(frames: Mapping[str, pd.DataFrame], kpis: pd.DataFrame, review_fr
                           ("target_gaps", 0)):
         values.setdefault(name, np.full(shape, default))
     values.setdefault("target_gap_periods", np.full(shape, "", dtype=object))
-    for name in ("forecast_value", "forecast_target"):
+    for name in ("forecast_value", "forecast_lower", "forecast_upper", "forecast_target"):
         values.setdefault(name, np.full(shape, np.nan))
     result = KpiArrays(wanted, values, as_of, labels, forecast_period)
     _score(result, kpis, frames["scorecards"])
@@ -206,7 +205,8 @@ def _horizon_end_index(scorecards: pd.DataFrame, kpis: pd.DataFrame) -> dict[str
 
 
 def _frequency_group(kpis: pd.DataFrame, rows: IntArray, freq: str, review_freq: str, wanted: IntArray,
-                     actuals: _Encoded, targets: _Encoded, horizon: Mapping[str, IntArray]) -> _Group:
+                     fit: npt.NDArray[np.bool_], actuals: _Encoded, targets: _Encoded,
+                     horizon: Mapping[str, IntArray]) -> _Group:
     """Results of the KPIs at positions ``rows`` (all of frequency ``freq``)."""
     local = np.full(len(kpis), -1, dtype=np.int64)
     local[rows] = np.arange(len(rows))
@@ -282,7 +282,8 @@ def _frequency_group(kpis: pd.DataFrame, rows: IntArray, freq: str, review_freq:
         gap_count = np.zeros((n_k, n_p), dtype=np.int64)
         gap_periods = np.full((n_k, n_p), "", dtype=object)
 
-    forecast = _forecast(values, tgrid, cutoff, horizon_idx - t0, kpis["polarity"].to_numpy(dtype=str)[rows])
+    forecasts = forecast(values, tgrid, np.asarray(cutoff, dtype=np.int64), horizon_idx - t0,
+                         kpis["polarity"].to_numpy(dtype=str)[rows], SEASONS.get(freq, 0), fit)
     labels = [str(period_at(freq, t0 + i)) for i in range(width)]
     horizon_col = horizon_idx - t0
     forecast_period = np.where((horizon_idx >= 0) & (horizon_col < width),
@@ -290,7 +291,7 @@ def _frequency_group(kpis: pd.DataFrame, rows: IntArray, freq: str, review_freq:
     return _Group(
         values={"actual": actual, **agg_targets, "due": due, "sub_periods": expected,
                 "missing_sub_periods": missing, "target_gaps": gap_count, "target_gap_periods": gap_periods,
-                **forecast},
+                **forecasts},
         as_of=as_of, as_of_labels=labels, forecast_period=forecast_period,
     )
 
@@ -316,37 +317,6 @@ def _target_gaps(tgrid: Mapping[str, FloatArray], blocks: IntArray, present: npt
 def _restrict(enc: _Encoded, local: IntArray, freq: str) -> _Encoded:
     keep = (local[enc.kpi] >= 0) & (enc.freq == freq) if len(enc.kpi) else np.zeros(0, bool)
     return _Encoded(enc.kpi[keep], enc.index[keep], enc.freq[keep], {k: v[keep] for k, v in enc.values.items()})
-
-
-def _forecast(values: FloatArray, tgrid: Mapping[str, FloatArray], cutoff: IntArray, horizon_col: IntArray,
-              polarity: npt.NDArray[np.str_]) -> dict[str, npt.NDArray[np.generic]]:
-    """Least-squares line through the actuals up to each cutoff column, evaluated at the horizon end."""
-    present = ~np.isnan(values)
-    y = np.where(present, values, 0.0)
-    x = np.arange(values.shape[1], dtype=np.float64)
-    # Sums over the columns up to each cutoff, as matrix products with a (columns x periods) mask.
-    upto = (x[:, None] <= cutoff[None, :]).astype(np.float64)
-    p = present.astype(np.float64)
-    at = {"n": p @ upto, "x": p @ (x[:, None] * upto), "xx": p @ (x[:, None] ** 2 * upto),
-          "y": y @ upto, "xy": y @ (x[:, None] * upto)}
-    n = at["n"]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        slope = (n * at["xy"] - at["x"] * at["y"]) / (n * at["xx"] - at["x"] ** 2)
-        intercept = (at["y"] - slope * at["x"]) / n
-    valid_h = (horizon_col >= 0) & (horizon_col < values.shape[1])
-    h = np.where(valid_h, horizon_col, 0)
-    projected = intercept + slope * np.where(valid_h, horizon_col, np.nan)[:, None]
-    projected = np.where(n >= MIN_FORECAST_POINTS, projected, np.nan)
-    target = {f: np.where(valid_h, g[np.arange(len(h)), h], np.nan)[:, None] for f, g in tgrid.items()}
-    is_range = (polarity == "range")[:, None]
-    lower_better = (polarity == "lower")[:, None]
-    has = np.where(is_range, ~np.isnan(target["lower"]) & ~np.isnan(target["upper"]), ~np.isnan(target["target"]))
-    meets = np.where(is_range, (projected >= target["lower"]) & (projected <= target["upper"]),
-                     np.where(lower_better, projected <= target["target"], projected >= target["target"]))
-    code = np.where(np.isnan(projected) | ~has, 2, np.where(meets, 0, 1)).astype(np.int8)
-    shown_target = np.where(is_range, np.nan, target["target"])
-    return {"forecast_value": projected, "forecast_target": np.broadcast_to(shown_target, projected.shape).copy(),
-            "forecast": code}
 
 
 def _score(result: KpiArrays, kpis: pd.DataFrame, scorecards: pd.DataFrame) -> None:

@@ -19,8 +19,9 @@ from ..errors import InputError
 from ..model.periods import FREQUENCIES, frequency, parse_period, period_index
 from ..model.plan import scorecard_family, top_down
 from . import formulas as scores
+from .forecast import FORECASTS
 from .formulas import TARGET_FIELDS
-from .kpis import FORECASTS, kpi_arrays, period_labels
+from .kpis import kpi_arrays, period_labels
 from .rollups import Rollup, previous, weighted_rollup
 
 IntArray = npt.NDArray[np.int64]
@@ -99,7 +100,7 @@ def score_review(frames: Mapping[str, pd.DataFrame], periods: str | Sequence[str
     kpis = kpis.sort_values(["_o", "kpi_id"]).reset_index(drop=True)
     kpis["perspective_id"] = objs["perspective_id"].to_numpy()[kpis["_o"]] if len(objs) else None
 
-    k = kpi_arrays(frames, kpis, freq, computed.tolist())
+    k = kpi_arrays(frames, kpis, freq, computed.tolist(), forecast_for=wanted)
     kv = k.values
     kpi_weight = kpis["weight"].to_numpy(np.float64)
     kv["previous_score"] = previous(kv["score"], prev_pos)
@@ -125,7 +126,8 @@ def score_review(frames: Mapping[str, pd.DataFrame], periods: str | Sequence[str
         after={"due": kv["due"], "sub_periods": kv["sub_periods"], "missing_sub_periods": kv["missing_sub_periods"],
                "target_gaps": kv["target_gaps"], "target_gap_periods": kv["target_gap_periods"],
                "previous_score": kv["previous_score"], "score_change": kv["score"] - kv["previous_score"],
-               "forecast_value": kv["forecast_value"], "forecast_target": kv["forecast_target"]},
+               "forecast_value": kv["forecast_value"], "forecast_lower": kv["forecast_lower"],
+               "forecast_upper": kv["forecast_upper"], "forecast_target": kv["forecast_target"]},
         codes={"status": (kv["status"], scores.STATUSES),
                "trend": (scores.trend_codes(kv["score"] - kv["previous_score"]), scores.TRENDS),
                "forecast": (kv["forecast"], FORECASTS), "as_of": (k.as_of, k.as_of_labels)},

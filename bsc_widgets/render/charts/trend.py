@@ -30,8 +30,9 @@ def kpi_trend(frames: Mapping[str, pd.DataFrame], kpi_id: str, *, period: str | 
     Range KPIs show their band instead of target and red flag.  With ``period`` (a review
     period such as ``2026Q3``) only actuals up to the end of that period are drawn and the
     period is shaded; the target path runs on to the last target.  With ``review`` the
-    KPI's forecast for that period (the least-squares projection to the horizon end) is
-    drawn as a dotted line.  Raises :class:`~bsc_widgets.errors.InputError` for an unknown KPI.
+    KPI's forecast for that period is drawn as a dotted line from the last actual to the
+    forecast at the horizon end, inside a shaded fan that widens to its prediction interval.
+    Raises :class:`~bsc_widgets.errors.InputError` for an unknown KPI.
     """
     kpis = frames["kpis"]
     match = kpis[(kpis["kpi_id"] == kpi_id).to_numpy(dtype=bool)]
@@ -84,13 +85,19 @@ def kpi_trend(frames: Mapping[str, pd.DataFrame], kpi_id: str, *, period: str | 
 
 
 def _forecast(review: Review, kpi_id: str, period: str, actuals: pd.DataFrame, fmt: str) -> list[dict[str, Any]]:
-    """A dotted line from the last actual to the forecast at the horizon end (none without a forecast)."""
+    """The prediction interval as a fan from the last actual and a dotted line to the forecast (none without one)."""
     rows = review.kpis[((review.kpis["kpi_id"] == kpi_id) & (review.kpis["period"] == period)).to_numpy(dtype=bool)]
     if rows.empty or pd.isna(rows.iloc[0]["forecast_value"]) or not str(rows.iloc[0]["forecast_period"]):
         return []
     row = rows.iloc[0]
     end = np.datetime64(first_day(parse_period(str(row["forecast_period"]))), "D")
-    return [scatter(x=[actuals["_x"].iloc[-1], end], y=[actuals["value"].iloc[-1], row["forecast_value"]],
+    start, last = actuals["_x"].iloc[-1], actuals["value"].iloc[-1]
+    fan = scatter(x=[start, end, end, start], y=[last, row["forecast_upper"], row["forecast_lower"], last],
+                  mode="lines", fill="toself", fillcolor=SERIES_COLOURS["forecast_band"], line={"width": 0},
+                  name="forecast interval (80 %)",
+                  customdata=["last actual", "interval upper", "interval lower", "last actual"],
+                  hovertemplate=f"%{{customdata}}: {fmt}")
+    return [fan, scatter(x=[actuals["_x"].iloc[-1], end], y=[actuals["value"].iloc[-1], row["forecast_value"]],
                      mode="lines+markers", name=f"forecast ({row['forecast']})",
                      line={"color": SERIES_COLOURS["forecast"], "dash": "dot", "width": 2}, marker={"size": [0, 8]},
                      customdata=["last actual", str(row["forecast_period"])],
