@@ -7,7 +7,8 @@ Every timing is a whole process (a subprocess, start-up and imports included).
 
 **Batch** -- the same 24 reports (scorecards ``org`` and ``cs`` x the 12 months 2025-11 .. 2026-10,
 monthly reviews of the embedded sample organisation), produced by four peers run in interleaved
-rounds (ABCD ABCD ..., ``--rounds R``; median and range per peer, ratios from the medians):
+rounds (ABCD ABCD ..., ``--rounds R``; median and range per peer, ratios from the medians, and the
+range of each round's own ratio to the parallel loop, which a load that drifts between rounds moves less):
 
 - **serial loop**: the analyst's bash loop, per report the ``papermill`` CLI then
   ``jupyter nbconvert --to html --no-input``;
@@ -254,9 +255,11 @@ def main() -> None:
     print(f"\n24 reports ({', '.join(SCORECARDS)} x monthly {PERIODS[0]}..{PERIODS[-1]}), {workers} workers, "
           f"{os.cpu_count()} cores, {args.rounds} interleaved round(s)"
           + (f"; the loops ran {k} reports, scaled to 24" if k < len(jobs) else ""))
-    print(f"{'':38}{'median':>11}  {'range':>16}  {'x serial':>9}{'x parallel':>11}")
+    print(f"{'':38}{'median':>11}  {'range':>16}  {'x serial':>9}{'x parallel':>11}  {'x parallel, per round':>21}")
     for name in names[:4]:
-        print(f"{name:38}{spread(times[name])}  {serial / med[name]:8.1f}x{parallel / med[name]:10.1f}x")
+        paired = [p / t for p, t in zip(times[names[1]], times[name], strict=True)]
+        print(f"{name:38}{spread(times[name])}  {serial / med[name]:8.1f}x{parallel / med[name]:10.1f}x"
+              f"  {min(paired):9.1f} .. {max(paired):<.1f}x")
     verdict = "met" if parallel / ours_pdf >= GOAL_PDF_VS_PARALLEL else "NOT met"
     print(f"goal: bsc report --pdf >= {GOAL_PDF_VS_PARALLEL:.0f}x the parallel loop (no PDFs): "
           f"{parallel / ours_pdf:.1f}x, {verdict}; printing costs {ours_pdf - ours:.1f} s "
