@@ -29,6 +29,15 @@ cold: ``bsc report`` for one report (``--workers 1``).  Their ratio is the cost 
 links, targets and actuals copied with new ids into the org scorecard, saved through ``Store.upsert``),
 one 2026Q3 report each, self-contained and ``--shared-plotly``: time, main HTML size and trend charts
 (``bsc-trend-`` divs: KPIs red or moved to a worse colour).  Goal: main HTML <= 6 MB at 3,000 KPIs.
+
+Last full run (defaults; 2 cores shared with another engineer's work, load 2-5; about 15 minutes):
+
+    serial loop 200.8 s (187-205), parallel loop 176.1 s (98-176), bsc report 28.5 s (19-39): 6.2x the
+    parallel loop (per round 4.6-6.2x); bsc report --pdf 99.7 s (69-102): 1.8x, goal 6x NOT met -- printing
+    costs ~3 s a report, one after another in one Chromium after the batch, and the batch without PDFs is
+    itself only 6.2x.  Floor 3.4 s, one report cold 5.3 s (1.57x).
+    30 / 300 / 3,000 KPIs: 6.0 / 7.2 / 36.4 s (6.0x), main HTML 4.9 / 6.8 / 26.1 MB (goal 6 MB NOT met),
+    15 / 150 / 1,500 trend charts at ~15 kB and ~20 ms each; --shared-plotly 0.27 / 2.2 / 21.5 MB.
 """
 
 from __future__ import annotations
