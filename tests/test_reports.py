@@ -452,3 +452,18 @@ def test_pdf_output_says_what_to_install_before_any_kernel_starts(store: Path, t
     result = CliRunner().invoke(main, ["report", "--store", str(store), "--scorecard", "org", "--periods",
                                        "2026Q2:2026Q3", "--out", str(out), "--book", str(tmp_path / "book.pdf")])
     assert result.exit_code == 2 and "a briefing book is of one period" in result.output and not out.exists()
+
+
+def test_trend_charts_stop_at_the_limit_and_list_the_rest(frames: dict, monkeypatch: pytest.MonkeyPatch) -> None:
+    report = rs.open_review("", "org", "2026Q3", today=TODAY, frames=frames)
+    flagged = rs.needs_attention(report)
+    monkeypatch.setattr(rs, "TREND_LIMIT", 5)
+    body = rs.trend_charts(report).body
+    charted = re.findall(r'id="bsc-trend-([^"]+)"', body)
+    assert len(charted) == 5 and len(flagged) > 5
+    status = flagged.set_index(flagged["kpi_id"].astype(str))["status"].astype(str)
+    reds = [k for k in status.index if status[k] == "red"]
+    assert all(status[k] == "red" for k in charted[:min(5, len(reds))]), "red KPIs are charted first"
+    listed = body[body.index("Also red or moved to a worse colour"):]
+    assert f"({len(flagged) - 5})" in listed
+    assert set(re.findall(r'href="#kpi-([^"]+)"', listed)) == set(status.index) - set(charted)

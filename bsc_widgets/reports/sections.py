@@ -419,20 +419,42 @@ TREND_HEIGHT = 260
 """Height in pixels of each trend chart in the report (two side by side on a wide screen and on paper)."""
 
 
+TREND_LIMIT = 24
+"""At most this many trend charts (three printed pages); the other KPIs the rule selects are listed with links."""
+
+
+def _attention_order(report: ReviewReport, flagged: pd.DataFrame) -> pd.DataFrame:
+    """Red before moved-to-a-worse-colour; then the KPIs that weigh most in the scorecard, lowest score first."""
+    objs = _own(report.review.objectives, report).set_index("objective_id")["weight"]
+    weight = flagged["weight"].to_numpy(np.float64) * flagged["objective_id"].astype(str).map(objs) \
+        .fillna(1.0).to_numpy(np.float64)
+    red = (flagged["status"] == RED).to_numpy(dtype=bool)
+    order = np.lexsort((flagged["score"].fillna(10.0).to_numpy(np.float64), -weight, ~red))
+    return flagged.iloc[order]
+
+
 def trend_charts(report: ReviewReport) -> Html:
-    """A trend chart with target path and red flag for every KPI that is red or moved to a worse colour."""
+    """Trend charts of the KPIs that are red or moved to a worse colour (the heaviest first, at most TREND_LIMIT)."""
     kpis = _kpis(report)
     flagged = needs_attention(report)
     if flagged.empty:
         return section(note("No KPI is red or moved to a worse colour since the last review."), "trend charts")
+    ranked = _attention_order(report, flagged)
+    charted, listed = ranked.head(TREND_LIMIT), ranked.iloc[TREND_LIMIT:]
     parts = [f"<p>{len(flagged)} of {len(kpis)} KPIs are red or moved to a worse colour since the last review "
-             "(the rule of this section); every KPI is in the appendix.</p><div class='bsc-grid'>"]
-    for k in flagged.itertuples(index=False):
+             "(the rule of this section)"
+             + (f"; the {len(charted)} that weigh most are charted, red ones first, the others listed below"
+                if len(listed) else "") + "; every KPI is in the appendix.</p><div class='bsc-grid'>"]
+    for k in charted.itertuples(index=False):
         fig = kpi_trend(report.frames, str(k.kpi_id), period=report.period, review=report.review)
         fig.update_layout(height=TREND_HEIGHT)
         parts.append(f"<div><p><b>{esc(k.objective_id)}</b> · {_kpi_link(k.kpi_id)} · {chip(k.status)} "
                      f"{trend_symbol(k.trend)} · score {number(k.score)}</p>{figure(fig, f'trend-{k.kpi_id}')}</div>")
-    return section("".join(parts) + "</div>", "trend charts")
+    parts.append("</div>")
+    if len(listed):
+        items = ", ".join(f"{_kpi_link(k.kpi_id)} {chip(k.status)}" for k in listed.itertuples(index=False))
+        parts.append(f"<p>Also red or moved to a worse colour ({len(listed)}): {items}.</p>")
+    return section("".join(parts), "trend charts")
 
 
 def cascade(report: ReviewReport) -> Html:
