@@ -287,7 +287,8 @@ def _check_votes(frames: Frames) -> list[Problem]:
     last = over.sort_values("candidate_id", kind="stable").drop_duplicates(["scorecard_id", "voter"], keep="last")
     return out + _problems(
         "votes", last, "dots", "too_many_votes",
-        lambda r: f"brings {r.voter}'s dots to {int(r.given_total)}, more than the {int(r.allowed_total)} each participant has",
+        lambda r: f"brings {r.voter}'s dots to {int(r.given_total)}, more than the {int(r.allowed_total)} each "
+                  "participant has",
         "take dots from another candidate first, or ask the facilitator for more dots per participant")
 
 

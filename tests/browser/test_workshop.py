@@ -13,7 +13,8 @@ from bsc_widgets import Store
 from bsc_widgets.scoring.formulas import STATUSES
 
 STEPS = ["00-start-here", "01-vision-and-mission", "02-objectives-and-strategy-map", "03-kpis-and-targets",
-         "04-action-plans", "05-record-actuals", "06-review"]
+         "04-action-plans", "05-record-actuals", "06-review",
+         "07-propose-vote-and-sign-off"]
 
 
 @pytest.fixture(scope="module")
