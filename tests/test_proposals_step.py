@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 from bsc_widgets.forms.workshop import Workshop
@@ -74,3 +76,32 @@ def test_a_version_map_from_before_the_new_tables_reads_them_as_empty(sample_sto
     assert frames["signoffs"].empty and frames["votes"].empty
     assert len(frames["objectives"]) == len(store.read("objectives"))
     assert len(store.read_all()["signoffs"]) == 1
+
+
+def _wait_for(condition: Callable[[], bool], seconds: float = 30.0) -> bool:
+    """Poll ``condition`` until it holds or ``seconds`` passed (a bound, not a timing assertion)."""
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        if condition():
+            return True
+        time.sleep(0.2)
+    return condition()
+
+
+def test_another_participants_save_shows_without_a_reload_and_typing_is_kept(sample_store: Path) -> None:
+    facilitator = Workshop(Store.open(sample_store), "org").proposals()
+    facilitator.name.value = "CFO – Maria Lind"  # gave 2 of her 5 dots
+    facilitator.dots["cand-2"].value = 3  # typing, not saved yet
+    participant = Workshop(Store.open(sample_store), "org").proposals()
+    participant.name.value = "Ann Berg"
+    participant.kind.value, participant.title.value, participant.perspective.value = (
+        "objective", "Run repair cafés", "customer")
+    participant.propose_button.click()
+    participant.dots["cand-6"].value = 4
+    participant.vote_button.click()
+    assert _wait_for(lambda: "cand-6" in set(facilitator.ranked["candidate_id"]))
+    assert _wait_for(lambda: facilitator.ranked.set_index("candidate_id").loc["cand-6", "dots"] == 4)
+    assert "cand-6" in {v for _, v in facilitator.choice.options}
+    assert facilitator.dots["cand-2"].value == 3  # what she typed is still there
+    assert facilitator.watch is not None and facilitator.watch.errors == []
+    facilitator.watch.stop()

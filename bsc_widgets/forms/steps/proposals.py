@@ -10,6 +10,7 @@ as it is (who, when, which version). Every action is a checked save
 from __future__ import annotations
 
 import html
+import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +23,7 @@ from ...model.collaboration import dot_budget, dots_given, dots_left, ranking, s
 from ...render.charts import vote_ranking
 from ...store import proposals
 from ..display import message, show_in
+from ..live import StoreWatch
 from ..workshop import no_scorecard
 
 if TYPE_CHECKING:
@@ -44,12 +46,17 @@ class ProposalsStep:
         self.workshop = workshop
         self.figure: go.Figure | None = None
         self.ranked = pd.DataFrame()
+        self.watch: StoreWatch | None = None
+        self._lock = threading.RLock()  # the live refresh runs in another thread
+        self._saved_dots: dict[str, int] = {}
         sid = workshop.scorecard_id
         if sid is None:
             self.widget: widgets.Widget = no_scorecard()
             return
         style = {"description_width": "9em"}
-        self.name = widgets.Text(value=current_user(), description="Your name", style=style, layout=_wide("32em"))
+        self.name = widgets.Text(value=current_user(), description="Your name", style=style, layout=_wide("32em"),
+                                 continuous_update=False)
+        self.name.observe(lambda _: self.refresh(), names="value")
         self.refresh_button = widgets.Button(description="Show the latest", icon="refresh", layout=_wide("12em"))
         self.refresh_button.on_click(lambda _: self.refresh())
         # Propose
@@ -117,6 +124,7 @@ class ProposalsStep:
         self.widget = widgets.VBox([widgets.HBox([self.name, self.refresh_button]), self.tabs])
         self.refresh()
         self._show_kind()
+        self.watch = StoreWatch(workshop.store, self)
 
     # ----------------------------------------------------------------- helpers
     @property
@@ -127,7 +135,8 @@ class ProposalsStep:
     def _act(self, action: Callable[[], str], where: widgets.HTML) -> None:
         """Run a save; show its confirmation, or the store's message (what was typed stays)."""
         try:
-            done = action()
+            with self._lock:
+                done = action()
         except BscValidationError as error:
             where.value = message("Not saved: " + " ".join(f"{p.message}. {p.fix[:1].upper()}{p.fix[1:]}."
                                                            for p in error.problems), ok=False)
@@ -193,7 +202,17 @@ class ProposalsStep:
 
     # ----------------------------------------------------------------- showing
     def refresh(self, frames: dict[str, pd.DataFrame] | None = None) -> None:
-        """Re-read the store: options, ballot, ranking chart, discussion, decisions and sign-offs."""
+        """Re-read the store: options, ballot, ranking chart, discussion, decisions and sign-offs.
+
+        Called after each save here and, live, when someone else saved (:class:`StoreWatch`); dots typed
+        but not saved yet, and every text being typed, are kept.
+        """
+        with self._lock:
+            self._refresh(frames)
+        if self.watch is not None:
+            self.watch.seen_now()
+
+    def _refresh(self, frames: dict[str, pd.DataFrame] | None = None) -> None:
         frames = frames if frames is not None else self.workshop.frames()
         sid = str(self.workshop.scorecard_id)
         self.frames = frames
@@ -234,9 +253,12 @@ class ProposalsStep:
     def _ballot(self, frames: dict[str, pd.DataFrame], sid: str, open_: pd.DataFrame) -> None:
         budget = dot_budget(frames, sid)
         mine = dots_given(frames, sid, self.who)
+        typing = {c: int(box.value) for c, box in self.dots.items() if int(box.value) != self._saved_dots.get(c, 0)}
+        self._saved_dots = mine
         self.dots = {str(r.candidate_id): widgets.BoundedIntText(
-            value=mine.get(str(r.candidate_id), 0), min=0, max=budget, description=f"{r.candidate_id}",
-            layout=_wide("10em"), style={"description_width": "5em"}) for r in open_.itertuples()}
+            value=typing.get(str(r.candidate_id), mine.get(str(r.candidate_id), 0)), min=0, max=budget,
+            description=f"{r.candidate_id}", layout=_wide("10em"), style={"description_width": "5em"})
+            for r in open_.itertuples()}
         rows = [widgets.HBox([self.dots[str(r.candidate_id)],
                               widgets.HTML(f"{html.escape(str(r.title))} <span style='color:#5b6770'>"
                                            f"({html.escape(str(r.where))}; {r.dots} dots so far)</span>")])
