@@ -122,6 +122,8 @@ class ProposalsStep:
         for i, name in enumerate(("Propose", "Vote and discuss", "Decide", "Sign off")):
             self.tabs.set_title(i, name)
         self.widget = widgets.VBox([widgets.HBox([self.name, self.refresh_button]), self.tabs])
+        self.widget.add_class("bsc-proposals")
+        self.ballot.add_class("bsc-ballot")
         self.refresh()
         self._show_kind()
         self.watch = StoreWatch(workshop.store, self)
