@@ -50,6 +50,9 @@ PROBLEM_CODES: dict[str, str] = {
     "band_order": "a range band whose upper bound is not above its lower bound",
     "wrong_frequency": "a period of another frequency than the KPI's",
     "due_before_start": "a due date before the start date",
+    "candidate_incomplete": "a candidate objective without a perspective, a candidate KPI without an objective, or a "
+                            "decision without what it needs (a note to reject, the new record's id to accept)",
+    "too_many_votes": "a participant giving more dots than the scorecard allows",
     # the store
     "in_use": "a record other records still use cannot be removed",
     # scoring (bsc_widgets.scoring.gaps)

@@ -128,7 +128,7 @@ def test_cli_export(sample: Store, tmp_path: Path) -> None:
     assert [n for n in book.sheetnames if n.startswith("Scorecard")] == ["Scorecard 2026Q2", "Scorecard 2026Q3"]
     book.close()
     result = run(main, ["export", "--store", sample.location, "--to", "parquet", str(tmp_path / "pq")])
-    assert result.exit_code == 0 and "Wrote 10 parquet files" in result.output
+    assert result.exit_code == 0 and "Wrote 14 parquet files" in result.output
     result = run(main, ["export", "--store", sample.location, "--to", "xlsx", str(tmp_path / "a.xlsx"),
                         "--period", "2026-13"])
     assert result.exit_code == 2 and "review period" in result.output

@@ -16,6 +16,7 @@ CARDS = ["org", "dept", "lab", "ghost"]
 PERSPECTIVES = ["fin", "cus", "int"]
 OBJECTIVES = ["O1", "O2", "O3", "O4", "O5", "O9"]
 KPIS = ["k1", "k2", "k3", "k4", "k9"]
+CANDIDATES = ["cand-1", "cand-2", "cand-9"]
 INITIATIVES = ["I1", "I2", "I9"]
 PERIODS = ["2026-01", "2026-02", "2026Q1", "2026Q2", "2026", "2027"]
 DATES = [None, "2026-01-15", "2026-06-30", "2027-03-01"]
@@ -31,7 +32,7 @@ ROWS: dict[str, st.SearchStrategy[dict[str, Any]]] = {
         "scorecard_id": _maybe(CARDS[:3]), "name": st.just("A scorecard"), "parent_id": _maybe([None, *CARDS]),
         "horizon_start": _maybe([None, "2026-01", "2027Q1"]), "horizon_end": _maybe([None, "2026-12", "2025"]),
         "review_frequency": _maybe(["M", "Q", "A"]), "green_from": _maybe([6.0, 3.0]),
-        "amber_from": _maybe([3.0, 5.0])}),
+        "amber_from": _maybe([3.0, 5.0]), "dot_votes": _maybe([1, 3])}),
     "perspectives": st.fixed_dictionaries({
         "scorecard_id": _maybe(CARDS), "perspective_id": _maybe(PERSPECTIVES), "name": st.just("P"),
         "position": st.integers(1, 3)}),
@@ -62,6 +63,21 @@ ROWS: dict[str, st.SearchStrategy[dict[str, Any]]] = {
                                                                "initiative"]),
         "subject_id": _maybe([*CARDS, *PERSPECTIVES, *OBJECTIVES, *KPIS, *INITIATIVES]), "period": _maybe(PERIODS),
         "kind": _maybe(["analysis", "note"]), "text": st.just("A comment")}),
+    "candidates": st.fixed_dictionaries({
+        "candidate_id": _maybe(CANDIDATES[:2]), "scorecard_id": _maybe(CARDS), "kind": _maybe(["objective", "kpi"]),
+        "title": st.just("An idea"), "perspective_id": _maybe([None, *PERSPECTIVES]),
+        "objective_id": _maybe([None, *OBJECTIVES]), "status": _maybe(["proposed", "accepted", "rejected"]),
+        "decision_note": _maybe([None, "Why"]), "accepted_as": _maybe([None, "F9"])}),
+    "discussion": st.fixed_dictionaries({
+        "scorecard_id": _maybe(CARDS), "candidate_id": _maybe(CANDIDATES), "number": st.just(1),
+        "text": st.just("I agree")}),
+    "votes": st.fixed_dictionaries({
+        "scorecard_id": _maybe(CARDS), "candidate_id": _maybe(CANDIDATES), "voter": _maybe(["Ann", "Bo"]),
+        "dots": st.integers(1, 3)}),
+    "signoffs": st.fixed_dictionaries({
+        "scorecard_id": _maybe(CARDS), "number": st.integers(1, 2), "signed_by": st.just("Ann"),
+        "decision": _maybe(["approve", "object"]), "plan_fingerprint": st.just("abc"),
+        "table_versions": st.just("{}")}),
 }
 
 

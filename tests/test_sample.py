@@ -32,7 +32,8 @@ def test_csv_headers_are_the_schema_columns() -> None:
 def test_sample_is_valid_and_complete(sample: Store) -> None:
     assert sample.validate() == []
     frames = sample.read_all()
-    assert all(len(frames[t]) for t in PLAN_TABLES)
+    # Every table has records, except the sign-offs: the sample's plan is still being voted on.
+    assert [t for t in PLAN_TABLES if not len(frames[t])] == ["signoffs"]
 
 
 def test_organisation_scorecard_content(sample: Store) -> None:

@@ -14,7 +14,8 @@ from bsc_widgets import SCHEMA_VERSION, Store
 
 WORKBOOKS = sorted((Path(__file__).resolve().parent.parent / "workbooks").glob("*.ipynb"))
 STEPS = ["00-start-here", "01-vision-and-mission", "02-objectives-and-strategy-map", "03-kpis-and-targets",
-         "04-action-plans", "05-record-actuals", "06-review"]
+         "04-action-plans", "05-record-actuals", "06-review",
+         "07-propose-vote-and-sign-off"]
 
 
 def test_the_seven_steps_are_there_in_order() -> None:

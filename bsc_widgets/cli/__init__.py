@@ -43,6 +43,12 @@ COMMANDS: dict[str, str] = {
     "diff": "diff:diff",
     "lab": "servers:lab",
     "workshop": "servers:workshop",
+    "candidates": "workshop_commands:candidates",
+    "propose": "workshop_commands:propose",
+    "comment": "workshop_commands:comment",
+    "vote": "workshop_commands:vote",
+    "decide": "workshop_commands:decide",
+    "signoff": "workshop_commands:signoff",
 }
 """Every subcommand: its name and where it is defined (module of this package : object)."""
 

@@ -87,6 +87,12 @@ class Workshop:
 
         return ReviewStep(self, today, as_of)
 
+    def proposals(self) -> Any:
+        """Step 7: participants propose, discuss and vote; the facilitator decides; stakeholders sign off."""
+        from .steps.proposals import ProposalsStep
+
+        return ProposalsStep(self)
+
 
 def no_scorecard() -> widgets.HTML:
     """What a step shows when the store has no scorecard yet."""

@@ -20,6 +20,9 @@ from .keys import key_mask
 from .periods import FREQUENCIES, PERIOD_EXAMPLES, period_columns
 from .schema import PLAN_TABLES, TABLES, TableSpec
 
+DOT_VOTES = int(TABLES["scorecards"].column("dot_votes").default)
+"""Dots per participant where a scorecard does not say."""
+
 Frames = Mapping[str, pd.DataFrame]
 Check = Callable[[Frames], list[Problem]]
 
@@ -244,6 +247,51 @@ def _check_comments(frames: Frames) -> list[Problem]:
     return out
 
 
+def _check_candidates(frames: Frames) -> list[Problem]:
+    """A candidate names what it needs: its perspective or objective, and what its decision needs."""
+    cand, persp = frames["candidates"], frames["perspectives"]
+    out = _check_parent(frames, "candidates", "objective_id", "objectives", "an objective")
+    objective = cand["kind"] == "objective"
+    pairs = set(zip(persp["scorecard_id"], persp["perspective_id"], strict=True))
+    known = pd.Series([(s, p) in pairs for s, p in zip(cand["scorecard_id"], cand["perspective_id"], strict=True)],
+                      index=cand.index, dtype=bool)
+    out += _problems("candidates", _rows(cand, objective & cand["perspective_id"].isna()), "perspective_id",
+                     "candidate_incomplete", "is empty: a proposed objective needs its perspective",
+                     "pick the perspective the objective would sit in")
+    out += _problems("candidates", _rows(cand, cand["perspective_id"].notna() & ~known), "perspective_id",
+                     "unknown_perspective", "names a perspective that does not exist in this scorecard",
+                     "pick one of the scorecard's perspectives")
+    out += _problems("candidates", _rows(cand, ~objective & cand["objective_id"].isna()), "objective_id",
+                     "candidate_incomplete", "is empty: a proposed KPI needs the objective it would measure",
+                     "pick the objective the KPI would measure")
+    out += _problems("candidates", _rows(cand, (cand["status"] == "rejected") & cand["decision_note"].isna()),
+                     "decision_note", "candidate_incomplete", "is empty: a rejection needs its reason",
+                     "say in a sentence why the candidate is not taken into the plan")
+    out += _problems("candidates", _rows(cand, (cand["status"] == "accepted") & cand["accepted_as"].isna()),
+                     "accepted_as", "candidate_incomplete", "is empty: an accepted candidate names what it became",
+                     "give the id of the objective or KPI it became (the workshop's Decide tab fills it in)")
+    return out
+
+
+def _check_votes(frames: Frames) -> list[Problem]:
+    """Each participant gives at most the scorecard's ``dot_votes`` dots (one problem per participant)."""
+    votes = frames["votes"]
+    out = _check_parent(frames, "votes", "candidate_id", "candidates", "a candidate")
+    if votes.empty:
+        return out
+    budget = _lookup(frames["scorecards"], "scorecard_id", "dot_votes")
+    given = votes.groupby(["scorecard_id", "voter"], sort=False)["dots"].transform("sum")
+    allowed = votes["scorecard_id"].map(budget).fillna(DOT_VOTES)
+    over = votes.assign(given_total=given, allowed_total=allowed)[(given > allowed).to_numpy(dtype=bool)]
+    # One problem per participant, on their vote with the highest candidate id (the same whichever part is checked).
+    last = over.sort_values("candidate_id", kind="stable").drop_duplicates(["scorecard_id", "voter"], keep="last")
+    return out + _problems(
+        "votes", last, "dots", "too_many_votes",
+        lambda r: f"brings {r.voter}'s dots to {int(r.given_total)}, more than the {int(r.allowed_total)} each "
+                  "participant has",
+        "take dots from another candidate first, or ask the facilitator for more dots per participant")
+
+
 CHECKS: tuple[tuple[str, Check], ...] = (
     *((name, partial(_check_scorecard_refs, name=name)) for name in PLAN_TABLES if name != "scorecards"),
     ("scorecards", _check_scorecards),
@@ -256,6 +304,10 @@ CHECKS: tuple[tuple[str, Check], ...] = (
     ("tasks", partial(_check_parent, child="tasks", field="initiative_id", parent="initiatives",
                       what="an initiative")),
     ("comments", _check_comments),
+    ("candidates", _check_candidates),
+    ("discussion", partial(_check_parent, child="discussion", field="candidate_id", parent="candidates",
+                           what="a candidate")),
+    ("votes", _check_votes),
 )
 """Every cross-record check, with the table whose records it checks; each takes all frames and returns problems."""
 
@@ -314,7 +366,7 @@ def _children(table: str) -> set[str]:
     if table == "scorecards":
         found |= set(PLAN_TABLES) - set(WHOLE_TABLES)
     if table == "perspectives":
-        found.add("objectives")
+        found |= {"objectives", "candidates"}
     if any(name == table for name, _ in COMMENT_SUBJECTS.values()):
         found.add("comments")
     return found
@@ -372,11 +424,14 @@ def neighbourhood(before: Frames, after: Frames, table: str,
             add(name, lambda f: f["scorecard_id"].isin(key_values))
     if table == "perspectives":
         pairs = pd.MultiIndex.from_frame(touched[["scorecard_id", "perspective_id"]].astype(object))
-        add("objectives", lambda f: pd.Series(pd.MultiIndex.from_frame(
-            f[["scorecard_id", "perspective_id"]].astype(object)).isin(pairs), index=f.index))
+        for name in ("objectives", "candidates"):
+            add(name, lambda f: pd.Series(pd.MultiIndex.from_frame(
+                f[["scorecard_id", "perspective_id"]].astype(object)).isin(pairs), index=f.index))
     for child, column, parent in references():
         if parent == table:
             add(child, lambda f, c=column: f[c].isin(key_values))  # type: ignore[misc]
+    if voters := values("votes", "voter"):  # a participant's dots are checked together
+        add("votes", lambda f: f["voter"].isin(voters))
     subject = next((kind for kind, (name, _) in COMMENT_SUBJECTS.items() if name == table), None)
     if subject is not None:
         add("comments", lambda f: (f["subject_type"] == subject) & f["subject_id"].isin(key_values))

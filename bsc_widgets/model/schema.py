@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import pyarrow as pa
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 """Version of the table layout; stored in every store so later releases can migrate."""
 
 SCHEMA_CHANGES: dict[int, tuple[str, tuple[str, ...]]] = {
@@ -25,6 +25,9 @@ SCHEMA_CHANGES: dict[int, tuple[str, tuple[str, ...]]] = {
     3: ("periods can be closed (new table `closed_periods`)", ("closed_periods",)),
     4: ("every table with a `period` also stores it as dates (`period_start`, `period_end`)",
         ("targets", "actuals", "comments", "closed_periods")),
+    5: ("stakeholders propose, discuss, vote for and sign off the plan (new tables `candidates`, `discussion`, "
+        "`votes`, `signoffs`; scorecards get `dot_votes`)",
+        ("scorecards", "candidates", "discussion", "votes", "signoffs")),
 }
 """What each schema version changed, and the tables an upgrade to it rewrites (new columns get ``old_value``)
 or creates (a new table)."""
@@ -221,6 +224,9 @@ TABLES: dict[str, TableSpec] = {
                        "score of a KPI on target (docs/scoring.md, Status).", default=20 / 3, minimum=0, maximum=10),
                 Column("amber_from", "float", "Score from which a KPI is amber (0-10); 3.33 means exactly 10/3, the "
                        "score at the red flag.", default=10 / 3, minimum=0, maximum=10),
+                Column("dot_votes", "int", "Dots each participant may give to candidate objectives and KPIs in a "
+                       "vote (docs/workshop-app.md, Propose, vote and sign off).", default=5, minimum=1, maximum=100,
+                       old_value=5),
             ),
         ),
         TableSpec(
@@ -381,6 +387,80 @@ TABLES: dict[str, TableSpec] = {
             ),
         ),
         TableSpec(
+            "candidates",
+            "Objectives and KPIs proposed by participants of a workshop, until the facilitator accepts them into "
+            "the plan (they become an objective or a KPI) or rejects them.",
+            ("candidate_id",),
+            (
+                _id("candidate_id", "Short id, e.g. 'cand-3' (given by the workshop when proposed)."),
+                _SCORECARD,
+                Column("kind", "choice", "What is proposed: an objective or a KPI.", required=True,
+                       choices=("objective", "kpi"), default="objective"),
+                _text("title", "The proposed objective or KPI, as a short statement.", NAME_LENGTH, required=True),
+                _text("description", "Why it matters, or how it would be measured.", LONG_TEXT_LENGTH),
+                _id("perspective_id", "Perspective a proposed objective would sit in (of the same scorecard).",
+                    required=False),
+                _id("objective_id", "Objective a proposed KPI would measure.", required=False,
+                    references="objectives.objective_id"),
+                _text("proposed_by", "Who proposed it; the person saving when left blank.", PERSON_LENGTH,
+                      auto="user"),
+                Column("proposed_at", "timestamp", "When it was proposed; the time of the save when left blank.",
+                       auto="now"),
+                Column("status", "choice", "proposed (open for votes), accepted into the plan, or rejected.",
+                       required=True, choices=("proposed", "accepted", "rejected"), default="proposed"),
+                _text("decision_note", "Why it was accepted or rejected.", LONG_TEXT_LENGTH),
+                _text("decided_by", "Who accepted or rejected it.", PERSON_LENGTH),
+                _id("accepted_as", "Id of the objective or KPI it became when accepted.", required=False),
+            ),
+        ),
+        TableSpec(
+            "discussion",
+            "Participants' comments on a candidate, numbered in a thread per candidate.",
+            ("candidate_id", "number"),
+            (
+                _SCORECARD,
+                _id("candidate_id", "Candidate commented on.", references="candidates.candidate_id"),
+                Column("number", "int", "Place in the thread: 1, 2, …; the store gives the next number when "
+                       "it is left blank.", minimum=1, auto="next"),
+                _text("text", "The comment.", LONG_TEXT_LENGTH, required=True),
+                _text("author", "Who wrote it; the person saving when left blank.", PERSON_LENGTH, auto="user"),
+                Column("at", "timestamp", "When it was written; the time of the save when left blank.", auto="now"),
+            ),
+        ),
+        TableSpec(
+            "votes",
+            "Dot votes: how many of their dots each participant gives a candidate (at most the scorecard's "
+            "`dot_votes` in all).",
+            ("candidate_id", "voter"),
+            (
+                _SCORECARD,
+                _id("candidate_id", "Candidate voted for.", references="candidates.candidate_id"),
+                _text("voter", "Who votes.", PERSON_LENGTH, required=True),
+                Column("dots", "int", "Dots given to the candidate.", required=True, default=1, minimum=1,
+                       maximum=100),
+            ),
+        ),
+        TableSpec(
+            "signoffs",
+            "Stakeholders' sign-off of the plan: who, when, and which version of the plan they signed.",
+            ("scorecard_id", "number"),
+            (
+                _SCORECARD,
+                Column("number", "int", "Sign-off number in the scorecard: 1, 2, …; given by the store when blank.",
+                       minimum=1, auto="next"),
+                _text("signed_by", "Who signs; the person saving when left blank.", PERSON_LENGTH, auto="user"),
+                Column("signed_at", "timestamp", "When; the time of the save when left blank.", auto="now"),
+                Column("decision", "choice", "approve the plan, or object to it (with a note).", required=True,
+                       choices=("approve", "object"), default="approve"),
+                _text("note", "What the signer adds, e.g. a condition or an objection.", LONG_TEXT_LENGTH),
+                _text("plan_fingerprint", "Short fingerprint of the plan's content signed (objectives, KPIs, "
+                      "targets, initiatives, tasks): a later change of the plan changes it.", UNIT_LENGTH,
+                      required=True),
+                _text("table_versions", "The version of every plan table when signed (JSON), to read that plan "
+                      "again with `bsc history` / `--as-of`.", LONG_TEXT_LENGTH, required=True),
+            ),
+        ),
+        TableSpec(
             "closed_periods",
             "Review periods closed by the store's `bsc close` (not edited directly): the actuals, targets and "
             "comments of a closed period and of its sub-periods cannot change until `bsc reopen`; the table's "
@@ -401,6 +481,9 @@ TABLES: dict[str, TableSpec] = {
 
 SYSTEM_TABLES: tuple[str, ...] = ("store_info", "closed_periods")
 """Tables the store keeps about itself (changed by its own commands, not by saves of the plan)."""
+ADDED_TABLES: dict[str, int] = {"closed_periods": 3, "candidates": 5, "discussion": 5, "votes": 5, "signoffs": 5}
+"""Tables a later schema version added, with that version: histories and version maps (a pinned report's)
+from before it do not name them, and they read as empty there (:meth:`bsc_widgets.store.Store.read_all`)."""
 PLAN_TABLES: tuple[str, ...] = tuple(name for name in TABLES if name not in SYSTEM_TABLES)
 """Tables users edit, in dependency order (a table only references earlier ones)."""
 

@@ -111,6 +111,11 @@ TASK_COLOURS: dict[str, str] = {
 }
 """Marker colour of each task status ('overdue' wins over the status)."""
 
+CANDIDATE_COLOURS: dict[str, str] = {
+    "proposed": ACCENT, "accepted": STATUS_COLOURS[GREEN], "rejected": "#dde1e5",
+}
+"""Bar colour of each candidate status in the vote ranking."""
+
 
 def status_colour(status: object) -> str:
     """Colour of a review status (the 'no data' grey for anything unknown)."""

@@ -20,7 +20,7 @@ from typing import Any
 import pandas as pd
 
 from ..errors import InputError
-from ..model.schema import PLAN_TABLES, SCHEMA_VERSION
+from ..model.schema import ADDED_TABLES, PLAN_TABLES, SCHEMA_VERSION
 from ..model.values import is_missing
 from ..scoring.formulas import AMBER_FROM, GREEN_FROM
 from ..version import __version__
@@ -82,7 +82,7 @@ def parse_versions(text: str | Mapping[str, int] | None) -> dict[str, int] | Non
     except (TypeError, ValueError) as exc:
         raise InputError(f"versions: {text!r} is not a map of table versions ({exc}). Fix: give JSON such as "
                          '{"kpis": 3, "actuals": 12, …} with every table, or use a report\'s results file') from None
-    missing = [t for t in PLAN_TABLES if t not in versions]
+    missing = [t for t in PLAN_TABLES if t not in versions and t not in ADDED_TABLES]
     if missing:
         raise InputError(f"versions: no version given for {', '.join(missing)}. Fix: give one for every table, "
                          "e.g. from a report's results file")

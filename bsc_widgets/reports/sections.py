@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..model.collaboration import signoff_state
 from ..model.periods import (
     FREQUENCIES,
     PERIOD_NOUNS,
@@ -68,6 +69,7 @@ __all__ = [
     "open_review",
     "results",
     "scores_table",
+    "signoffs",
     "smart_findings",
     "strategy_map",
     "summary",
@@ -87,7 +89,7 @@ def title(report: ReviewReport) -> Html:
             f'<p class="bsc-sub">Scorecard <b>{esc(report.scorecard)}</b> · {FREQUENCIES[frequency(p.period)]} review '
             f"{day(first_day(p.period), 'long')} – {day(last_day(p.period), 'long')} · {horizon}deadlines judged at "
             f"{day(p.today, 'long')}"
-            f"</p>{_in_progress(report)}{_restated(report)}{vision}")
+            f"</p>{_in_progress(report)}{_restated(report)}{_signoff_line(report)}{vision}")
     return section(body, "title")
 
 
@@ -532,6 +534,44 @@ def action_plans(report: ReviewReport) -> Html:
     return section(table(plans) + attention(report).body
                    + '<p class="bsc-sub">The initiatives and their tasks on a timeline are in the appendix '
                      '(<a href="#Timeline">Timeline</a>).</p>', "action plans")
+
+
+def _signed(report: ReviewReport) -> pd.DataFrame:
+    """The scorecard's sign-offs, newest first, with whether each signed the plan this report reads."""
+    return signoff_state(report.frames, report.scorecard) if "signoffs" in report.frames else pd.DataFrame()
+
+
+def signoffs(report: ReviewReport) -> Html:
+    """Who signed off the plan, when, approving or objecting, and whether they signed the plan reported on."""
+    signed = _signed(report)
+    if signed.empty:
+        return section(note("Nobody has signed off this scorecard's plan yet (workshop step 7, or `bsc signoff`)."),
+                       "plan sign-off")
+    grid = pd.DataFrame({
+        "Who": [esc(v) for v in signed["signed_by"]],
+        "Decision": ["approved" if d == "approve" else "objected" for d in signed["decision"]],
+        "Note": ["" if is_blank(n) else esc(n) for n in signed["note"]],
+        "When": [day(t, "long") for t in signed["signed_at"]],
+        "Plan signed": ["this plan" if c else "an earlier version (the plan changed since)" for c in signed["current"]],
+        "Fingerprint": [f"<code>{esc(f)}</code>" for f in signed["plan_fingerprint"]],
+    })
+    return section('<a id="plan-sign-off"></a>' + table(grid), "plan sign-off")
+
+
+def _signoff_line(report: ReviewReport) -> str:
+    """One line for the title block: how many stakeholders signed this plan, and objections."""
+    signed = _signed(report)
+    if signed.empty:
+        return ""
+    current = signed[signed["current"].to_numpy(dtype=bool)]
+    approved = int((current["decision"] == "approve").sum())
+    objected = int((current["decision"] == "object").sum())
+    parts = [f"plan signed off by {plural(approved, 'stakeholder')}" if approved else "plan not yet approved"]
+    if objected:
+        parts.append(f"{plural(objected, 'objection')}")
+    if len(current) < len(signed):
+        parts.append(f"{plural(len(signed) - len(current), 'sign-off')} of an earlier version")
+    return f'<p class="bsc-sub"><a href="#plan-sign-off">{esc(capitalised("; ".join(parts)))}</a></p>'
 
 
 def timeline(report: ReviewReport) -> Html:

@@ -33,6 +33,10 @@ PARTITIONS: dict[str, str | None] = {
     "targets": "period",
     "actuals": "period",
     "comments": "period",
+    "candidates": "scorecard_id",
+    "discussion": "scorecard_id",
+    "votes": "scorecard_id",
+    "signoffs": "scorecard_id",
     "closed_periods": None,
 }
 """The partition column of each table (None: one file)."""

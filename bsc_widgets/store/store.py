@@ -41,14 +41,24 @@ from ..errors import (
     StoreCorruptError,
     StoreError,
     StoreVersionError,
+    UnknownVersionError,
 )
 from ..model.coerce import Records, as_frame, coerce, to_arrow
 from ..model.keys import key_mask
 from ..model.parse import MOMENT_FORMS, moment
 from ..model.periods import parse_period
 from ..model.plan import PERIOD_LOCKED_TABLES, closing, require_scorecard
-from ..model.rules import check_change, check_plan, tables_for_change
-from ..model.schema import PLAN_TABLES, SCHEMA_CHANGES, SCHEMA_VERSION, SYSTEM_COLUMNS, SYSTEM_TABLES, TABLES, table
+from ..model.rules import check_change, check_plan, empty_frame, tables_for_change
+from ..model.schema import (
+    ADDED_TABLES,
+    PLAN_TABLES,
+    SCHEMA_CHANGES,
+    SCHEMA_VERSION,
+    SYSTEM_COLUMNS,
+    SYSTEM_TABLES,
+    TABLES,
+    table,
+)
 from ..model.text import text_problem, visible
 from ..model.values import plain
 from ..version import __version__
@@ -282,16 +292,31 @@ class Store:
                  versions: Mapping[str, int] | None = None) -> dict[str, pd.DataFrame]:
         """Every plan table, by name: now, as of a time, or at the versions of a map (see :meth:`versions`).
 
-        A version map (e.g. the one a report was pinned to) must name every plan table.
+        A version map (e.g. the one a report was pinned to) must name every plan table, except tables a later
+        schema version added (:data:`~bsc_widgets.model.schema.ADDED_TABLES`): a map or a time from before
+        they existed reads them as empty.
         """
         if versions is not None:
-            missing = [t for t in PLAN_TABLES if t not in versions]
+            missing = [t for t in PLAN_TABLES if t not in versions and t not in ADDED_TABLES]
             if missing:
                 raise InputError(f"the version map names no version of {', '.join(missing)}. Fix: give one for every "
                                  f"table ({', '.join(PLAN_TABLES)}), e.g. from a report's results file.")
-            return {name: self.read(name, scorecard=scorecard, version=int(versions[name])) for name in PLAN_TABLES}
+            return {name: self.read(name, scorecard=scorecard, version=int(versions[name])) if name in versions
+                    else empty_frame(name).copy() for name in PLAN_TABLES}
         moment_ = None if as_of is None else as_moment(as_of)
-        return {name: self.read(name, scorecard=scorecard, as_of=moment_) for name in PLAN_TABLES}
+        return {name: self._read_added(name, scorecard, moment_) for name in PLAN_TABLES}
+
+    def _read_added(self, name: str, scorecard: str | None, moment_: dt.datetime | None) -> pd.DataFrame:
+        """Table ``name`` as of ``moment_``; empty for a table a later schema version added after that moment."""
+        try:
+            return self.read(name, scorecard=scorecard, as_of=moment_)
+        except UnknownVersionError:
+            if name not in ADDED_TABLES or moment_ is None:
+                raise
+            created = self.created_at(name)
+            if created is None or pd.Timestamp(moment_) >= created:
+                raise
+            return empty_frame(name).copy()
 
     def saved_at(self, versions: Mapping[str, int]) -> pd.Timestamp | None:
         """When the newest of these table versions was committed (None where the log does not say)."""
@@ -304,7 +329,15 @@ class Store:
         if as_of is None:
             return {name: self._snapshots.current(name)[0] for name in PLAN_TABLES}
         moment_ = as_moment(as_of)
-        return {name: self._snapshots.version_at(name, moment_) for name in PLAN_TABLES}
+        found = {}
+        for name in PLAN_TABLES:
+            try:
+                found[name] = self._snapshots.version_at(name, moment_)
+            except UnknownVersionError:
+                created = self.created_at(name) if name in ADDED_TABLES else None
+                if created is None or pd.Timestamp(moment_) >= created:
+                    raise
+        return found
 
     def version_at(self, name: str, as_of: dt.datetime | dt.date | str) -> int:
         """The version of table ``name`` current at ``as_of``; :class:`UnknownVersionError` when none was."""
