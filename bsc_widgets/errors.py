@@ -50,6 +50,15 @@ PROBLEM_CODES: dict[str, str] = {
     "band_order": "a range band whose upper bound is not above its lower bound",
     "wrong_frequency": "a period of another frequency than the KPI's",
     "due_before_start": "a due date before the start date",
+    "expression_syntax": "a calculated KPI's expression that cannot be read",
+    "expression_unknown_kpi": "an expression naming a KPI that does not exist",
+    "expression_other_scorecard": "an expression naming a KPI outside the scorecard and its departments",
+    "expression_cycle": "calculated KPIs that need each other's results (a cycle)",
+    "expression_frequency": "an expression reading a KPI measured less often than the calculated KPI",
+    "target_rule_needs_expression": "targets to be computed by an expression the KPI does not have",
+    "target_rule_range": "a range KPI whose band would be computed by its expression",
+    "calculated_actual": "an actual typed for a calculated KPI (its actuals are computed)",
+    "calculated_target": "a target typed for a KPI whose targets are computed by its expression",
     # the store
     "in_use": "a record other records still use cannot be removed",
     # scoring (bsc_widgets.scoring.gaps)
