@@ -115,7 +115,7 @@ def _tokens(text: str) -> list[_Token]:
     while at < len(text):
         match = _TOKEN.match(text, at)
         if match is None:
-            raise ExpressionError(f"'{text[at]}' cannot be used in an expression; use numbers, KPI ids, "
+            raise ExpressionError(f"{text[at]!r} cannot be used in an expression; use numbers, KPI ids, "
                                   "+ - * / and parentheses", at + 1)
         kind, word = match.lastgroup or "", match.group()
         if kind == "bracket" and not word.endswith("]"):
