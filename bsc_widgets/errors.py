@@ -53,6 +53,15 @@ PROBLEM_CODES: dict[str, str] = {
     "candidate_incomplete": "a candidate objective without a perspective, a candidate KPI without an objective, or a "
                             "decision without what it needs (a note to reject, the new record's id to accept)",
     "too_many_votes": "a participant giving more dots than the scorecard allows",
+    "expression_syntax": "a calculated KPI's expression that cannot be read",
+    "expression_unknown_kpi": "an expression naming a KPI that does not exist",
+    "expression_other_scorecard": "an expression naming a KPI outside the scorecard and its departments",
+    "expression_cycle": "calculated KPIs that need each other's results (a cycle)",
+    "expression_frequency": "an expression reading a KPI measured less often than the calculated KPI",
+    "target_rule_needs_expression": "targets to be computed by an expression the KPI does not have",
+    "target_rule_range": "a range KPI whose band would be computed by its expression",
+    "calculated_actual": "an actual typed for a calculated KPI (its actuals are computed)",
+    "calculated_target": "a target typed for a KPI whose targets are computed by its expression",
     # the store
     "in_use": "a record other records still use cannot be removed",
     # scoring (bsc_widgets.scoring.gaps)

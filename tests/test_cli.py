@@ -25,7 +25,7 @@ def sample_store(tmp_path_factory: pytest.TempPathFactory) -> str:
     where = str(tmp_path_factory.mktemp("cli") / "store")
     result = run("init", where, "--sample")
     assert result.exit_code == 0, result.output
-    assert "Loaded the sample organisation" in result.output and "30 kpis" in result.output
+    assert "Loaded the sample organisation" in result.output and "31 kpis" in result.output
     return where
 
 
@@ -53,7 +53,7 @@ def test_every_command_has_help(command: str) -> None:
 
 def test_validate_ok(sample_store: str) -> None:
     result = run("validate", "--store", sample_store)
-    assert result.exit_code == 0 and result.output.startswith("OK:") and "30 kpis" in result.output
+    assert result.exit_code == 0 and result.output.startswith("OK:") and "31 kpis" in result.output
 
 
 def test_validate_reports_problems_with_exit_1(tmp_path: Path) -> None:
@@ -128,7 +128,7 @@ def test_read_as_of_a_time_that_is_not_one_or_before_the_table_existed(sample_st
     early = CliRunner().invoke(main, ["read", "--store", sample_store, "kpis", "--as-of", "2020-01-01"])
     assert early.exit_code == 2 and "did not exist yet at 2020-01-01 23:59:59 UTC: it was created at" in early.output
     later = run("read", "--store", sample_store, "kpis", "--as-of", "2099-12-31T12:00Z", "--format", "csv")
-    assert later.exit_code == 0 and later.output.count("\n") == 31
+    assert later.exit_code == 0 and later.output.count("\n") == 32
 
 
 def test_restore_refuses_to_empty_a_table_unless_told_and_says_what_changed(sample_store: str,
@@ -136,12 +136,12 @@ def test_restore_refuses_to_empty_a_table_unless_told_and_says_what_changed(samp
     where = str(tmp_path / "copy")
     shutil.copytree(sample_store, where)
     refused = CliRunner().invoke(main, ["restore", "--store", where, "kpis", "--version", "0"])
-    assert refused.exit_code == 1 and "would remove all 30 record(s)" in refused.output and "--yes" in refused.output
-    assert len(Store.open(where).read("kpis")) == 30
+    assert refused.exit_code == 1 and "would remove all 31 record(s)" in refused.output and "--yes" in refused.output
+    assert len(Store.open(where).read("kpis")) == 31
     emptied = run("restore", "--store", where, "kpis", "--version", "0", "--yes")
-    assert emptied.exit_code == 0 and "30 removed" in emptied.output
+    assert emptied.exit_code == 0 and "31 removed" in emptied.output
     back = run("restore", "--store", where, "kpis", "--version", "1")
-    assert "30 record(s) back, 0 changed, 0 removed" in back.output and len(Store.open(where).read("kpis")) == 30
+    assert "31 record(s) back, 0 changed, 0 removed" in back.output and len(Store.open(where).read("kpis")) == 31
 
 
 def test_validate_summarises_many_problems_and_lists_the_first_twenty(sample_store: str, tmp_path: Path) -> None:

@@ -211,7 +211,7 @@ def test_start_here_loads_the_sample_into_a_new_folder_and_refuses_a_used_one(ws
     start.location.value = str(tmp_path / "rehearsal")
     start.load_sample()
     assert "Loaded the sample" in start.store_status.value
-    assert len(Store.open(tmp_path / "rehearsal").read("kpis")) == 30
+    assert len(Store.open(tmp_path / "rehearsal").read("kpis")) == 31
     start.load_sample()
     assert "already holds a store" in start.store_status.value
 

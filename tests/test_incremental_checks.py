@@ -44,7 +44,10 @@ ROWS: dict[str, st.SearchStrategy[dict[str, Any]]] = {
     "kpis": st.fixed_dictionaries({
         "kpi_id": _maybe(KPIS[:4]), "scorecard_id": _maybe(CARDS), "objective_id": _maybe(OBJECTIVES),
         "name": st.just("K"), "polarity": _maybe(["higher", "lower", "range"]), "frequency": _maybe(["M", "Q", "A"]),
-        "aggregation": _maybe(["sum", "last"])}),
+        "aggregation": _maybe(["sum", "last"]),
+        "expression": _maybe([None, None, "k1 + k2", "k2 * 2", "k1 / [k3]", "org.k4", "dept.k1 - k9", "k3 +",
+                              "sum(k1, k2)"]),
+        "target_rule": _maybe(["typed", "expression"])}),
     "targets": st.fixed_dictionaries({
         "kpi_id": _maybe(KPIS), "period": _maybe(PERIODS), "scorecard_id": _maybe(CARDS),
         "target": _maybe(NUMBERS), "red_flag": _maybe(NUMBERS), "lower": _maybe(NUMBERS), "upper": _maybe(NUMBERS),

@@ -92,7 +92,7 @@ def test_wheel_ships_every_subpackage_templates_workbooks_and_the_sample(tmp_pat
                          cwd=tmp_path).stdout.split()
     assert out[0] == str(target / "bsc_widgets" / "_shipped" / "templates")
     assert out[1] == str(target / "bsc_widgets" / "_shipped" / "workbooks")
-    assert int(out[2]) == 30, "the sample organisation is readable from the installed wheel"
+    assert int(out[2]) == 31, "the sample organisation is readable from the installed wheel"
 
 
 def test_shipped_dir_prefers_the_copy_inside_the_package(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

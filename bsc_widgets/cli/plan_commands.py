@@ -99,4 +99,5 @@ def score(store_path: str, periods: tuple[str, ...], scorecard: str | None, fmt:
         import json
 
         by_level = {level: json.loads(frame.to_json(orient="records")) for level, frame in review.tables().items()}
-        click.echo(json.dumps({"periods": review.periods, **by_level}, indent=2))
+        lineage = json.loads(review.lineage.to_json(orient="records"))
+        click.echo(json.dumps({"periods": review.periods, **by_level, "lineage": lineage}, indent=2))

@@ -15,6 +15,15 @@ import numpy as np
 import pandas as pd
 
 from ..errors import BscValidationError, Problem
+from .calculated import (
+    calculated_rows,
+    coarser,
+    departments,
+    dependency_order,
+    frequency_words,
+    mentioned_ids,
+    read_expression,
+)
 from .coerce import Records, coerce
 from .keys import key_mask
 from .periods import FREQUENCIES, PERIOD_EXAMPLES, period_columns
@@ -211,11 +220,113 @@ def _check_targets(frames: Frames) -> list[Problem]:
                      lambda r: f"must be above the lower bound ({r.lower:g})",
                      "enter a band whose upper bound is greater than its lower bound")
     out += _check_parent(frames, "targets", "kpi_id", "kpis", "a KPI")
-    return out + _frequency_problems(frames, "targets")
+    return out + _frequency_problems(frames, "targets") + _calculated_values(frames, "targets")
 
 
 def _check_actuals(frames: Frames) -> list[Problem]:
-    return _check_parent(frames, "actuals", "kpi_id", "kpis", "a KPI") + _frequency_problems(frames, "actuals")
+    out = _check_parent(frames, "actuals", "kpi_id", "kpis", "a KPI") + _frequency_problems(frames, "actuals")
+    return out + _calculated_values(frames, "actuals")
+
+
+_EXPRESSION_FIX = ("write KPI ids, numbers, + - * /, parentheses and sum, mean, min, max or abs, e.g. "
+                   "100 * [on-time] / deliveries (an id holding '-' goes in brackets)")
+
+
+def _calculated_values(frames: Frames, table: str) -> list[Problem]:
+    """Actuals of a calculated KPI, and targets of one whose targets are computed, are refused: they are computed."""
+    kpis = frames["kpis"]
+    frame = frames[table]
+    if frame.empty or "expression" not in kpis:
+        return []
+    calc = kpis[calculated_rows(kpis).to_numpy(dtype=bool)]
+    if table == "targets":
+        calc = calc[(calc["target_rule"] == "expression").to_numpy(dtype=bool)]
+    expression = _lookup(calc, "kpi_id", "expression")
+    rows = _rows(frame, frame["kpi_id"].isin(expression.index))
+    if table == "actuals":
+        return _problems(table, rows, "value", "calculated_actual",
+                         lambda r: f"KPI '{r.kpi_id}' is calculated as {expression[r.kpi_id]}: its actuals are "
+                                   "computed from its inputs, not typed",
+                         "enter the actuals of the KPIs it is calculated from, or clear the KPI's expression")
+    return _problems(table, rows, "target", "calculated_target",
+                     lambda r: f"KPI '{r.kpi_id}' computes its targets with its expression ({expression[r.kpi_id]})",
+                     "enter the targets of the KPIs it is calculated from, or set the KPI's target rule to 'typed'")
+
+
+def _check_kpis(frames: Frames) -> list[Problem]:
+    out = _check_parent(frames, "kpis", "objective_id", "objectives", "an objective")
+    return out + _check_expressions(frames)
+
+
+def _check_expressions(frames: Frames) -> list[Problem]:
+    """Calculated KPIs: readable, naming KPIs of the scorecard or its departments, no cycle, no coarser input."""
+    kpis = frames["kpis"]
+    out: list[Problem] = []
+    if "expression" not in kpis:
+        return out
+    calc_mask = calculated_rows(kpis)
+    expressionless = ~calc_mask & (kpis["target_rule"] == "expression").fillna(False).astype(bool)
+    out += _problems("kpis", _rows(kpis, expressionless), "target_rule", "target_rule_needs_expression",
+                     "is 'expression', but the KPI has no expression to compute targets with",
+                     "enter the KPI's expression, or set the target rule to 'typed'")
+    ranged = calc_mask & (kpis["target_rule"] == "expression").fillna(False).astype(bool) & (
+        kpis["polarity"] == "range").fillna(False).astype(bool)
+    out += _problems("kpis", _rows(kpis, ranged), "target_rule", "target_rule_range",
+                     "cannot compute the band of a range KPI",
+                     "set the target rule to 'typed' and enter the band, or change the polarity")
+    calc = _rows(kpis, calc_mask)
+    if calc.empty:
+        return out
+    unique = kpis.drop_duplicates("kpi_id")
+    scorecard_of = dict(zip(unique["kpi_id"], unique["scorecard_id"], strict=True))
+    frequency_of = dict(zip(unique["kpi_id"], unique["frequency"], strict=True))
+    below = departments(frames["scorecards"])
+    graph: dict[str, tuple[str, ...]] = {}
+    for row in calc.itertuples(index=False):
+        key, text = (row.kpi_id,), row.expression
+
+        def problem(code: str, message: str, fix: str, key: tuple[str, ...] = key, text: str = text) -> None:
+            out.append(Problem("kpis", key, "expression", text, message, fix, code))
+
+        reading = read_expression(text, scorecard_of)
+        if reading.error is not None:
+            problem("expression_syntax", f"cannot be read: {reading.error.reason} (at character "
+                                         f"{reading.error.position})", _EXPRESSION_FIX)
+            continue
+        if reading.unknown:
+            names = ", ".join(dict.fromkeys(f"'{ref.text}'" for ref in reading.unknown))
+            problem("expression_unknown_kpi", f"names {names}, which {'is' if len(reading.unknown) == 1 else 'are'} "
+                                              "not a KPI", "use the ids of existing KPIs of this scorecard or its "
+                                                           "departments (an id holding '-' goes in brackets)")
+        allowed = below.get(row.scorecard_id, {row.scorecard_id})
+        outside = [kpi for kpi in reading.inputs if scorecard_of[kpi] not in allowed]
+        if outside:
+            problem("expression_other_scorecard",
+                    "names " + ", ".join(f"'{kpi}' of scorecard '{scorecard_of[kpi]}'" for kpi in outside)
+                    + f", which is not scorecard '{row.scorecard_id}' or one of its departments",
+                    "use KPIs of this scorecard or of its departments")
+        slow = [kpi for kpi in reading.inputs if coarser(frequency_of[kpi], row.frequency)]
+        if slow:
+            problem("expression_frequency",
+                    "reads " + ", ".join(f"'{kpi}' (measured {frequency_words(frequency_of[kpi])})" for kpi in slow)
+                    + f", less often than this KPI (measured {frequency_words(row.frequency)})",
+                    "measure the KPI as often as its least frequent input, or use inputs measured at least as often")
+        graph[row.kpi_id] = reading.inputs
+    _, cycles = dependency_order(graph)
+    in_cycle: dict[str, list[str]] = {}
+    for cycle in cycles:
+        for kpi in cycle:
+            in_cycle.setdefault(kpi, cycle)
+    for row in _rows(calc, calc["kpi_id"].isin(in_cycle)).itertuples(index=False):
+        cycle = in_cycle[row.kpi_id]
+        members = sorted(set(cycle))
+        message = ("refers to itself" if len(members) == 1 else
+                   "makes a cycle of calculated KPIs " + ", ".join(f"'{n}'" for n in members) + ": "
+                   + " -> ".join(cycle))
+        out.append(Problem("kpis", (row.kpi_id,), "expression", row.expression, message,
+                           "calculate one of them from typed KPIs only, so that none needs its own result",
+                           "expression_cycle"))
+    return out
 
 
 def _check_initiatives(frames: Frames) -> list[Problem]:
@@ -297,7 +408,7 @@ CHECKS: tuple[tuple[str, Check], ...] = (
     ("scorecards", _check_scorecards),
     ("objectives", _check_objectives),
     ("links", _check_links),
-    ("kpis", partial(_check_parent, child="kpis", field="objective_id", parent="objectives", what="an objective")),
+    ("kpis", _check_kpis),
     ("targets", _check_targets),
     ("actuals", _check_actuals),
     ("initiatives", _check_initiatives),
@@ -435,6 +546,12 @@ def neighbourhood(before: Frames, after: Frames, table: str,
     subject = next((kind for kind, (name, _) in COMMENT_SUBJECTS.items() if name == table), None)
     if subject is not None:
         add("comments", lambda f: (f["subject_type"] == subject) & f["subject_id"].isin(key_values))
+    if "kpis" in masks[0] or "kpis" in masks[1]:
+        # Calculated KPIs: the KPIs connected to the checked ones through expressions (inputs, and KPIs
+        # reading them, transitively) are checked too — a cycle or a removed input shows on them.
+        linked = _expression_component(tuple(s["kpis"] for s in states), values("kpis", "kpi_id") | key_values
+                                       if table == "kpis" else values("kpis", "kpi_id"))
+        add("kpis", lambda f: f["kpi_id"].isin(linked))
     subjects = {name for name in PLAN_TABLES if any(name in m and m[name].any() for m in masks)}
     # The records the checked ones refer to: the checks look them up.
     for child, column, parent in references():
@@ -448,6 +565,24 @@ def neighbourhood(before: Frames, after: Frames, table: str,
                    state[name][chosen[name]] if name in chosen else state[name].iloc[0:0]
                    for name in PLAN_TABLES} for state, chosen in zip(states, masks, strict=True))
     return parts[0], parts[1], subjects
+
+
+def _expression_component(kpis: tuple[pd.DataFrame, ...], start: set[Any]) -> set[Any]:
+    """``start`` and every KPI linked to it by expressions, in either direction, in any of the states."""
+    edges: dict[Any, set[Any]] = {}
+    for frame in kpis:
+        calc = frame[calculated_rows(frame).to_numpy(dtype=bool)]
+        for kpi, text in zip(calc["kpi_id"], calc["expression"], strict=True):
+            for other in mentioned_ids(str(text)):
+                edges.setdefault(kpi, set()).add(other)
+                edges.setdefault(other, set()).add(kpi)
+    found, todo = set(start), list(start)
+    while todo:
+        for other in edges.get(todo.pop(), ()):
+            if other not in found:
+                found.add(other)
+                todo.append(other)
+    return found
 
 
 def check_change(before: Frames, after: Frames, table: str, touched: pd.DataFrame) -> list[Problem]:

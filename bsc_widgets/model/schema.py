@@ -25,9 +25,10 @@ SCHEMA_CHANGES: dict[int, tuple[str, tuple[str, ...]]] = {
     3: ("periods can be closed (new table `closed_periods`)", ("closed_periods",)),
     4: ("every table with a `period` also stores it as dates (`period_start`, `period_end`)",
         ("targets", "actuals", "comments", "closed_periods")),
-    5: ("stakeholders propose, discuss, vote for and sign off the plan (new tables `candidates`, `discussion`, "
+    5: ("a KPI can be calculated from other KPIs (new `kpis` columns `expression` and `target_rule`); "
+        "stakeholders propose, discuss, vote for and sign off the plan (new tables `candidates`, `discussion`, "
         "`votes`, `signoffs`; scorecards get `dot_votes`)",
-        ("scorecards", "candidates", "discussion", "votes", "signoffs")),
+        ("scorecards", "kpis", "candidates", "discussion", "votes", "signoffs")),
 }
 """What each schema version changed, and the tables an upgrade to it rewrites (new columns get ``old_value``)
 or creates (a new table)."""
@@ -295,6 +296,12 @@ TABLES: dict[str, TableSpec] = {
                 Column("indicator", "choice", "Leading (drives results) or lagging (shows results).",
                        choices=("leading", "lagging"), default="lagging"),
                 Column("decimals", "int", "Decimals shown in reports.", default=1, minimum=0, maximum=6),
+                _text("expression", "Calculated KPIs: how the actual is computed from other KPIs of the scorecard "
+                      "or its departments, e.g. 'revenue / headcount' or '100 * [on-time] / deliveries' "
+                      "(docs/scoring.md, Calculated KPIs); blank for a KPI whose actuals are typed.", LINE_LENGTH),
+                Column("target_rule", "choice", "Calculated KPIs: 'typed' (targets and red flags are entered) or "
+                       "'expression' (computed by the expression from the inputs' targets and red flags).",
+                       choices=("typed", "expression"), default="typed", old_value="typed"),
             ),
         ),
         TableSpec(

@@ -66,8 +66,23 @@ def review_as_text(review: Review) -> str:
                         extra = f" [{'; '.join(notes)}]" if notes else ""
                         lines.append(f"      {k.kpi_id}: {_terminal(k.actual, d)} vs {goal} → {_terminal(k.score)} "
                                      f"{k.status}, {k.trend or MISSING}, forecast {k.forecast}{extra}")
+                        lines += _lineage_lines(review, period, k)
             lines.append("")
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _lineage_lines(review: Review, period: str, kpi: object) -> list[str]:
+    """For a calculated KPI: its expression with its inputs' values, and why it is blank (if it is)."""
+    expression = getattr(kpi, "expression", None)
+    if is_missing(expression) or not str(expression).strip():
+        return []
+    rows = review.lineage[(review.lineage["period"] == period) & (review.lineage["kpi_id"] == kpi.kpi_id)]  # type: ignore[attr-defined]
+    inputs = ", ".join(f"{r.input_id} {_decimals(r.input_actual, r.input_decimals)}" for r in rows.itertuples())
+    out = [f"        calculated as {expression}" + (f" with {inputs}" if inputs else "")]
+    reason = getattr(kpi, "calc_missing", "")
+    if isinstance(reason, str) and reason:
+        out.append(f"        blank: {reason}")
+    return out
 
 
 def _decimals(value: object, decimals: object = 1) -> str:

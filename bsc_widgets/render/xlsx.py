@@ -37,7 +37,10 @@ STATUS_FILLS = {status: tint(colour, 0.35) for status, colour in STATUS_COLOURS.
 BOLD = Font(bold=True)
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 SCORE_COLUMNS = ["level", "id", "name", "actual", "target", "red flag", "unit", "score", "status", "trend",
-                 "forecast", "coverage"]
+                 "forecast", "coverage", "calculated as"]
+LINEAGE_HEADERS = ["period", "calculated KPI", "expression", "actual", "why blank", "input", "input name",
+                   "input actual", "input target", "input red flag", "input unit"]
+"""Columns of the Lineage sheet: how each calculated KPI was computed, one row per input and period."""
 
 
 _ESCAPED = re.compile(r"_x([0-9A-Fa-f]{4})_")
@@ -79,6 +82,8 @@ def write_workbook(path: str | os.PathLike[str], frames: Mapping[str, pd.DataFra
     if review is not None:
         for period in review.periods:
             _scorecard_sheet(book.create_sheet(f"Scorecard {period}"), review, period)
+        if not review.lineage.empty:
+            _lineage_sheet(book.create_sheet("Lineage"), review.lineage)
     for name, frame in frames.items():
         _table_sheet(book.create_sheet(name), frame)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -95,6 +100,8 @@ def _about(sheet: Worksheet, source: str, review: Review | None, scorecard: str 
         ("Review periods", ", ".join(review.periods) if review is not None else "none (no actuals yet)"),
         ("", ""),
         ("Sheets", "'Scorecard <period>': scores 0-10, status colours, trend against the previous period."),
+        ("", "'Lineage' (when there are calculated KPIs): each calculated KPI's expression and its inputs' "
+             "values per period."),
         ("", "One sheet per table of the store (same column names as the store)."),
         ("Import back", "Edit values in the 'actuals' or 'targets' sheet, save, then run "
                         "`bsc import --store DIR THIS.xlsx` (add --targets for targets)."),
@@ -128,7 +135,7 @@ def _scorecard_sheet(sheet: Worksheet, review: Review, period: str) -> None:
                     _score_row(sheet, "kpi", kpi.kpi_id, "    " + kpi.name, kpi, kpi, kpi.unit, None)
         sheet.append([])
     sheet.freeze_panes = "A3"
-    for letter, width in zip("ABCDEFGHIJKL", (12, 16, 60, 12, 12, 12, 10, 8, 11, 9, 18, 10), strict=True):
+    for letter, width in zip("ABCDEFGHIJKLM", (12, 16, 60, 12, 12, 12, 10, 8, 11, 9, 18, 10, 40), strict=True):
         sheet.column_dimensions[letter].width = width
 
 
@@ -144,7 +151,7 @@ def _score_row(sheet: Worksheet, level: str, ident: str, name: str, row: Any, kp
     status = str(row.status)
     values += [_as_float(row.score), status, (trend_symbol(row.trend) if str(row.trend) else ""),
                str(kpi.forecast) if kpi is not None else None,
-               None if kpi is not None else _as_float(row.coverage)]
+               None if kpi is not None else _as_float(row.coverage), _calculated_as(kpi)]
     append_row(sheet, values)
     number = sheet.max_row
     decimals = int(kpi.decimals) if kpi is not None and not pd.isna(kpi.decimals) else 1
@@ -159,6 +166,28 @@ def _score_row(sheet: Worksheet, level: str, ident: str, name: str, row: Any, kp
     if font is not None:
         for col in range(1, len(values) + 1):
             sheet.cell(number, col).font = font
+
+
+def _calculated_as(kpi: Any) -> str | None:
+    """``revenue / [head-count]`` for a calculated KPI, with why it is blank when it is."""
+    expression = getattr(kpi, "expression", None)
+    if not isinstance(expression, str) or not expression.strip():
+        return None
+    reason = getattr(kpi, "calc_missing", "")
+    return expression + (f" (blank: {reason})" if isinstance(reason, str) and reason else "")
+
+
+def _lineage_sheet(sheet: Worksheet, lineage: pd.DataFrame) -> None:
+    append_row(sheet, LINEAGE_HEADERS)
+    for cell in sheet[1]:
+        cell.font, cell.fill = BOLD, HEADER_FILL
+    for r in lineage.itertuples(index=False):
+        append_row(sheet, [str(r.period), str(r.kpi_id), str(r.expression), _as_float(r.actual),
+                           r.calc_missing or None, str(r.input_id), plain(r.input_name), _as_float(r.input_actual),
+                           _as_float(r.input_target), _as_float(r.input_red_flag), plain(r.input_unit)])
+    for letter, width in zip("ABCDEFGHIJK", (10, 22, 40, 12, 40, 18, 40, 12, 12, 12, 14), strict=True):
+        sheet.column_dimensions[letter].width = width
+    sheet.freeze_panes = "A2"
 
 
 def _as_float(value: Any) -> float | None:

@@ -45,6 +45,7 @@ from ..render.charts import gantt, kpi_trend
 from ..render.charts import strategy_map as strategy_map_chart
 from ..render.html import REPORT_CSS, Html, attention_table, chip, esc, figure, note, plotly_loader, section, table
 from ..render.theme import LEVEL_STATUS, trend_symbol
+from ..scoring.calculated import with_calculated
 from ..scoring.diff import GAINED, IMPROVED, LOST, WORSENED
 from ..scoring.formulas import AMBER, FLAT_BELOW, NO_DATA, NO_TARGET, RED, STATUSES
 from ..smart import LEVELS, subject_label
@@ -399,8 +400,13 @@ def kpi_table(report: ReviewReport) -> Html:
                          f"{PERIOD_NOUNS.get(str(k.frequency), 'period')}s missing")
         if not k.due:
             notes.append(f"not due; latest {esc(k.as_of)}")
+        if isinstance(k.calc_missing, str) and k.calc_missing:
+            notes.append(f"blank: {esc(k.calc_missing)}")
+        calculated = (f"<br><span class='bsc-note'>calculated as <code>{esc(k.expression)}</code></span>"
+                      if _is_calculated(k.expression) else "")
         rows.append({
-            "Objective": f"<b>{esc(k.objective_id)}</b>", "KPI": f'<span id="kpi-{esc(k.kpi_id)}"></span>{esc(k.name)}',
+            "Objective": f"<b>{esc(k.objective_id)}</b>",
+            "KPI": f'<span id="kpi-{esc(k.kpi_id)}"></span>{esc(k.name)}{calculated}',
             "Unit": esc(k.unit),
             "Actual": f"<span class='bsc-num'>{number(k.actual, d)}</span>",
             "Target": f"<span class='bsc-num'>{_target_text(k, d)}</span>",
@@ -414,7 +420,35 @@ def kpi_table(report: ReviewReport) -> Html:
                                   "Forecast: the actuals so far projected to the end of the horizon (a seasonal "
                                   "model once two full seasons show, a straight line otherwise), with its 80 % "
                                   "prediction interval in brackets; on course or off course when the whole "
-                                  "interval meets or misses the target there, uncertain otherwise."), "KPI table")
+                                  "interval meets or misses the target there, uncertain otherwise.")
+                   + _lineage_table(report), "KPI table")
+
+
+def _is_calculated(expression: object) -> bool:
+    return not is_blank(expression)
+
+
+def _lineage_table(report: ReviewReport) -> str:
+    """How each calculated KPI was computed in the period: its expression and its inputs' values."""
+    lineage = report.review.lineage
+    lineage = lineage[(lineage["period"] == report.period).to_numpy(dtype=bool)]
+    if lineage.empty:
+        return ""
+    kpis = _kpis(report).set_index("kpi_id")
+    rows = []
+    for kpi_id, inputs in lineage.groupby("kpi_id", sort=False):
+        k = kpis.loc[kpi_id]
+        d = int(k["digits"])
+        values = "; ".join(
+            f"{esc(r.input_name)} ({esc(r.input_id)}): {number(r.input_actual, int(r.input_decimals))}"
+            + (f" {esc(r.input_unit)}" if isinstance(r.input_unit, str) else "")
+            for r in inputs.itertuples(index=False))
+        result = number(k["actual"], d) if not is_missing(k["actual"]) else f"blank: {esc(k['calc_missing'])}"
+        rows.append({"KPI": f"<b>{esc(kpi_id)}</b> {esc(k['name'])}", "Calculated as": f"<code>{esc(k['expression'])}"
+                     "</code>", f"Inputs in {esc(report.period)}": values, "Result": result})
+    return ("<h3>Calculated KPIs: how they were computed</h3>"
+            + note("Each input is brought to the calculated KPI's frequency by its own aggregation rule before the "
+                   "expression is computed.") + table(pd.DataFrame(rows)))
 
 
 TREND_HEIGHT = 260
@@ -648,7 +682,7 @@ def _latest_actuals(report: ReviewReport, kpis: pd.DataFrame) -> pd.DataFrame:
     """Per KPI: the last period with an actual up to the end of the review period, and how far behind it is."""
     review_freq = frequency(report.params.period)
     review_index = period_index(report.params.period)
-    act = report.frames["actuals"]
+    act = with_calculated(report.frames).frames["actuals"]  # calculated KPIs: their computed actuals
     act = act[act["kpi_id"].isin(set(kpis["kpi_id"].astype(str))).to_numpy(dtype=bool)]
     periods = period_columns(act["period"])
     freq = kpis["frequency"].astype(str).to_numpy()
@@ -675,7 +709,7 @@ def data_quality(report: ReviewReport) -> Html:
         issues = []
         info = latest.loc[str(k.kpi_id)]
         if str(k.status) == NO_DATA:
-            issues.append(f"no actual for {report.period}")
+            issues.append(f"no actual for {report.period}" + (f" ({esc(k.calc_missing)})" if k.calc_missing else ""))
         if info["last"] is None:
             issues.append("never measured")
         elif info["behind"] >= 1:

@@ -38,6 +38,7 @@ import pyarrow.compute as pc
 
 from ..model.periods import PER_YEAR, convert_index, convert_indices, period_at, period_columns, ratio
 from . import formulas as scores
+from .calculated import with_calculated
 from .forecast import SEASONS, forecast
 from .formulas import TARGET_FIELDS
 
@@ -155,6 +156,8 @@ def kpi_arrays(frames: Mapping[str, pd.DataFrame], kpis: pd.DataFrame, review_fr
     (all when None); the others get the straight-line forecast.
     """
     kpis = kpis.reset_index(drop=True)
+    calculated = with_calculated(frames)  # calculated KPIs get their computed actuals (and targets)
+    frames = calculated.frames
     wanted = np.asarray(sorted(set(review_indices)), dtype=np.int64)
     fit = np.isin(wanted, list(forecast_for)) if forecast_for is not None else np.ones(len(wanted), dtype=bool)
     ids = pa.array(kpis["kpi_id"], type=pa.string())
@@ -186,6 +189,7 @@ def kpi_arrays(frames: Mapping[str, pd.DataFrame], kpis: pd.DataFrame, review_fr
     values.setdefault("target_gap_periods", np.full(shape, "", dtype=object))
     for name in ("forecast_value", "forecast_lower", "forecast_upper", "forecast_target"):
         values.setdefault(name, np.full(shape, np.nan))
+    values["calc_missing"] = calculated.reasons(kpis["kpi_id"].tolist(), values["actual"], review_freq, wanted)
     result = KpiArrays(wanted, values, as_of, labels, forecast_period)
     _score(result, kpis, frames["scorecards"])
     return result

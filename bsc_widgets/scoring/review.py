@@ -9,7 +9,7 @@ columns are categoricals.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
@@ -22,6 +22,7 @@ from . import formulas as scores
 from .forecast import FORECASTS
 from .formulas import TARGET_FIELDS
 from .kpis import kpi_arrays, period_labels
+from .lineage import LINEAGE_COLUMNS, lineage
 from .rollups import Rollup, previous, weighted_rollup
 
 IntArray = npt.NDArray[np.int64]
@@ -36,6 +37,8 @@ class Review:
     objectives: pd.DataFrame
     perspectives: pd.DataFrame
     scorecards: pd.DataFrame
+    lineage: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(LINEAGE_COLUMNS)))
+    """Calculated KPIs' inputs: one row per calculated KPI, input and period (:mod:`.lineage`)."""
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """The four result tables by level name."""
@@ -96,6 +99,9 @@ def score_review(frames: Mapping[str, pd.DataFrame], periods: str | Sequence[str
     objs = objs.sort_values(["_p", "position", "objective_id"]).reset_index(drop=True)
     obj_index = pd.Index(objs["objective_id"])
     kpis = frames["kpis"][frames["kpis"]["scorecard_id"].isin(family)].copy()
+    for column, old in (("expression", None), ("target_rule", "typed")):  # frames made before schema 5
+        if column not in kpis:
+            kpis[column] = old
     kpis["_o"] = _positions(kpis["objective_id"], obj_index)
     kpis = kpis.sort_values(["_o", "kpi_id"]).reset_index(drop=True)
     kpis["perspective_id"] = objs["perspective_id"].to_numpy()[kpis["_o"]] if len(objs) else None
@@ -121,13 +127,15 @@ def score_review(frames: Mapping[str, pd.DataFrame], periods: str | Sequence[str
 
     kpi_frame = build.frame(
         kpis, ["scorecard_id", "perspective_id", "objective_id", "kpi_id", "name", "unit", "polarity", "frequency",
-               "aggregation", "weight", "decimals"], kpis["scorecard_id"].isin(shown).to_numpy(),
+               "aggregation", "weight", "decimals", "expression", "target_rule"],
+        kpis["scorecard_id"].isin(shown).to_numpy(),
         {name: kv[name] for name in ("actual", *TARGET_FIELDS, "variance", "score")},
         after={"due": kv["due"], "sub_periods": kv["sub_periods"], "missing_sub_periods": kv["missing_sub_periods"],
                "target_gaps": kv["target_gaps"], "target_gap_periods": kv["target_gap_periods"],
                "previous_score": kv["previous_score"], "score_change": kv["score"] - kv["previous_score"],
                "forecast_value": kv["forecast_value"], "forecast_lower": kv["forecast_lower"],
-               "forecast_upper": kv["forecast_upper"], "forecast_target": kv["forecast_target"]},
+               "forecast_upper": kv["forecast_upper"], "forecast_target": kv["forecast_target"],
+               "calc_missing": kv["calc_missing"]},
         codes={"status": (kv["status"], scores.STATUSES),
                "trend": (scores.trend_codes(kv["score"] - kv["previous_score"]), scores.TRENDS),
                "forecast": (kv["forecast"], FORECASTS), "as_of": (k.as_of, k.as_of_labels)},
@@ -155,6 +163,7 @@ def score_review(frames: Mapping[str, pd.DataFrame], periods: str | Sequence[str
                          obj_roll, cascade),
         perspectives=level(persp, ["scorecard_id", "perspective_id", "name", "position", "weight"], persp_roll),
         scorecards=level(cards, ["scorecard_id", "name"], card_roll),
+        lineage=lineage(kpis, kv, kpis["scorecard_id"].isin(shown).to_numpy(), wpos, labels),
     )
 
 

@@ -85,6 +85,7 @@ from collections.abc import Mapping
 import pandas as pd
 
 from ..model.rules import empty_frame
+from .calculated import check_calculated
 from .catalogue import (
     CHECKS,
     DEFAULT_CONFIG,
@@ -132,6 +133,7 @@ def check_smart(frames: Mapping[str, pd.DataFrame], scorecard_id: str | None = N
     check_objectives(ctx)
     check_kpis(ctx)
     check_achievable(ctx)
+    check_calculated(ctx)
     check_initiatives(ctx)
     check_tasks(ctx)
     return finish(ctx.rows)

@@ -87,6 +87,7 @@ CHECKS: dict[str, CheckSpec] = {
         CheckSpec("target-beyond-history", "A", "warning", "kpi", "target needs a change far beyond history"),
         CheckSpec("target-jump-from-baseline", "A", "warning", "kpi", "target far from the baseline"),
         CheckSpec("kpi-no-baseline", "A", "info", "kpi", "achievability cannot be judged"),
+        CheckSpec("kpi-calc-units", "M", "warning", "kpi", "a calculated KPI mixes units"),
         CheckSpec("kpi-targets-end-early", "T", "warning", "kpi", "targets stop before the horizon ends"),
         CheckSpec("kpi-target-outside-horizon", "T", "info", "kpi", "targets outside the horizon"),
         CheckSpec("initiative-no-tasks", "S", "info", "initiative", "not broken into tasks"),

@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..model.calculated import calculated_rows
 from ..model.periods import PER_YEAR, PERIOD_NOUNS, last_day, parse_period, period_containing, period_index
 from ..model.words import capitalised, percent, plural
 from .context import Context, bools, number_text, over, with_periods
@@ -29,7 +30,16 @@ def goal_targets(ctx: Context) -> pd.DataFrame:
 
 def kpis_with_targets_in_horizon(ctx: Context) -> set[str]:
     tg = ctx.targets
-    return set(tg.loc[tg["in_horizon"].to_numpy(dtype=bool), "kpi_id"])
+    return set(tg.loc[tg["in_horizon"].to_numpy(dtype=bool), "kpi_id"]) | computed_targets(ctx)
+
+
+def computed_targets(ctx: Context) -> set[str]:
+    """Calculated KPIs whose targets their expression computes (their inputs' targets are checked instead)."""
+    kpis = ctx.f["kpis"]
+    if "target_rule" not in kpis:
+        return set()
+    return set(kpis.loc[calculated_rows(kpis).to_numpy(dtype=bool) & bools(kpis["target_rule"] == "expression"),
+                        "kpi_id"])
 
 
 def check_kpis(ctx: Context) -> None:
@@ -40,8 +50,11 @@ def check_kpis(ctx: Context) -> None:
     inside = tg[tg["in_horizon"].to_numpy(dtype=bool)]
     outside = tg[~tg["in_horizon"].to_numpy(dtype=bool) & tg["p_start"].notna().to_numpy(dtype=bool)]
     last = inside.sort_values("p_end").drop_duplicates("kpi_id", keep="last").set_index("kpi_id")
+    computed = computed_targets(ctx)
     for k in kpis.itertuples(index=False):
         sid, kid = k.scorecard_id, k.kpi_id
+        if kid in computed:
+            continue
         label = ctx.label("kpi", sid, kid)
         of = f" of {ctx.label('objective', sid, k.objective_id)}"
         unit = PERIOD_NOUNS.get(k.frequency, "period")

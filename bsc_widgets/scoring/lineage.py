@@ -1,0 +1,54 @@
+"""Lineage of calculated KPIs: each one's expression and its inputs' values in every review period.
+
+:func:`lineage` is the table :attr:`Review.lineage <bsc_widgets.scoring.review.Review>`
+holds; the review, ``bsc score``, the report and the xlsx export show it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from ..model.calculated import calculated_rows, read_expression
+
+LINEAGE_COLUMNS: tuple[str, ...] = (
+    "period", "kpi_id", "expression", "actual", "calc_missing", "input_id", "input_name", "input_scorecard_id",
+    "input_unit", "input_decimals", "input_actual", "input_target", "input_red_flag",
+)
+"""Columns of the lineage table: the calculated KPI, then one of its inputs, per review period."""
+
+
+def lineage(kpis: pd.DataFrame, values: Mapping[str, npt.NDArray[np.generic]], shown: npt.NDArray[np.bool_],
+            wpos: npt.NDArray[np.int64], labels: Sequence[str]) -> pd.DataFrame:
+    """One row per shown calculated KPI, input and review period (inputs in the order written).
+
+    ``kpis`` are the scored KPIs in the order of the ``values`` arrays (KPIs x computed
+    periods); ``wpos`` are the columns of the review periods called ``labels``.
+    """
+    calc = np.flatnonzero(calculated_rows(kpis).to_numpy(dtype=bool) & shown)
+    if not len(calc):
+        return pd.DataFrame(columns=list(LINEAGE_COLUMNS))
+    position = {kpi: i for i, kpi in enumerate(kpis["kpi_id"])}
+    scorecard_of = dict(zip(kpis["kpi_id"], kpis["scorecard_id"], strict=True))
+    pairs = [(k, position[i]) for k in calc
+             for i in read_expression(str(kpis.at[k, "expression"]), scorecard_of).inputs if i in position]
+    if not pairs:
+        return pd.DataFrame(columns=list(LINEAGE_COLUMNS))
+    k_of, i_of = (np.asarray(x, dtype=np.int64) for x in zip(*pairs, strict=True))
+    n, p = len(pairs), len(wpos)
+    k, i, w = np.repeat(k_of[None, :], p, 0).ravel(), np.repeat(i_of[None, :], p, 0).ravel(), np.repeat(wpos, n)
+    def col(name: str) -> npt.NDArray[np.generic]:
+        return kpis[name].to_numpy(dtype=object)
+
+    return pd.DataFrame({
+        "period": np.repeat(np.asarray(labels, dtype=object), n),
+        "kpi_id": col("kpi_id")[k], "expression": col("expression")[k],
+        "actual": values["actual"][k, w], "calc_missing": values["calc_missing"][k, w],
+        "input_id": col("kpi_id")[i], "input_name": col("name")[i], "input_scorecard_id": col("scorecard_id")[i],
+        "input_unit": col("unit")[i], "input_decimals": kpis["decimals"].to_numpy()[i],
+        "input_actual": values["actual"][i, w], "input_target": values["target"][i, w],
+        "input_red_flag": values["red_flag"][i, w],
+    }, columns=list(LINEAGE_COLUMNS))
