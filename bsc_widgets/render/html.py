@@ -120,15 +120,15 @@ def due_groups(items: pd.DataFrame, width: int = 60) -> list[tuple[str, list[str
 
 
 def due_html(items: pd.DataFrame, period: str) -> str:
-    """The due list for ``period`` as HTML: a heading, then each owner with the lines of :func:`due_groups`."""
+    """The due list for ``period`` as HTML: a heading that folds the list, then each owner and their lines."""
     if items.empty:
-        done = "nothing is owed: every actual, target, comment and deadline is in hand."
-        return f'<div class="bsc-due"><b>Due for {esc(period)}</b>: {done}</div>'
+        return (f'<div class="bsc-due"><b>Due for {esc(period)}</b>: nothing is owed: every actual, target, comment '
+                "and deadline is in hand.</div>")
     owners = due_groups(items)
     body = "".join(f"<li><b>{esc(owner)}</b> ({plural(len(lines), 'item')})<ul>"
                    + "".join(f"<li>{esc(line)}</li>" for line in lines) + "</ul></li>" for owner, lines in owners)
-    return (f'<div class="bsc-due"><b>Due for {esc(period)}</b>: {plural(len(items), "item")} owed by '
-            f'{plural(len(owners), "owner")}<ul>{body}</ul></div>')
+    return (f'<details class="bsc-due" open><summary><b>Due for {esc(period)}</b>: {plural(len(items), "item")} '
+            f'owed by {plural(len(owners), "owner")}</summary><ul>{body}</ul></details>')
 
 
 REPORT_CSS = f"""
