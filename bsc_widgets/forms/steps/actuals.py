@@ -50,8 +50,8 @@ class ActualsGrid(RecordGrid):
         """What the due list shows (None before it is shown)."""
         card = workshop.scorecard or {}
         months = [str(p) for p in horizon_periods(card.get("horizon_start"), card.get("horizon_end"), "M")]
-        today = str(period_containing(dt.date.today(), "M"))
-        default = max([m for m in months if m <= today], default=months[0] if months else None)
+        this_month = str(period_containing(today or dt.date.today(), "M"))
+        default = max([m for m in months if m <= this_month], default=months[0] if months else None)
         self.month = widgets.Dropdown(description="Month:", options=months, value=default,
                                       style={"description_width": "60px"})
         self.rows = widgets.VBox()
