@@ -83,10 +83,11 @@ def due_period(frames: Frames, period: str, scorecards: Sequence[str]) -> pd.Per
         start, end = _horizon(card)
         if (start is None or last_day(wanted) >= start[0]) and (end is None or wanted.start_time.date() <= end[1]):
             return wanted
-        spans.append(f"{sid}: {card['horizon_start'] or 'open'} to {card['horizon_end'] or 'open'}")
-    raise InputError(f"period {wanted} is outside the planning horizon of "
-                     f"{'scorecard ' + scorecards[0] if len(scorecards) == 1 else 'every scorecard'} "
-                     f"({'; '.join(spans)}); pick a period inside it, or widen the horizon in step 1 of the workshop")
+        spans.append((sid, f"{card['horizon_start'] or 'open'} to {card['horizon_end'] or 'open'}"))
+    where = (f"scorecard {spans[0][0]} ({spans[0][1]})" if len(spans) == 1 else
+             f"every scorecard ({'; '.join(f'{sid}: {span}' for sid, span in spans)})")
+    raise InputError(f"period {wanted} is outside the planning horizon of {where}; pick a period inside it, or "
+                     "widen the horizon in step 1 of the workshop")
 
 
 def _horizon(card: pd.Series) -> tuple[tuple[dt.date, dt.date] | None, tuple[dt.date, dt.date] | None]:
