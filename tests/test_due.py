@@ -10,7 +10,6 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from click.testing import CliRunner, Result
-from plans import make_plan
 
 from bsc_widgets import Store
 from bsc_widgets.cli import main
@@ -105,7 +104,7 @@ def test_owner_filter_part_of_a_name_and_nothing_owed(small: Store) -> None:
     frames = small.read_all()
     assert set(due(frames, "2026Q3", OCT_15, owner="cat")["owner"]) == {"Cat Holm"}
     assert due(frames, "2026Q3", OCT_15, owner="Dee Moss").empty, "Dee owes nothing for 2026Q3"
-    with pytest.raises(InputError, match="owner 'Eve' owns no KPI, task or initiative.*Ann Berg, Bob Lund"):
+    with pytest.raises(InputError, match=r"owner 'Eve' owns no KPI, task or initiative.*Ann Berg, Bob Lund"):
         due(frames, "2026Q3", OCT_15, owner="Eve")
 
 
