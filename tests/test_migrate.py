@@ -88,7 +88,7 @@ def last_commit(store: Path) -> pd.Timestamp:
 def test_the_old_store_opens_and_scores_exactly_as_before(old_store: Path) -> None:
     assert_scores_as_before(scored(old_store))
     assert Store.open(old_store).schema_version == SCHEMA_VERSION, "opening upgraded it"
-    assert_scores_as_before(scored(old_store)), "and it scores the same once upgraded"
+    assert_scores_as_before(scored(old_store))  # and it scores the same once upgraded
 
 
 def test_opening_without_upgrade_reads_it_and_refuses_saves_until_migrated(old_store: Path) -> None:
@@ -150,7 +150,7 @@ def test_migrate_upgrades_with_one_history_entry_per_table_then_has_nothing_to_d
     assert again.exit_code == 0 and "nothing to do" in again.output
     assert versions(old_store) == {**before, **{n: v for n, v in versions(old_store).items() if n in changed}}
     assert_scores_as_before(scored(old_store))
-    assert_scores_as_before(scored(old_store, "--as-of", made.isoformat())), "the old versions are still readable"
+    assert_scores_as_before(scored(old_store, "--as-of", made.isoformat()))  # the old versions are still readable
 
 
 def test_the_old_versions_are_read_as_of_the_time_the_old_release_wrote_them(old_store: Path) -> None:
