@@ -100,6 +100,16 @@ def test_an_annual_kpi_owes_its_actual_in_the_review_period_that_ends_its_year(s
     assert {p for _, w, i, p in owed(items) if (w, i) == ("actual", "rev")} == {"2026-10", "2026-11", "2026-12"}
 
 
+def test_a_calculated_kpi_owes_no_actual_and_calculated_targets_owe_no_target(small: Store) -> None:
+    frames = small.read_all()
+    kpis = frames["kpis"]
+    frames["kpis"] = kpis.assign(expression=["rev * 2" if k == "rev" else None for k in kpis["kpi_id"]],
+                                 target_rule=["2 * target" if k == "churn" else None for k in kpis["kpi_id"]])
+    found = {(w, i) for _, w, i, _ in owed(due(frames, "2026Q3", OCT_15))}
+    assert ("actual", "rev") not in found and ("target", "churn") not in found
+    assert ("target", "rev") in found and ("comment", "churn") in found, "the other duties stay"
+
+
 def test_owner_filter_part_of_a_name_and_nothing_owed(small: Store) -> None:
     frames = small.read_all()
     assert set(due(frames, "2026Q3", OCT_15, owner="cat")["owner"]) == {"Cat Holm"}
