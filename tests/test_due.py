@@ -89,6 +89,7 @@ def test_periods_not_over_yet_owe_no_actual_and_an_analysis_comment_settles_a_re
     assert {(w, i, p) for _, w, i, p in owed(before_end) if w == "actual"} == {("actual", "rev", "2026-08")}, \
         "September and the quarter are not over on 15 Sep: only August is owed"
     assert "T1" not in set(before_end["id"]), "the task is due on 1 Oct"
+    assert "comment" not in set(before_end["what"]), "churn is red on part of the quarter: no analysis asked yet"
     small.upsert("comments", [{"scorecard_id": "org", "subject_type": "kpi", "subject_id": "churn",
                                "period": "2026Q3", "kind": "analysis", "text": "Two large accounts left."}])
     assert "comment" not in set(due(small.read_all(), "2026Q3", OCT_15)["what"])

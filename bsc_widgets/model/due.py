@@ -17,7 +17,8 @@ thing owed, with the person who owes it (the KPI's, task's or initiative's owner
 
 A calculated KPI (one with an ``expression``, when the store has that column) owes no
 actual, and one whose targets are calculated (``target_rule``) owes no target.
-:mod:`bsc_widgets.scoring.due` adds the comments asked for (red KPIs) and puts the list together.
+:mod:`bsc_widgets.scoring.due` adds the comments asked for (red KPIs of a period that is over) and puts the
+list together.
 """
 
 from __future__ import annotations

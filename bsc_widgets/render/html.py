@@ -128,7 +128,8 @@ def due_html(items: pd.DataFrame, period: str) -> str:
     body = "".join(f"<li><b>{esc(owner)}</b> ({plural(len(lines), 'item')})<ul>"
                    + "".join(f"<li>{esc(line)}</li>" for line in lines) + "</ul></li>" for owner, lines in owners)
     return (f'<details class="bsc-due" open><summary><b>Due for {esc(period)}</b>: {plural(len(items), "item")} '
-            f'owed by {plural(len(owners), "owner")}</summary><ul>{body}</ul></details>')
+            f'owed by {plural(len(owners), "owner")}</summary>'
+            f'<ul style="max-height:18em;overflow-y:auto;margin-top:.3em">{body}</ul></details>')
 
 
 REPORT_CSS = f"""

@@ -2,7 +2,7 @@
 
 :mod:`bsc_widgets.model.due` finds the missing actuals, the missing targets of coming
 periods and the overdue work; this module adds the **comments asked for** — a KPI that is
-red in the review period (and due in it) with no analysis comment for that period — and
+red in a review period that is over (and due in it) with no analysis comment for that period — and
 puts them together, one row per thing owed, ordered by owner.
 """
 
@@ -24,6 +24,7 @@ from ..model.due import (
     owners_of,
     select_owner,
 )
+from ..model.periods import last_day
 from ..model.plan import require_scorecard, top_down
 from .formulas import RED
 from .review import score_review
@@ -31,8 +32,13 @@ from .review import score_review
 Frames = Mapping[str, pd.DataFrame]
 
 
-def comments_asked(frames: Frames, period: pd.Period, scorecards: list[str]) -> pd.DataFrame:
-    """Red KPIs of ``scorecards`` due in ``period`` that have no analysis comment for it, with their owners."""
+def comments_asked(frames: Frames, period: pd.Period, today: dt.date, scorecards: list[str]) -> pd.DataFrame:
+    """Red KPIs of ``scorecards`` due in ``period`` that have no analysis comment for it, with their owners.
+
+    Only once ``period`` is over by ``today``: a KPI red on part of a period's data is not asked about yet.
+    """
+    if last_day(period) >= today:
+        return empty_due()
     kpis = score_review(frames, [str(period)]).kpis
     red = kpis[(kpis["status"] == RED).to_numpy(dtype=bool) & kpis["due"].to_numpy(dtype=bool)
                & kpis["scorecard_id"].isin(scorecards).to_numpy(dtype=bool)]
@@ -63,7 +69,7 @@ def due(frames: Frames, period: str, today: dt.date, scorecard: str | None = Non
         require_scorecard(frames["scorecards"], scorecard)
     cards = [scorecard] if scorecard is not None else top_down(frames["scorecards"])
     wanted = due_period(frames, period, cards)
-    parts = [missing_actuals(frames, wanted, today, cards), comments_asked(frames, wanted, cards),
+    parts = [missing_actuals(frames, wanted, today, cards), comments_asked(frames, wanted, today, cards),
              missing_targets(frames, wanted, cards), overdue_work(frames, today, cards)]
     items = pd.concat([p for p in parts if len(p)] or [empty_due()], ignore_index=True)
     return in_order(select_owner(items, frames, cards, owner))
