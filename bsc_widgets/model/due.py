@@ -256,21 +256,26 @@ def _span(first: str, last: str, count: int, width: int, freq: str) -> tuple[str
 def overdue_work(frames: Frames, today: dt.date, scorecards: Sequence[str],
                  closed_statuses: Sequence[str] = CLOSED_STATUSES) -> pd.DataFrame:
     """Tasks and initiatives overdue at ``today`` (:func:`~bsc_widgets.model.plan.overdue`), with their owners."""
-    out = [empty_due()]
-    for sid in scorecards:
-        late = overdue(frames, sid, today, closed_statuses)
-        if late.empty:
-            continue
-        items = attention(frames, sid, today, closed_statuses)
-        keys = pd.MultiIndex.from_frame(items[["what", "id"]])
-        items = items[keys.isin(pd.MultiIndex.from_frame(late[["what", "id"]]))]
-        out.append(pd.DataFrame({
-            "owner": owners_of(items), "scorecard_id": sid, "what": items["what"].to_numpy(),
-            "id": items["id"].to_numpy(), "name": items["description"].astype(str).to_numpy(), "periods": "",
-            "due": items["due"].to_numpy(), "problem": [f"{p} ({s})" for p, s in zip(items["problem"], items["status"],
-                                                                                    strict=True)],
-        }, columns=list(DUE_COLUMNS)))
-    return _concat(out)
+    mine = {table: frames[table][frames[table]["scorecard_id"].isin(list(scorecards)).to_numpy(dtype=bool)]
+            for table in ("tasks", "initiatives")}
+    plan = {**frames, **mine}
+    late = overdue(plan, None, today, closed_statuses)
+    if late.empty:
+        return empty_due()
+    items = attention(plan, None, today, closed_statuses)
+    keys = pd.MultiIndex.from_frame(items[["what", "id"]])
+    items = items[keys.isin(pd.MultiIndex.from_frame(late[["what", "id"]]))]
+    where = pd.concat([pd.DataFrame({"what": what, "id": mine[table][key].astype(str).to_numpy(),
+                                     "scorecard_id": mine[table]["scorecard_id"].astype(str).to_numpy()})
+                       for what, table, key in (("task", "tasks", "task_id"),
+                                                ("initiative", "initiatives", "initiative_id"))])
+    items = items.merge(where, on=["what", "id"], how="left", validate="one_to_one")
+    return pd.DataFrame({
+        "owner": owners_of(items), "scorecard_id": items["scorecard_id"].to_numpy(), "what": items["what"].to_numpy(),
+        "id": items["id"].to_numpy(), "name": items["description"].astype(str).to_numpy(), "periods": "",
+        "due": items["due"].to_numpy(),
+        "problem": [f"{p} ({s})" for p, s in zip(items["problem"], items["status"], strict=True)],
+    }, columns=list(DUE_COLUMNS))
 
 
 def _concat(parts: list[pd.DataFrame]) -> pd.DataFrame:
