@@ -127,6 +127,8 @@ def test_cli_exit_codes_and_formats(small: Store) -> None:
     assert lines[0] == "Due for 2026Q3 (as of 15 Oct 2026): 6 items owed by 4 owners."
     assert "Ann Berg (2 items)" in lines and "  - KPI rev ‘Revenue’: no actual for 2026-08" in lines
     assert "  - Task T1 ‘Pick a platform’: overdue by 14 days (in progress), due 01 Oct 2026" in lines
+    assert lines[-3:] == ["No owner recorded (2 items)", "  - KPI churn ‘Churn’: red in 2026Q3 and no analysis comment "
+                          "says why", "  - KPI churn ‘Churn’: no target for 5 quarters from 2026Q4 to 2027Q4"]
     nothing = run("due", "--store", where, "--period", "2026Q3", "--today", "2026-10-15", "--owner", "Dee")
     assert nothing.exit_code == 0 and "nothing is owed by owners matching 'Dee'" in nothing.output
     as_json = run("due", "--store", where, "--period", "2026Q3", "--today", "2026-10-15", "--format", "json")
@@ -151,6 +153,11 @@ def test_cli_exit_codes_and_formats(small: Store) -> None:
 def test_cli_bad_input_exits_2_naming_it_and_the_fix(small: Store, args: tuple[str, ...], says: str) -> None:
     result = CliRunner().invoke(main, ["due", "--store", small.location, *args])
     assert result.exit_code == 2 and says in " ".join(result.output.split()), result.output
+
+
+def test_an_empty_store_says_there_is_no_scorecard_yet(store: Store) -> None:
+    result = CliRunner().invoke(main, ["due", "--store", store.location, "--period", "2026Q3"])
+    assert result.exit_code == 2 and "this store has no scorecard yet" in result.output
 
 
 # ------------------------------------------------------------------ the sample

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from ..model.due import NOBODY
 from ..model.values import is_missing
 from ..model.words import MISSING, day, plural
 from ..scoring.formulas import AMBER, NO_DATA, NO_TARGET, RED
@@ -114,7 +115,8 @@ def due_groups(items: pd.DataFrame, width: int = 60) -> list[tuple[str, list[str
         name = str(row.name)
         name = name if len(name) <= width else name[:width - 1].rstrip() + "…"
         deadline = "" if is_missing(row.due) else f", due {day(row.due, 'long')}"
-        groups.setdefault(str(row.owner), []).append(
+        owner = "No owner recorded" if row.owner == NOBODY else str(row.owner)
+        groups.setdefault(owner, []).append(
             f"{DUE_SUBJECT.get(str(row.what), str(row.what))} {row.id} ‘{name}’: {row.problem}{deadline}")
     return list(groups.items())
 

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 
 import pandas as pd
 
+from ..errors import InputError
 from ..model.due import (
     DUE_COLUMNS,
     due_period,
@@ -68,6 +69,9 @@ def due(frames: Frames, period: str, today: dt.date, scorecard: str | None = Non
     if scorecard is not None:
         require_scorecard(frames["scorecards"], scorecard)
     cards = [scorecard] if scorecard is not None else top_down(frames["scorecards"])
+    if not cards:
+        raise InputError("this store has no scorecard yet, so nothing can be due; create one first (step 1 of the "
+                         "workshop, or `bsc init DIR --template NAME`)")
     wanted = due_period(frames, period, cards)
     parts = [missing_actuals(frames, wanted, today, cards), comments_asked(frames, wanted, today, cards),
              missing_targets(frames, wanted, cards), overdue_work(frames, today, cards)]
