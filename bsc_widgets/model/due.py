@@ -55,6 +55,10 @@ KINDS = ("actual", "comment", "target", "task", "initiative")
 NOBODY = "nobody"
 """The owner shown for records that name none."""
 
+CALCULATED = {"actual": "expression", "target": "target_rule"}
+"""The KPI column that, when filled, makes its actuals / targets calculated rather than typed (so nobody owes
+them); a store without the column has no calculated KPIs."""
+
 UNTIL = 4_000_000
 """A period index later than any real period (a horizon without an end, in index arithmetic)."""
 
@@ -178,7 +182,7 @@ def _kpi_rows(kpis: pd.DataFrame, what: str, periods: Sequence[str], problems: S
 
 def missing_actuals(frames: Frames, period: pd.Period, today: dt.date, scorecards: Sequence[str]) -> pd.DataFrame:
     """One row per KPI and own period ending within ``period`` (and before ``today``) that has no actual."""
-    kpis = _kpis(frames, scorecards, "expression")
+    kpis = _kpis(frames, scorecards, CALCULATED["actual"])
     ends = last_day(period)
     window_start = period.start_time.date()
     parts = []
@@ -208,7 +212,7 @@ def missing_actuals(frames: Frames, period: pd.Period, today: dt.date, scorecard
 
 def missing_targets(frames: Frames, period: pd.Period, scorecards: Sequence[str]) -> pd.DataFrame:
     """One row per KPI whose own periods after ``period`` (within the horizon) lack a target; all of them named."""
-    kpis = _kpis(frames, scorecards, "target_rule")
+    kpis = _kpis(frames, scorecards, CALCULATED["target"])
     ends = last_day(period)
     following = period + 1
     targets = frames["targets"]
