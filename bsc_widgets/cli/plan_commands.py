@@ -1,4 +1,4 @@
-"""``bsc lint`` and ``bsc score``: SMART findings and scored review periods."""
+"""``bsc lint``, ``bsc score`` and ``bsc due``: SMART findings, scored review periods, who owes what."""
 
 from __future__ import annotations
 
@@ -101,3 +101,61 @@ def score(store_path: str, periods: tuple[str, ...], scorecard: str | None, fmt:
         by_level = {level: json.loads(frame.to_json(orient="records")) for level, frame in review.tables().items()}
         lineage = json.loads(review.lineage.to_json(orient="records"))
         click.echo(json.dumps({"periods": review.periods, **by_level, "lineage": lineage}, indent=2))
+
+
+@click.command()
+@STORE_OPTION
+@click.option("--period", required=True,
+              help="Review period the actuals and comments are owed for: 2026Q3, 2026-09 or 2026.")
+@click.option("--owner", default=None,
+              help="Only what this person owes (part of the name is enough, e.g. 'Lena Hoffmann').")
+@click.option("--scorecard", default=None, help="Scorecard id (default: every scorecard).")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True,
+              help="table: per owner, in words; csv / json: one row per item owed.")
+@click.option("--today", default=None, metavar="YYYY-MM-DD",
+              help="Date that decides what is overdue and which periods are over (default: today).")
+@handles_errors
+def due(store_path: str, period: str, owner: str | None, scorecard: str | None, fmt: str,
+        today: str | None) -> None:
+    """Who owes what for a review period (exit 1 when anything is owed, so a scheduler can act).
+
+    Per owner: the KPIs whose actual for the period is missing (periods that are over), the
+    targets missing for coming periods up to the horizon's end, the tasks and initiatives
+    overdue, and the analysis comments asked for (a red KPI with no analysis for the period).
+    """
+    import datetime as dt
+
+    from ..render.html import due_groups
+    from ..scoring.due import due as due_list
+    from ..store import Store
+
+    try:
+        day = dt.date.fromisoformat(today) if today else dt.date.today()
+    except ValueError:
+        raise click.BadParameter(f"{today!r} is not a date; write it as YYYY-MM-DD, e.g. 2026-11-24",
+                                 param_hint="--today") from None
+    items = due_list(Store.open(store_path).read_all(), period, day, scorecard, owner)
+    if fmt == "table":
+        owners = due_groups(items)
+        whose = f" matching '{owner.strip()}'" if owner else ""
+        click.echo(f"Due for {period.strip()} (as of {day:%d %b %Y}): "
+                   + (f"{len(items)} item{'s' if len(items) != 1 else ''} owed by {len(owners)} owner"
+                      f"{'s' if len(owners) != 1 else ''}{whose}." if len(items) else
+                      f"nothing is owed{' by owners' + whose if owner else ''}."))
+        for name, lines in owners:
+            click.echo(f"\n{name} ({len(lines)} item{'s' if len(lines) != 1 else ''})")
+            for line in lines:
+                click.echo(f"  - {line}")
+    else:
+        rows = items.assign(due=[d.isoformat() if hasattr(d, "isoformat") else None for d in items["due"]])
+        if fmt == "csv":
+            from ..io.csv_safe import neutralise_frame
+
+            click.echo(neutralise_frame(rows).to_csv(index=False), nl=False)
+        else:
+            import json
+
+            click.echo(json.dumps({"period": period.strip(), "today": day.isoformat(),
+                                   "items": rows.to_dict("records")}, indent=2, ensure_ascii=False))
+    if len(items):
+        sys.exit(1)

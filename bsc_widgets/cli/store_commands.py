@@ -1,4 +1,5 @@
-"""``bsc init``, ``validate``, ``history``, ``read``, ``restore``, ``show`` and ``schema``: a store and its tables."""
+"""``bsc init``, ``validate``, ``history``, ``read``, ``restore``, ``compact``, ``repair``, ``migrate``, ``show`` and
+``schema``: a store and its tables."""
 
 from __future__ import annotations
 
@@ -183,6 +184,27 @@ def compact(store_path: str, keep_days: float | None, dry_run: bool) -> None:
     keep = None if keep_days is None else dt.timedelta(days=keep_days)
     report = Store.open(store_path).compact(keep=keep, dry_run=dry_run)
     click.echo(report.as_text())
+
+
+@click.command()
+@STORE_OPTION
+@click.option("--dry-run", is_flag=True, help="Only list what the upgrade would change; change nothing.")
+@handles_errors
+def migrate(store_path: str, dry_run: bool) -> None:
+    """Upgrade a store written by an older bsc-widgets to this version's schema, in place.
+
+    Each table that changes gets one new version (its history says 'upgrade to schema
+    version N'), so what the store held before stays readable with --as-of. Opening a
+    store with any other command upgrades it the same way; this command says what
+    changes, and with --dry-run changes nothing. A store that is current: nothing to do.
+    """
+    from ..store import Store
+    from ..store.migration import summary
+
+    store = Store.open(store_path, upgrade=False)
+    found = store.schema_version
+    pending = store.pending_upgrade() if dry_run else store.upgrade()
+    click.echo(summary(store.location, found, pending, done=not dry_run))
 
 
 @click.command()

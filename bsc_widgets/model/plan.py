@@ -271,9 +271,11 @@ def overdue_ids(frames: Frames, scorecard: str | None, today: dt.date,
     return set(overdue(frames, scorecard, today, closed_statuses)["id"])
 
 
-def attention(frames: Frames, scorecard: str, today: dt.date,
+def attention(frames: Frames, scorecard: str | None, today: dt.date,
               closed_statuses: Sequence[str] = CLOSED_STATUSES) -> pd.DataFrame:
     """Work that needs attention, most urgent first: overdue work, blocked tasks, open work nobody owns.
+
+    ``scorecard=None`` looks at every scorecard.
 
     One row per item with :data:`ATTENTION_COLUMNS`; ``problem`` says why in plain words
     (``overdue by 12 days``, ``blocked``, ``nobody owns it``).  An item is listed once,

@@ -14,8 +14,9 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from ..model.due import NOBODY
 from ..model.values import is_missing
-from ..model.words import MISSING, day
+from ..model.words import MISSING, day, plural
 from ..scoring.formulas import AMBER, NO_DATA, NO_TARGET, RED
 from .printing import PRINT_CSS, PRINT_FIT_JS
 from .theme import ACCENT, FONT, INK, MUTED, PANEL, RULE, STATUS_COLOURS, status_colour
@@ -96,6 +97,41 @@ def attention_table(items: pd.DataFrame) -> str:
         "Needs attention": [chip(ATTENTION_STATUS.get(p.split(" by ")[0], AMBER), str(p)) for p in items["problem"]],
     })
     return table(frame, "bsc-attention")
+
+
+DUE_SUBJECT = {"actual": "KPI", "comment": "KPI", "target": "KPI", "task": "Task", "initiative": "Initiative"}
+"""What each kind of due item is about, as its line starts."""
+
+
+def due_groups(items: pd.DataFrame, width: int = 60) -> list[tuple[str, list[str]]]:
+    """A due list (:func:`bsc_widgets.scoring.due.due`) in plain words: per owner, one line per item owed.
+
+    The owners and lines come in the list's order (by owner, then actuals, comments, targets,
+    tasks, initiatives); names longer than ``width`` characters are shortened.  Both ``bsc due``
+    and the workshop's actuals step show these lines, as text and as HTML.
+    """
+    groups: dict[str, list[str]] = {}
+    for row in items.itertuples(index=False):
+        name = str(row.name)
+        name = name if len(name) <= width else name[:width - 1].rstrip() + "…"
+        deadline = "" if is_missing(row.due) else f", due {day(row.due, 'long')}"
+        owner = "No owner recorded" if row.owner == NOBODY else str(row.owner)
+        groups.setdefault(owner, []).append(
+            f"{DUE_SUBJECT.get(str(row.what), str(row.what))} {row.id} ‘{name}’: {row.problem}{deadline}")
+    return list(groups.items())
+
+
+def due_html(items: pd.DataFrame, period: str) -> str:
+    """The due list for ``period`` as HTML: a heading that folds the list, then each owner and their lines."""
+    if items.empty:
+        return (f'<div class="bsc-due"><b>Due for {esc(period)}</b>: nothing is owed: every actual, target, comment '
+                "and deadline is in hand.</div>")
+    owners = due_groups(items)
+    body = "".join(f"<li><b>{esc(owner)}</b> ({plural(len(lines), 'item')})<ul>"
+                   + "".join(f"<li>{esc(line)}</li>" for line in lines) + "</ul></li>" for owner, lines in owners)
+    return (f'<details class="bsc-due" open><summary><b>Due for {esc(period)}</b>: {plural(len(items), "item")} '
+            f'owed by {plural(len(owners), "owner")}</summary>'
+            f'<ul style="max-height:18em;overflow-y:auto;margin-top:.3em">{body}</ul></details>')
 
 
 REPORT_CSS = f"""

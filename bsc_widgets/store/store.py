@@ -52,7 +52,6 @@ from ..model.rules import check_change, check_plan, empty_frame, tables_for_chan
 from ..model.schema import (
     ADDED_TABLES,
     PLAN_TABLES,
-    SCHEMA_CHANGES,
     SCHEMA_VERSION,
     SYSTEM_COLUMNS,
     SYSTEM_TABLES,
@@ -84,6 +83,7 @@ from .layout import (
 )
 from .lock import WriteLock
 from .maintenance import CompactReport, compact
+from .migration import PendingChange, pending_changes, upgraded_tables
 from .native import first_line, native_noise_held, plain_cause
 from .snapshots import Snapshots
 
@@ -156,8 +156,14 @@ class Store:
         return store
 
     @classmethod
-    def open(cls, location: str | os.PathLike[str], *, storage_options: dict[str, str] | None = None) -> Store:
-        """Open an existing store, checking that it is one and that its schema is supported."""
+    def open(cls, location: str | os.PathLike[str], *, storage_options: dict[str, str] | None = None,
+             upgrade: bool = True) -> Store:
+        """Open an existing store, checking that it is one and that its schema is supported.
+
+        A store written with an older schema version is upgraded (:meth:`upgrade`) unless
+        ``upgrade`` is False: it can then be read, and :meth:`pending_upgrade` says what an
+        upgrade would change, but saves are refused until it is upgraded.
+        """
         store = cls(location, storage_options)
         if not is_uri(store.location) and not Path(store.location).is_dir():
             raise NotAStoreError(f"{store.location} does not exist. Fix: create a store with "
@@ -176,7 +182,7 @@ class Store:
         if version < 1:
             raise StoreVersionError(f"{store.location} has no valid schema version in store_info. Fix: "
                                     "restore store_info with `bsc restore` or recreate the store.")
-        upgrade_creates = {t for v, (_, tables) in SCHEMA_CHANGES.items() if v > version for t in tables}
+        upgrade_creates = set(upgraded_tables(version))
         for name in STORE_TABLES:
             if not store._exists(name) and name not in upgrade_creates:
                 raise StoreCorruptError(
@@ -185,40 +191,62 @@ class Store:
                 )
         store._check_record()
         if version < SCHEMA_VERSION:
-            store._upgrade()
+            if upgrade:
+                store._upgrade()
+            else:
+                store._outdated = (f"{store.location} has schema version {version} and is not upgraded to version "
+                                   f"{SCHEMA_VERSION} yet: it can be read but not changed. Fix: run `bsc migrate "
+                                   f"--store {store.location}` (any other bsc command upgrades it too).")
         return store
 
-    def _upgrade(self) -> None:
-        """Bring a store written with an older schema version to the current one (once, under the lock).
+    def pending_upgrade(self) -> list[PendingChange]:
+        """What :meth:`upgrade` would change, table by table (empty when the store is at the current version)."""
+        self._snapshots.forget("store_info")
+        found = self.schema_version
+        stored: dict[str, list[str] | None] = {}
+        for name in upgraded_tables(found):
+            stored[name] = self._snapshots.delta(name).schema().to_arrow().names if self._exists(name) else None
+        return pending_changes(found, stored)
 
-        Each changed table is rewritten in the new layout (new columns get their
-        ``old_value``) as a new version, so its history keeps the old one; store_info
-        is written last.  A store that cannot be written (read-only) stays readable.
+    def upgrade(self, *, user: str | None = None) -> list[PendingChange]:
+        """Bring a store written with an older schema version to the current one; return what was changed.
+
+        Runs once, under the writer lock: each changed table is rewritten in the new layout
+        (new columns get their ``old_value``) or created, as one new version whose history
+        entry says ``upgrade to schema version N`` (so the old version stays readable with
+        ``as_of``); store_info is written last.  Nothing is changed (an empty list) when the
+        store is current, for example because another process upgraded it meanwhile.
+        :class:`StoreError` when a table cannot be written.
         """
-        who = _user(None)
-        try:
-            with self._lock.hold("upgrade the store", who):
-                self._snapshots.forget("store_info")
-                found = int(self.read("store_info")["schema_version"].max())
-                if found >= SCHEMA_VERSION:
-                    return  # another process upgraded it while this one waited
-                what = f"upgrade to schema version {SCHEMA_VERSION}"
-                for name in sorted({t for v, (_, tables) in SCHEMA_CHANGES.items() if v > found for t in tables}):
-                    if not self._exists(name):  # a table the new version adds
-                        self._write(name, create_table, self._uri(name), name, self.storage_options,
-                                    _props(who, what, 0))
-                        self._snapshots.forget(name)
-                        self._record.record(name, self.version(name))
-                        continue
+        who = _user(user)
+        with self._lock.hold("upgrade the store", who):
+            pending = self.pending_upgrade()
+            if not pending:
+                self._outdated = None
+                return []
+            what = f"upgrade to schema version {SCHEMA_VERSION}"
+            for change in pending:
+                name = change.table
+                if change.action == "create":  # a table the new version adds
+                    self._write(name, create_table, self._uri(name), name, self.storage_options, _props(who, what, 0))
+                elif change.action == "rewrite":
                     frame = self._snapshots.current(name)[1]
                     self._write(name, partial(replace_table, new_schema=True), self._snapshots.delta(name), name,
                                 frame, _props(who, what, len(frame)), self.storage_options)
-                    self._snapshots.forget(name)
+                else:
+                    info = self.read("store_info").assign(schema_version=SCHEMA_VERSION)
+                    self._write(name, replace_table, self._snapshots.delta(name), name, info, _props(who, what, 1),
+                                self.storage_options)
+                self._snapshots.forget(name)
+                if name != "store_info":
                     self._record.record(name, self.version(name))
-                info = self.read("store_info").assign(schema_version=SCHEMA_VERSION)
-                self._write("store_info", replace_table, self._snapshots.delta("store_info"), "store_info", info,
-                            _props(who, what, 1), self.storage_options)
-                self._snapshots.forget("store_info")
+            self._outdated = None
+            return pending
+
+    def _upgrade(self) -> None:
+        """Upgrade on open (:meth:`upgrade`); a store that cannot be written (read-only) stays readable."""
+        try:
+            self.upgrade()
         except StoreError as error:
             cause = str(error).split(" Fix:")[0]
             self._outdated = (f"{self.location} was written by an older bsc-widgets (schema version "

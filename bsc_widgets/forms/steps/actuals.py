@@ -1,5 +1,8 @@
 """Step 5 — Record actuals: one entry grid per period for every KPI of the scorecard,
-comments (analysis and recommendation), and import from a CSV or Excel file."""
+comments (analysis and recommendation), and import from a CSV or Excel file.
+
+Above the grid, "Due for <review period>" lists per owner what is still owed for the
+review period of the chosen month — the same list, in the same words, as ``bsc due``."""
 
 from __future__ import annotations
 
@@ -16,6 +19,8 @@ from ...io.importer import apply_import, plan_import
 from ...model.periods import last_day, parse_period, period_containing
 from ...model.plan import within
 from ...model.values import is_blank, is_missing
+from ...render.html import due_html
+from ...scoring.due import due
 from ..display import message
 from ..grid import Key, RecordGrid
 from ..record_form import RecordForm
@@ -35,13 +40,18 @@ class ActualsGrid(RecordGrid):
 
     compared = ("value", "note")
 
-    def __init__(self, workshop: Workshop) -> None:
+    def __init__(self, workshop: Workshop, today: dt.date | None = None) -> None:
         super().__init__(workshop.store, "actuals")
         self.workshop = workshop
+        self.today = today
+        """Date that decides what is overdue and which periods are over (None: the current date)."""
+        self.due_box = widgets.HTML()
+        self.due_items: pd.DataFrame | None = None
+        """What the due list shows (None before it is shown)."""
         card = workshop.scorecard or {}
         months = [str(p) for p in horizon_periods(card.get("horizon_start"), card.get("horizon_end"), "M")]
-        today = str(period_containing(dt.date.today(), "M"))
-        default = max([m for m in months if m <= today], default=months[0] if months else None)
+        this_month = str(period_containing(today or dt.date.today(), "M"))
+        default = max([m for m in months if m <= this_month], default=months[0] if months else None)
         self.month = widgets.Dropdown(description="Month:", options=months, value=default,
                                       style={"description_width": "60px"})
         self.rows = widgets.VBox()
@@ -52,7 +62,7 @@ class ActualsGrid(RecordGrid):
         self.widget = widgets.VBox([
             widgets.HTML("<p>Pick a month: each KPI shows the period it is measured in that month "
                          "(the month, its quarter or its year).</p>"),
-            self.month, self.rows, self.save_button, self.status])
+            self.month, self.due_box, self.rows, self.save_button, self.status])
         self.widget.add_class("bsc-grid-actuals")
         self.show()
 
@@ -69,6 +79,7 @@ class ActualsGrid(RecordGrid):
         if self.month.value is None:
             self.rows.children = [widgets.HTML("<i>Set the scorecard's horizon in step 1 first.</i>")]
             return
+        self.show_due(frames)
         day = last_day(parse_period(str(self.month.value)))
         closed = self.store.closed_periods(scorecard=sid)
         for k in kpis.itertuples():
@@ -94,6 +105,22 @@ class ActualsGrid(RecordGrid):
             self.cells[str(k.kpi_id)] = (period, value, note, message_box)
             self.row_messages[str(k.kpi_id)] = message_box
         self.rows.children = rows or [widgets.HTML("<i>No KPIs yet: add them in step 3.</i>")]
+
+    def show_due(self, frames: Mapping[str, pd.DataFrame] | None = None) -> None:
+        """Show what is owed for the review period of the chosen month ("Due for 2026Q3"), per owner."""
+        if self.month.value is None or self.workshop.scorecard is None:
+            self.due_box.value = ""
+            return
+        frames = self.workshop.frames() if frames is None else frames
+        freq = str(self.workshop.scorecard.get("review_frequency") or "Q")
+        period = str(period_containing(last_day(parse_period(str(self.month.value))), freq))
+        try:
+            items = due(frames, period, self.today or dt.date.today(), scorecard=self.workshop.scorecard_id)
+        except BscError as error:
+            self.due_box.value = message(str(error), ok=False)
+            return
+        self.due_box.value = due_html(items, period)
+        self.due_items = items
 
     def row_of(self, key: Key) -> Hashable | None:
         """Each KPI has one row (showing its period of the chosen month)."""
@@ -126,6 +153,7 @@ class ActualsGrid(RecordGrid):
         if not self.save_records(changed):
             return False
         self.status.value = message(f"Saved {self.saved} actual(s).")
+        self.show_due()
         return True
 
 
@@ -196,13 +224,13 @@ def _comment_label(record: Mapping[str, Any]) -> str:
 class ActualsStep:
     """Actuals grid, comments and import for the workshop's scorecard."""
 
-    def __init__(self, workshop: Workshop) -> None:
+    def __init__(self, workshop: Workshop, today: dt.date | None = None) -> None:
         self.workshop = workshop
         sid = workshop.scorecard_id
         if sid is None:
             self.widget = no_scorecard()
             return
-        self.grid = ActualsGrid(workshop)
+        self.grid = ActualsGrid(workshop, today)
         self.comments = RecordForm(
             workshop.store, "comments", fixed={"scorecard_id": sid},
             fields=["subject_type", "subject_id", "period", "kind", "text", "author"],
