@@ -169,6 +169,7 @@ SAMPLE_OWED = {
     ("Contact Centre Lead – Jamie O'Connor", "comment", "cs-fcr", "2026Q3"),
     ("E-commerce Manager – Daniel Costa", "comment", "return-rate", "2026Q3"),
     ("Head of Customer Service – Aisha Khan", "comment", "complaints", "2026Q3"),
+    ("Head of Customer Service – Aisha Khan", "comment", "complaints-per-member", "2026Q3"),  # red, calculated
     ("Warehouse Manager – Tom Gallagher", "comment", "perfect-order", "2026Q3"),
     ("Elin Svensson", "task", "I5-T2", ""),
     ("Felix Wagner", "task", "I4-T2", ""),
@@ -186,7 +187,7 @@ def test_the_sample_lists_owners_with_what_they_owe_and_exits_1(sample_template:
     items = pd.DataFrame(json.loads(result.output)["items"])
     assert owed(items) == SAMPLE_OWED
     table = run("due", "--store", str(sample_template), "--period", "2026Q3", "--today", "2026-10-15")
-    assert table.exit_code == 1 and "11 items owed by 10 owners" in table.output
+    assert table.exit_code == 1 and "12 items owed by 10 owners" in table.output
     assert "HR Director – Katrin Müller (2 items)" in table.output
     cs = run("due", "--store", str(sample_template), "--period", "2026Q3", "--today", "2026-10-15",
              "--scorecard", "cs", "--format", "json")
@@ -203,7 +204,7 @@ def test_the_actuals_step_shows_the_same_list_for_the_review_period_of_the_month
     assert grid.month.value == "2026-10", "the month of the step's today"
     grid.month.value = "2026-08"
     shown = grid.due_box.value
-    assert "<b>Due for 2026Q3</b>: 10 items owed by 9 owners" in shown, "the quarter of August, scorecard org only"
+    assert "<b>Due for 2026Q3</b>: 11 items owed by 9 owners" in shown, "the quarter of August, scorecard org only"
     org_items = due(ws.frames(), "2026Q3", OCT_15, scorecard="org")
     for owner, lines in due_groups(org_items):
         assert f"<b>{owner}</b>" in shown.replace("&#x27;", "'")
@@ -215,4 +216,4 @@ def test_the_actuals_step_shows_the_same_list_for_the_review_period_of_the_month
     value.value = "47"
     assert grid.save()
     assert "identified-sales" not in grid.due_box.value, "saving the missing actual takes it off the list"
-    assert "9 items owed by 8 owners" in grid.due_box.value
+    assert "10 items owed by 8 owners" in grid.due_box.value
