@@ -35,6 +35,14 @@ def show_in(output: widgets.Output, *items: Any) -> None:
                 display(item)
 
 
+def wide(button: widgets.Button) -> widgets.Button:
+    """``button`` as wide as its label (ipywidgets cuts labels longer than a fixed width with "…")."""
+    button.layout.width = "auto"
+    button.layout.min_width = "max-content"
+    button.layout.flex = "0 0 auto"
+    return button
+
+
 def message(text: str, *, ok: bool = True, markup: bool = False) -> str:
     """A confirmation (green) or a problem (red, with ⚠) as HTML; ``text`` is escaped unless ``markup``."""
     body = text if markup else html.escape(text)

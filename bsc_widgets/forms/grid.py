@@ -10,18 +10,19 @@ their row; typed values are never cleared.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from typing import Any
 
 import ipywidgets as widgets
 import pandas as pd
 
 from ..config import current_user
-from ..errors import BscError, BscValidationError, ConflictError
+from ..errors import BscValidationError, ConflictError
 from ..model.schema import TABLES
 from ..model.values import is_blank, is_missing, plain_record, same_value
 from ..store import Store
 from .display import message
+from .failures import guarded, show_failure
 from .record_form import sentence
 
 Key = tuple[str, ...]
@@ -53,6 +54,11 @@ class RecordGrid:
     def row_of(self, key: Key) -> Hashable | None:
         """The row that shows the record with ``key`` (None when no row shows it)."""
         raise NotImplementedError
+
+    # ------------------------------------------------------------ failures
+    def guard(self, handler: Callable[..., Any], doing: str = "save") -> Callable[..., Any]:
+        """``handler`` with any store failure shown next to the grid's Save button; typed values stay."""
+        return guarded(self.status, lambda: self.store.location, doing=doing)(handler)
 
     # ------------------------------------------------------------ revisions
     def key(self, record: Mapping[str, Any]) -> Key:
@@ -106,7 +112,11 @@ class RecordGrid:
         everything was saved.
         """
         self.clear_messages()
-        changed = self._changed_meanwhile([*(self.key(r) for r in records), *removed])
+        try:
+            changed = self._changed_meanwhile([*(self.key(r) for r in records), *removed])
+        except Exception as error:  # a store that cannot be read: say so, keep what was typed
+            show_failure(self.status, error, self.store.location)
+            return False
         if changed:
             self._show_changed(changed, {self.key(r): r for r in records})
             return False
@@ -129,10 +139,15 @@ class RecordGrid:
             raced = self._changed_meanwhile([*(self.key(r) for r in records), *removed])
             self._show_changed(raced or {error.key: error.theirs}, {self.key(r): r for r in records})
             return False
-        except BscError as error:
-            self.status.value = message(f"Not saved: {error}", ok=False)
+        except Exception as error:  # a closed period, a full or read-only disk, a damaged table, a bug
+            show_failure(self.status, error, self.store.location)
             return False
-        self.remember(self.store.read(self.table))
+        try:
+            self.remember(self.store.read(self.table))
+        except Exception as error:  # saved, but not read back: the next save compares with the store
+            show_failure(self.status, error, self.store.location, doing="read", lead="Saved, but the grid could not "
+                                                                                     "read the store back:")
+            return False
         return True
 
     def describe(self, field: str, text: str) -> str:

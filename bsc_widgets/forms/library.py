@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING
 import ipywidgets as widgets
 
 from ..config import remember
-from ..errors import BscError
 from ..io.libraries import list_libraries, load_library, start_scorecard
-from .display import message
+from .display import message, wide
+from .failures import guarded, show_failure
 
 if TYPE_CHECKING:
     from .workshop import Workshop
@@ -34,10 +34,11 @@ class LibraryPanel:
                                           placeholder="e.g. 2026-01")
         self.horizon_end = widgets.Text(description="Horizon to:", style={"description_width": "110px"},
                                         placeholder="e.g. 2028-12")
-        self.create_button = widgets.Button(description="Create the scorecard", button_style="primary", icon="plus")
+        self.create_button = wide(widgets.Button(description="Create the scorecard", button_style="primary",
+                                                 icon="plus"))
         self.status = widgets.HTML()
         self.library.observe(lambda _: self.show_preview(), names="value")
-        self.create_button.on_click(lambda _: self.create())
+        self.create_button.on_click(guarded(self.status, lambda: workshop.store.location)(lambda _: self.create()))
         self.widget = widgets.VBox([
             widgets.HTML("<p>Start a new scorecard with the objectives, strategy map and KPIs of a sector library, "
                          "then adapt them to your organisation. Targets, owners and actuals are yours to add.</p>"),
@@ -69,8 +70,8 @@ class LibraryPanel:
                             name=self.name.value.strip() or None, id_prefix=f"{sid}-",
                             horizon_start=self.horizon_start.value.strip() or None,
                             horizon_end=self.horizon_end.value.strip() or None)
-        except BscError as error:
-            self.status.value = message(str(error), ok=False)
+        except Exception as error:  # invalid values, a full or read-only disk, a damaged table, a bug
+            show_failure(self.status, error, self.workshop.store.location)
             return False
         self.workshop.scorecard_id = sid
         remember(self.workshop.store.location, sid)

@@ -16,6 +16,7 @@ from ..coach import SmartCoach
 from ..display import message
 from ..library import LibraryPanel
 from ..record_form import RecordForm
+from ..view import Viewable
 from ..workshop import no_scorecard
 from .objectives import objective_options
 from .targets import TargetGrid
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
 
 KPI_FIELDS = ["kpi_id", "objective_id", "name", "definition", "unit", "polarity", "frequency", "aggregation",
               "baseline", "baseline_period", "weight", "owner", "source", "indicator", "decimals"]
-class KpiStep:
+class KpiStep(Viewable):
     """KPIs of the workshop's scorecard, their targets, and the score preview."""
 
     def __init__(self, workshop: Workshop) -> None:
@@ -47,8 +48,8 @@ class KpiStep:
         self.sample.observe(lambda _: self.update_preview(), names="value")
         self.sample_period.observe(lambda _: self.update_preview(), names="value")
         self.form.on_change(lambda _: self.refresh())
-        self.form.selector.observe(lambda _: self.refresh(), names="value")
-        self.grid.save_button.on_click(lambda _: self._targets_saved())
+        self.form.selector.observe(self.form.guard(lambda _: self.refresh(), doing="read"), names="value")
+        self.grid.save_button.on_click(self.grid.guard(lambda _: self._targets_saved(), doing="read"))
         self.library = LibraryPanel(workshop)
         tabs = widgets.Tab(children=[
             widgets.VBox([self.form.widget, self.coach.widget]),
