@@ -14,6 +14,7 @@ from ...render.theme import STATUS_COLOURS, TEXT_ON_STATUS, status_colour
 from ...scoring.formulas import AMBER_FROM, GREEN_FROM, NO_TARGET, colour_zones, preview
 from ..coach import SmartCoach
 from ..display import message
+from ..failures import guarded
 from ..library import LibraryPanel
 from ..record_form import RecordForm
 from ..view import Viewable
@@ -49,7 +50,9 @@ class KpiStep(Viewable):
         self.sample_period.observe(lambda _: self.update_preview(), names="value")
         self.form.on_change(lambda _: self.refresh())
         self.form.selector.observe(self.form.guard(lambda _: self.refresh(), doing="read"), names="value")
-        self.grid.save_button.on_click(self.grid.guard(lambda _: self._targets_saved(), doing="read"))
+        # after the grid's own save (whose message stays next to 'Save targets'): the coach and preview follow
+        self.grid.save_button.on_click(guarded(self.preview, lambda: workshop.store.location, doing="read")(
+            lambda _: self._targets_saved()))
         self.library = LibraryPanel(workshop)
         tabs = widgets.Tab(children=[
             widgets.VBox([self.form.widget, self.coach.widget]),
