@@ -159,7 +159,7 @@ def test_conflict_keep_mine_or_take_theirs(ws: Workshop) -> None:
     ann.save()
     bob.fields["owner"].widget.value = "Bob"
     bob.save()
-    assert ">owner<" in bob.conflict_text.value and ">weight<" not in bob.conflict_text.value, (
+    assert ">Owner<" in bob.conflict_text.value and ">Weight<" not in bob.conflict_text.value, (
         "a stored 1.0 and a shown '1' are the same weight")
     bob.take_theirs_button.click()
     assert bob.fields["owner"].widget.value == "Ann"

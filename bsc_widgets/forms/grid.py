@@ -23,6 +23,7 @@ from ..model.values import is_blank, is_missing, plain_record, same_value
 from ..store import Store
 from .display import message
 from .failures import guarded, show_failure
+from .fields import as_text
 from .record_form import sentence
 
 Key = tuple[str, ...]
@@ -164,7 +165,7 @@ class RecordGrid:
                 fields = [c for c in (self.compared or self.spec.names) if c not in self.spec.key and c in typed
                           and not (is_blank(theirs.get(c)) and is_blank(typed.get(c)))
                           and not same_value(theirs.get(c), typed.get(c))]
-                values = ", ".join(f"{c.replace('_', ' ')} {_shown(theirs.get(c))}" for c in fields)
+                values = ", ".join(f"{self.spec.column(c).label} {_shown(theirs.get(c))}" for c in fields)
                 who = theirs.get("saved_by") or "someone else"
                 text = (f"{who} saved {values or 'this record'} here while you were typing. Save again to keep "
                         "your value, or type theirs.")
@@ -175,8 +176,7 @@ class RecordGrid:
 
 
 def _shown(value: Any) -> str:
+    """A value someone saved, as it would be typed into the row (no thousands separators: ``9100``)."""
     if is_missing(value):
         return "(empty)"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return repr(value) if isinstance(value, str) else str(value)
+    return f"'{value}'" if isinstance(value, str) else as_text(value)

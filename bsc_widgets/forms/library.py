@@ -11,6 +11,7 @@ from ..config import remember
 from ..io.libraries import list_libraries, load_library, start_scorecard
 from .display import message, wide
 from .failures import guarded, show_failure
+from .mode import in_app
 
 if TYPE_CHECKING:
     from .workshop import Workshop
@@ -60,7 +61,7 @@ class LibraryPanel:
         self.preview.value = f"<p>{html.escape(lib.description)}</p><ul>{''.join(items)}</ul>"
 
     def create(self) -> bool:
-        """Create the scorecard and make it the one every workbook works on."""
+        """Create the scorecard and make it the one every step works on (in the app: only create it)."""
         sid = self.scorecard_id.value.strip()
         if not sid:
             self.status.value = message("Enter an id for the new scorecard.", ok=False)
@@ -73,8 +74,12 @@ class LibraryPanel:
         except Exception as error:  # invalid values, a full or read-only disk, a damaged table, a bug
             show_failure(self.status, error, self.workshop.store.location)
             return False
+        if in_app():  # participants never change the server's saved choice
+            self.status.value = message(f"Created scorecard '{sid}' from the library. The workshop steps stay on the "
+                                        "scorecard the facilitator chose; ask the facilitator to switch to it.")
+            return True
         self.workshop.scorecard_id = sid
         remember(self.workshop.store.location, sid)
-        self.status.value = message(f"Created scorecard '{sid}' from the library; every workbook now works on it. "
-                                    "Re-run this workbook to edit its KPIs.")
+        self.status.value = message(f"Created scorecard '{sid}' from the library; every step now works on it. "
+                                    "Open this step again (Run → Run All Cells) to edit its KPIs.")
         return True

@@ -25,7 +25,7 @@ from ..model.words import capitalised
 from ..render.theme import STATUS_COLOURS
 from ..scoring.formulas import AMBER
 from ..store import SaveResult, Store
-from .display import message, wide
+from .display import in_words, message, shown_value, wide
 from .failures import guarded, show_failure
 from .fields import Field, Options
 
@@ -35,10 +35,15 @@ Listener = Callable[["RecordForm"], None]
 
 
 def sentence(problem: Problem) -> str:
-    """A problem as plain sentences: 'Must be a number. Enter a number such as 12.5.'"""
+    """A problem as plain sentences: 'Must be a number. Enter a number such as 12.5.'
+
+    Column names in the rule's words become field labels, and the value entered is written
+    as people write it (``9``, ``'heavy'``), never as a Python repr.
+    """
     typed = problem.value is not None and problem.code != "required"
-    shown = f" (you entered {problem.value!r})" if typed else ""
-    return f"{capitalised(problem.message)}{shown}. {capitalised(problem.fix)}."
+    shown = f" (you entered {shown_value(problem.value, quote=True)})" if typed else ""
+    text = f"{capitalised(problem.message)}{shown}. {capitalised(problem.fix)}."
+    return in_words(text, problem.table)
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -77,7 +82,7 @@ class RecordForm:
         self.conflict_error: ConflictError | None = None
         self.touched: set[str] = set()
 
-        self.selector = widgets.Dropdown(description=f"{self.noun.capitalize()}:", options=[],
+        self.selector = widgets.Dropdown(description=f"{capitalised(self.noun)}:", options=[],
                                          layout=widgets.Layout(width="560px"), style={"description_width": "150px"})
         self.save_button = wide(widgets.Button(description="Save", button_style="primary", icon="check"))
         self.new_button = wide(widgets.Button(description=f"New {self.noun}", icon="plus"))
@@ -361,8 +366,9 @@ class RecordForm:
         for name in self.fields:
             a, b = theirs.get(name), mine.get(name)
             if not _same(a, b):
-                rows.append(f"<tr><td {cell}>{html.escape(name)}</td><td {cell}>{html.escape(str(a))}</td>"
-                            f"<td {cell}>{html.escape(str(b))}</td></tr>")
+                label = self.fields[name].label_text
+                rows.append(f"<tr><td {cell}>{html.escape(label)}</td><td {cell}>{html.escape(shown_value(a))}</td>"
+                            f"<td {cell}>{html.escape(shown_value(b))}</td></tr>")
         who = theirs.get("saved_by") or "someone else"
         head = (f"<b>Someone else changed this {html.escape(self.noun)} while you were editing it</b> "
                 f"(saved by {html.escape(str(who))}). Nothing was saved. Choose what to keep:"
@@ -419,7 +425,8 @@ class RecordForm:
         for name, value in combined.items():
             self.fields[name].set(value)
         self._hide_conflict()
-        note = f" Both changed {', '.join(both)}: your value is kept there." if both else ""
+        note = (f" Both changed {', '.join(self.fields[n].label_text for n in both)}: your value is kept there."
+                if both else "")
         self.say("Combined their changes with yours; check and press Save." + note)
 
     # ------------------------------------------------------------ listeners

@@ -149,7 +149,7 @@ class StartHere(Viewable):
             return
         self.workshop.scorecard_id = self.scorecard.value
         remember(self.workshop.store.location, self.workshop.scorecard_id)
-        self._ok(self.card_status, f"Every workbook now works on '{self.scorecard.label}' in "
+        self._ok(self.card_status, f"Every step now works on '{self.scorecard.label}' in "
                                    f"{self.workshop.store.location}.")
 
     def _created(self, form: RecordForm) -> None:

@@ -128,7 +128,7 @@ class TargetGrid(RecordGrid):
 
     def describe(self, field: str, text: str) -> str:
         """A target row has several values: name the column."""
-        return f"{field.replace('_', ' ')}: {text}"
+        return f"{self.spec.column(field).label}: {text}" if field in self.spec.names else text
 
     def fill(self) -> None:
         """Fill target and red flag of every period from the start value to the final target."""
