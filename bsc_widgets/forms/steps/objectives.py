@@ -11,7 +11,7 @@ import pandas as pd
 from ...errors import BscValidationError, ConflictError
 from ...render.charts import strategy_map
 from ..coach import SmartCoach
-from ..display import message, show_in
+from ..display import message, show_in, wide
 from ..failures import guarded, show_failure
 from ..record_form import RecordForm, sentence
 from ..view import Viewable
@@ -65,8 +65,8 @@ class ObjectivesStep(Viewable):
                                     style={"description_width": "150px"})
         self.order_perspective = widgets.Dropdown(description="Perspective:", style={"description_width": "150px"},
                                                   layout=widgets.Layout(width="560px"))
-        self.up_button = widgets.Button(description="Move up", icon="arrow-up")
-        self.down_button = widgets.Button(description="Move down", icon="arrow-down")
+        self.up_button = wide(widgets.Button(description="Move up", icon="arrow-up"))
+        self.down_button = wide(widgets.Button(description="Move down", icon="arrow-down"))
         self.order_status = widgets.HTML()
         self.order_revisions: dict[str, int] = {}
         self.map = widgets.Output(layout=widgets.Layout(width="100%"))
