@@ -235,3 +235,12 @@ def test_failure_text_of_errors_the_store_does_not_word_itself(error: BaseExcept
     text = failure_text(error, "/srv/plans/workshop-store")
     assert words in text and text.startswith("Not saved:") and text.endswith("what you typed is kept.")
     assert "Errno" not in text and "Traceback" not in text
+
+
+def test_a_store_that_cannot_be_opened_gives_steps_that_say_why(tmp_path: Path) -> None:
+    (tmp_path / "plan").mkdir()
+    (tmp_path / "plan" / "notes.txt").write_text("not a store")
+    ws = open_workshop(str(tmp_path / "plan"))
+    for step in (ws.start_here(), ws.objectives(), ws.review()):
+        assert isinstance(step, FailedStep)
+        assert "This step could not be opened" in html.unescape(step.widget.value)

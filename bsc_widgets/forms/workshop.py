@@ -28,6 +28,8 @@ class Workshop:
 
     def __init__(self, store: Store, scorecard_id: str | None = None) -> None:
         self.store = store
+        self.error: BaseException | None = None
+        """Why the store could not be opened (every step then says so); None when it could."""
         cards = store.read("scorecards")
         if scorecard_id and scorecard_id not in set(cards["scorecard_id"]):
             scorecard_id = None
@@ -47,6 +49,8 @@ class Workshop:
 
     def _open(self, build: Callable[[], Any]) -> Any:
         """The step ``build`` makes, or a :class:`FailedStep` saying why it could not be opened (never a traceback)."""
+        if self.error is not None:
+            return FailedStep(self.error, self.store.location)
         try:
             return build()
         except Exception as error:  # a store that cannot be read (damaged table, permissions), a bug
@@ -116,5 +120,15 @@ def no_scorecard() -> widgets.HTML:
 
 
 def open_workshop(store: str | None = None, scorecard: str | None = None) -> Workshop:
-    """The workshop every workbook starts with (``store`` / ``scorecard`` from the parameters cell)."""
-    return Workshop(Store.open_or_create(resolve_store(store)), resolve_scorecard(scorecard))
+    """The workshop every workbook starts with (``store`` / ``scorecard`` from the parameters cell).
+
+    A store that cannot be opened (damaged, unreadable) gives a workshop whose every step
+    says why, instead of an error in the workbook's cell.
+    """
+    location = resolve_store(store)
+    try:
+        return Workshop(Store.open_or_create(location), resolve_scorecard(scorecard))
+    except Exception as error:  # the steps show the reason (a participant sees no traceback)
+        broken = Workshop.__new__(Workshop)
+        broken.store, broken.scorecard_id, broken.error = Store(location), None, error
+        return broken
