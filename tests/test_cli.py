@@ -233,3 +233,51 @@ def test_compact_dry_run_then_compact(sample_store: str, tmp_path: Path) -> None
     assert store.read("actuals").set_index(["kpi_id", "period"]).at[("nps", "2026Q3"), "value"] == 41.0
     gone = run("read", "--store", where, "actuals", "--version", "1")
     assert gone.exit_code == 2 and "the history kept starts at version" in gone.output
+
+
+@pytest.mark.parametrize("command", ["workshop", "lab"])
+@pytest.mark.parametrize("empty", [False, True], ids=["missing folder", "empty folder"])
+def test_servers_refuse_a_store_that_does_not_exist_unless_told_to_create_it(
+        command: str, empty: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("BSC_STORE", raising=False)
+    typo = tmp_path / "sampel-store"
+    if empty:
+        typo.mkdir()
+    result = CliRunner().invoke(main, [command, "--store", str(typo), "--no-browser"])
+    assert result.exit_code == 2, result.output
+    said = " ".join(result.output.split())
+    assert f"there is no store at {typo}" in said and "--create" in said and f"bsc init {typo} --sample" in said
+    assert "Traceback" not in result.output
+    assert not (typo / "store_info").exists(), "nothing was created"
+
+
+def test_servers_create_a_new_store_when_told(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from bsc_widgets.cli import servers
+
+    monkeypatch.delenv("BSC_STORE", raising=False)
+    started: list[str | None] = []
+    monkeypatch.setattr(servers, "_run", lambda command, what: started.append(command.store))  # do not exec Voila
+    result = CliRunner().invoke(main, ["workshop", "--store", str(tmp_path / "new-plan"), "--create", "--no-browser"])
+    assert result.exit_code == 0, result.output
+    assert started == [str(tmp_path / "new-plan")]
+    assert Store.open(tmp_path / "new-plan").read("scorecards").empty
+
+
+def test_make_demo_rebuilds_its_own_store_but_never_one_a_workshop_changed(tmp_path: Path) -> None:
+    root = Path(__file__).resolve().parent.parent
+    store = tmp_path / "out" / "demo-store"
+    bin_dir = Path(sys.executable).parent
+
+    def demo_store() -> subprocess.CompletedProcess[str]:
+        return subprocess.run(["make", "-s", "-C", str(root), "demo-store", "STAMP=", f"BIN={bin_dir}",
+                               f"DEMO_STORE={store}"], capture_output=True, text=True)
+
+    first = demo_store()
+    assert first.returncode == 0, first.stderr
+    assert run("validate", "--store", str(store)).exit_code == 0  # reading it (validate, report) changes nothing
+    assert demo_store().returncode == 0, "an unchanged demo store is rebuilt"
+    Store.open(store).upsert("objectives", [{"objective_id": "F1", "title": "Agreed in the workshop"}])
+    refused = demo_store()
+    assert refused.returncode != 0 and f"{store} was changed after the demo wrote it" in refused.stderr
+    assert "bsc init workshop-store --sample" in refused.stderr
+    assert Store.open(store).read("objectives").set_index("objective_id").at["F1", "title"] == "Agreed in the workshop"

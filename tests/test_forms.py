@@ -8,12 +8,14 @@ import json
 import shutil
 from pathlib import Path
 
+import ipywidgets as widgets
 import pandas as pd
 import pytest
 
 from bsc_widgets import Store
 from bsc_widgets.config import CHOICE_FILE
 from bsc_widgets.forms.record_form import RecordForm
+from bsc_widgets.forms.view import RUN_HINT
 from bsc_widgets.forms.workshop import Workshop, open_workshop
 from bsc_widgets.io.libraries import load_library
 from bsc_widgets.model.schema import TABLES
@@ -159,7 +161,7 @@ def test_conflict_keep_mine_or_take_theirs(ws: Workshop) -> None:
     ann.save()
     bob.fields["owner"].widget.value = "Bob"
     bob.save()
-    assert ">owner<" in bob.conflict_text.value and ">weight<" not in bob.conflict_text.value, (
+    assert ">Owner<" in bob.conflict_text.value and ">Weight<" not in bob.conflict_text.value, (
         "a stored 1.0 and a shown '1' are the same weight")
     bob.take_theirs_button.click()
     assert bob.fields["owner"].widget.value == "Ann"
@@ -589,3 +591,58 @@ def test_import_panel_asks_for_the_decimal_separator_when_a_number_reads_two_way
     report = panel.check(b"kpi,period,value\nnps,2026Q4,1.234\n", "actuals.csv")
     assert report is not None and report.ok and "read with a decimal comma" in html.unescape(panel.result.value)
     assert report.changes.loc[0, "value"] == 1234.0
+
+
+# ------------------------------------------------------------------ the app (participants) and JupyterLab
+def test_in_the_app_start_here_cannot_open_or_create_stores_nor_change_the_saved_choice(
+        ws: Workshop, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BSC_APP", "1")
+    start = ws.start_here()
+    shown = json.dumps(start.widget.get_state()) + "".join(
+        json.dumps(w.get_state()) for w in _all_widgets(start.widget))
+    assert str(tmp_path) not in shown, "the server's path is never sent to a participant's browser"
+    assert "<b>store</b>" in "".join(w.value for w in _all_widgets(start.widget) if isinstance(w, widgets.HTML))
+    start.location.value = str(tmp_path / "elsewhere")
+    start.open_store()
+    start.load_sample()
+    assert not (tmp_path / "elsewhere").exists() and "chosen by the facilitator" in start.store_status.value
+    start.scorecard.value = "cs"
+    start.use()
+    assert ws.scorecard_id == "org" and not Path(CHOICE_FILE).exists()
+    form = start.form
+    form.new()
+    form.fields["scorecard_id"].widget.value = "hr"
+    form.fields["name"].widget.value = "People and Culture"
+    form.save_button.click()
+    assert "Created scorecard 'People and Culture'" in html.unescape(start.card_status.value)
+    assert ws.store.read("scorecards").set_index("scorecard_id").at["hr", "name"] == "People and Culture"
+    assert ws.scorecard_id == "org" and not Path(CHOICE_FILE).exists(), "the server's saved choice is untouched"
+
+
+def _all_widgets(widget: widgets.Widget) -> list[widgets.Widget]:
+    children = list(getattr(widget, "children", ()) or ())
+    return [widget, *(w for child in children for w in _all_widgets(child))]
+
+
+def test_button_labels_are_never_cut(ws: Workshop) -> None:
+    for step in (ws.start_here(), ws.vision(), ws.objectives(), ws.kpis(), ws.actuals(), ws.review()):
+        buttons = [w for w in _all_widgets(step.widget) if isinstance(w, widgets.Button)]
+        assert buttons
+        for button in buttons:
+            assert button.layout.width == "auto" and button.layout.min_width == "max-content", button.description
+
+
+def test_a_cell_shows_one_line_of_text_before_it_runs_and_the_form_after(ws: Workshop) -> None:
+    bundle = ws.objectives().view()._repr_mimebundle_()
+    assert bundle["text/plain"] == RUN_HINT
+    assert "model_id" in bundle["application/vnd.jupyter.widget-view+json"]
+
+
+def test_a_rounded_number_left_alone_is_saved_as_it_was(ws: Workshop) -> None:
+    step = ws.vision()
+    assert step.form is not None
+    assert step.form.fields["green_from"].widget.value == "6.67"
+    step.form.fields["mission"].widget.value = "Gear that lasts."
+    assert step.form.save() is not None
+    card = stored(ws, "scorecards", "org")
+    assert card["mission"] == "Gear that lasts." and card["green_from"] == 20 / 3

@@ -11,6 +11,7 @@ import papermill as pm
 import pytest
 
 from bsc_widgets import SCHEMA_VERSION, Store
+from bsc_widgets.forms.view import RUN_HINT
 
 WORKBOOKS = sorted((Path(__file__).resolve().parent.parent / "workbooks").glob("*.ipynb"))
 STEPS = ["00-start-here", "01-vision-and-mission", "02-objectives-and-strategy-map", "03-kpis-and-targets",
@@ -36,6 +37,32 @@ def test_workbook_is_thin(path: Path) -> None:
                 assert (node.module or "").startswith("bsc_widgets"), "logic lives in the package"
             assert not isinstance(node, ast.FunctionDef | ast.ClassDef | ast.For | ast.While), "no logic in cells"
     assert sum(c.cell_type == "markdown" for c in nb.cells) >= 1
+
+
+@pytest.mark.parametrize("path", WORKBOOKS, ids=lambda p: p.stem)
+def test_before_a_cell_runs_it_shows_one_line_not_a_widget_repr(path: Path) -> None:
+    nb = nbformat.read(path, 4)
+    forms = [c for c in nb.cells if c.cell_type == "code" and c.source.strip().endswith(".view()")]
+    assert len(forms) == 1, "one cell opens the step's form"
+    outputs = forms[0].get("outputs", [])
+    assert outputs, "saved with its output: run the workbooks again after changing them"
+    data = outputs[0]["data"]
+    assert data["text/plain"] == RUN_HINT and "application/vnd.jupyter.widget-view+json" in data
+    assert not any("VBox(" in str(o) or "Tab(children" in str(o) for c in nb.cells for o in c.get("outputs", []))
+
+
+@pytest.mark.parametrize("path", WORKBOOKS, ids=lambda p: p.stem)
+def test_workbook_text_speaks_of_the_app_and_names_no_files(path: Path) -> None:
+    """The markdown is what the app shows: no JupyterLab menus, no file paths (those live in code comments)."""
+    for cell in nbformat.read(path, 4).cells:
+        if cell.cell_type == "markdown":
+            assert "Run All" not in cell.source and "docs/" not in cell.source and ".md" not in cell.source
+
+
+def test_no_test_helpers_next_to_the_workbooks() -> None:
+    folder = WORKBOOKS[0].parent
+    assert sorted(p.name for p in folder.iterdir() if p.suffix != ".ipynb" and not p.name.startswith(".")
+                  and p.name != "workshop-store") == []
 
 
 def _run(path: Path, out: Path, store: Path) -> nbformat.NotebookNode:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import click
 
@@ -21,7 +22,8 @@ from ..app.servers import (
     workbooks_folder,
     workshop_command,
 )
-from ..config import resolve_store
+from ..config import is_uri, resolve_store
+from ..errors import InputError
 from .common import handles_errors
 
 _STORE_HELP = ("Folder (or object-store URI) of the store. Default: $BSC_STORE, else the plan chosen in "
@@ -36,6 +38,9 @@ _COMMON = [
     click.option("--token", default=None, envvar="BSC_TOKEN", show_envvar=True,
                  help="Token needed to open the app [default: a new random one, printed with the URL]."),
     click.option("--no-browser", is_flag=True, help="Do not open a web browser."),
+    click.option("--create", is_flag=True,
+                 help="Create a new, empty store when --store names a folder that does not exist or is empty "
+                      "(without it such a folder is refused, so that a typo never starts an empty plan)."),
     click.option("--workbooks", default=None, type=click.Path(file_okay=False),
                  help="Folder of the guided workbooks [default: workbooks/ of this checkout]."),
     click.argument("server_args", nargs=-1, type=click.UNPROCESSED, metavar="[-- SERVER OPTIONS]"),
@@ -61,10 +66,16 @@ def _run(command: ServerCommand, what: str) -> None:
     sys.exit(subprocess.call(command.argv, env=command.env, cwd=command.cwd))  # pragma: no cover (Windows)
 
 
-def _prepare_store(location: str) -> str:
-    """Open the store, creating an empty one if the folder is new (fails clearly for a folder that is not one)."""
+def _prepare_store(location: str, create: bool) -> str:
+    """Open the store; a missing or empty folder is refused (exit 2) unless ``create``, then an empty store is made."""
     from ..store import Store
 
+    path = Path(location)
+    if not is_uri(location) and not create and (not path.is_dir() or not any(path.iterdir())):
+        why = "the folder does not exist" if not path.exists() else "the folder is empty"
+        raise InputError(f"there is no store at {location} ({why}); nothing was started. Fix: check the name, or "
+                         f"add --create to start a new, empty plan there, or run `bsc init {location} --sample` "
+                         "first to rehearse with the sample organisation.")
     return Store.open_or_create(location).location
 
 
@@ -72,14 +83,14 @@ def _prepare_store(location: str) -> str:
 @_common
 @click.option("--port", type=click.IntRange(1, 65535), default=LAB_PORT, show_default=True)
 @handles_errors
-def lab(store_path: str | None, scorecard: str | None, ip: str, token: str | None, no_browser: bool,
+def lab(store_path: str | None, scorecard: str | None, ip: str, token: str | None, no_browser: bool, create: bool,
         workbooks: str | None, server_args: tuple[str, ...], port: int) -> None:
     """Open JupyterLab on the guided workbooks, with the store configured for every workbook.
 
     Extra JupyterLab options go after `--`, e.g. `bsc lab -- --ServerApp.base_url=/bsc/`.
     """
     folder = workbooks_folder(workbooks)
-    store = _prepare_store(resolve_store(store_path, folder=folder)) if store_path else None
+    store = _prepare_store(resolve_store(store_path, folder=folder), create) if store_path else None
     command = lab_command(workbooks=folder, store=store, scorecard=scorecard, ip=ip, port=port, token=token,
                           open_browser=not no_browser, extra=server_args)
     _run(command, f"JupyterLab on {folder}")
@@ -90,14 +101,14 @@ def lab(store_path: str | None, scorecard: str | None, ip: str, token: str | Non
 @click.option("--port", type=click.IntRange(1, 65535), default=WORKSHOP_PORT, show_default=True)
 @handles_errors
 def workshop(store_path: str | None, scorecard: str | None, ip: str, token: str | None, no_browser: bool,
-             workbooks: str | None, server_args: tuple[str, ...], port: int) -> None:
+             create: bool, workbooks: str | None, server_args: tuple[str, ...], port: int) -> None:
     """Serve the guided workbooks as a Voila app for participants: no code, one session per browser tab.
 
     Everyone works on the same store; a save over someone else's change of the same record
     is shown as a conflict with both versions. Extra Voila options go after `--`.
     """
     folder = workbooks_folder(workbooks)
-    store = _prepare_store(resolve_store(store_path, folder=folder))
+    store = _prepare_store(resolve_store(store_path, folder=folder), create)
     command = workshop_command(workbooks=folder, store=store, scorecard=scorecard, ip=ip, port=port, token=token,
                                open_browser=not no_browser, extra=server_args)
     _run(command, f"Workshop app (Voila) on {folder}")

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import html
+import re
 from typing import Any
 
 import ipywidgets as widgets
+import pandas as pd
 import plotly.graph_objects as go
 from IPython import get_ipython
 from IPython.display import display
 
+from ..model.schema import TABLES
+from ..model.values import plain
+from ..model.words import day, number
 from ..render.html import REPORT_CSS
 from ..render.theme import MESSAGE_COLOURS
 
@@ -33,6 +39,49 @@ def show_in(output: widgets.Output, *items: Any) -> None:
                 item.show(renderer=FIGURE_RENDERER)
             else:
                 display(item)
+
+
+NOTHING = "nothing"
+"""How a missing value reads in a sentence ("their version: nothing")."""
+
+
+def shown_value(value: Any, *, quote: bool = False) -> str:
+    """A stored or typed value as people write it: ``9`` not ``np.float64(9.0)``, ``nothing`` not ``None``.
+
+    Numbers are rounded to what a reader needs (:func:`~bsc_widgets.model.words.number`),
+    dates are ISO days, times to the minute; text is quoted when ``quote``.
+    """
+    value = plain(value)
+    if value is None:
+        return NOTHING
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int | float):
+        return number(value, None)
+    if isinstance(value, pd.Timestamp | dt.datetime):
+        stamp = pd.Timestamp(value)
+        return day(stamp) if (stamp.hour, stamp.minute, stamp.second) == (0, 0, 0) else stamp.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, dt.date):
+        return day(value)
+    return f"'{value}'" if quote else str(value)
+
+
+def in_words(text: str, table: str) -> str:
+    """``text`` with the raw column names of ``table`` replaced by their labels (``green_from`` -> ``green from``)."""
+    spec = TABLES.get(table)
+    if spec is None:
+        return text
+    for name in sorted((n for n in spec.names if "_" in n), key=len, reverse=True):
+        text = re.sub(rf"\b{re.escape(name)}\b", spec.column(name).label, text)
+    return text
+
+
+def wide(button: widgets.Button) -> widgets.Button:
+    """``button`` as wide as its label (ipywidgets cuts labels longer than a fixed width with "…")."""
+    button.layout.width = "auto"
+    button.layout.min_width = "max-content"
+    button.layout.flex = "0 0 auto"
+    return button
 
 
 def message(text: str, *, ok: bool = True, markup: bool = False) -> str:

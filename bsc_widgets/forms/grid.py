@@ -10,18 +10,20 @@ their row; typed values are never cleared.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from typing import Any
 
 import ipywidgets as widgets
 import pandas as pd
 
 from ..config import current_user
-from ..errors import BscError, BscValidationError, ConflictError
+from ..errors import BscValidationError, ConflictError
 from ..model.schema import TABLES
 from ..model.values import is_blank, is_missing, plain_record, same_value
 from ..store import Store
 from .display import message
+from .failures import guarded, show_failure
+from .fields import as_text
 from .record_form import sentence
 
 Key = tuple[str, ...]
@@ -53,6 +55,11 @@ class RecordGrid:
     def row_of(self, key: Key) -> Hashable | None:
         """The row that shows the record with ``key`` (None when no row shows it)."""
         raise NotImplementedError
+
+    # ------------------------------------------------------------ failures
+    def guard(self, handler: Callable[..., Any], doing: str = "save") -> Callable[..., Any]:
+        """``handler`` with any store failure shown next to the grid's Save button; typed values stay."""
+        return guarded(self.status, lambda: self.store.location, doing=doing)(handler)
 
     # ------------------------------------------------------------ revisions
     def key(self, record: Mapping[str, Any]) -> Key:
@@ -106,7 +113,11 @@ class RecordGrid:
         everything was saved.
         """
         self.clear_messages()
-        changed = self._changed_meanwhile([*(self.key(r) for r in records), *removed])
+        try:
+            changed = self._changed_meanwhile([*(self.key(r) for r in records), *removed])
+        except Exception as error:  # a store that cannot be read: say so, keep what was typed
+            show_failure(self.status, error, self.store.location)
+            return False
         if changed:
             self._show_changed(changed, {self.key(r): r for r in records})
             return False
@@ -129,10 +140,15 @@ class RecordGrid:
             raced = self._changed_meanwhile([*(self.key(r) for r in records), *removed])
             self._show_changed(raced or {error.key: error.theirs}, {self.key(r): r for r in records})
             return False
-        except BscError as error:
-            self.status.value = message(f"Not saved: {error}", ok=False)
+        except Exception as error:  # a closed period, a full or read-only disk, a damaged table, a bug
+            show_failure(self.status, error, self.store.location)
             return False
-        self.remember(self.store.read(self.table))
+        try:
+            self.remember(self.store.read(self.table))
+        except Exception as error:  # saved, but not read back: the next save compares with the store
+            show_failure(self.status, error, self.store.location, doing="read", lead="Saved, but the grid could not "
+                                                                                     "read the store back:")
+            return False
         return True
 
     def describe(self, field: str, text: str) -> str:
@@ -149,7 +165,7 @@ class RecordGrid:
                 fields = [c for c in (self.compared or self.spec.names) if c not in self.spec.key and c in typed
                           and not (is_blank(theirs.get(c)) and is_blank(typed.get(c)))
                           and not same_value(theirs.get(c), typed.get(c))]
-                values = ", ".join(f"{c.replace('_', ' ')} {_shown(theirs.get(c))}" for c in fields)
+                values = ", ".join(f"{self.spec.column(c).label} {_shown(theirs.get(c))}" for c in fields)
                 who = theirs.get("saved_by") or "someone else"
                 text = (f"{who} saved {values or 'this record'} here while you were typing. Save again to keep "
                         "your value, or type theirs.")
@@ -160,8 +176,7 @@ class RecordGrid:
 
 
 def _shown(value: Any) -> str:
+    """A value someone saved, as it would be typed into the row (no thousands separators: ``9100``)."""
     if is_missing(value):
         return "(empty)"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return repr(value) if isinstance(value, str) else str(value)
+    return f"'{value}'" if isinstance(value, str) else as_text(value)

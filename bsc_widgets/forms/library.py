@@ -8,9 +8,10 @@ from typing import TYPE_CHECKING
 import ipywidgets as widgets
 
 from ..config import remember
-from ..errors import BscError
 from ..io.libraries import list_libraries, load_library, start_scorecard
-from .display import message
+from .display import message, wide
+from .failures import guarded, show_failure
+from .mode import in_app
 
 if TYPE_CHECKING:
     from .workshop import Workshop
@@ -34,10 +35,11 @@ class LibraryPanel:
                                           placeholder="e.g. 2026-01")
         self.horizon_end = widgets.Text(description="Horizon to:", style={"description_width": "110px"},
                                         placeholder="e.g. 2028-12")
-        self.create_button = widgets.Button(description="Create the scorecard", button_style="primary", icon="plus")
+        self.create_button = wide(widgets.Button(description="Create the scorecard", button_style="primary",
+                                                 icon="plus"))
         self.status = widgets.HTML()
         self.library.observe(lambda _: self.show_preview(), names="value")
-        self.create_button.on_click(lambda _: self.create())
+        self.create_button.on_click(guarded(self.status, lambda: workshop.store.location)(lambda _: self.create()))
         self.widget = widgets.VBox([
             widgets.HTML("<p>Start a new scorecard with the objectives, strategy map and KPIs of a sector library, "
                          "then adapt them to your organisation. Targets, owners and actuals are yours to add.</p>"),
@@ -59,7 +61,7 @@ class LibraryPanel:
         self.preview.value = f"<p>{html.escape(lib.description)}</p><ul>{''.join(items)}</ul>"
 
     def create(self) -> bool:
-        """Create the scorecard and make it the one every workbook works on."""
+        """Create the scorecard and make it the one every step works on (in the app: only create it)."""
         sid = self.scorecard_id.value.strip()
         if not sid:
             self.status.value = message("Enter an id for the new scorecard.", ok=False)
@@ -69,11 +71,15 @@ class LibraryPanel:
                             name=self.name.value.strip() or None, id_prefix=f"{sid}-",
                             horizon_start=self.horizon_start.value.strip() or None,
                             horizon_end=self.horizon_end.value.strip() or None)
-        except BscError as error:
-            self.status.value = message(str(error), ok=False)
+        except Exception as error:  # invalid values, a full or read-only disk, a damaged table, a bug
+            show_failure(self.status, error, self.workshop.store.location)
             return False
+        if in_app():  # participants never change the server's saved choice
+            self.status.value = message(f"Created scorecard '{sid}' from the library. The workshop steps stay on the "
+                                        "scorecard the facilitator chose; ask the facilitator to switch to it.")
+            return True
         self.workshop.scorecard_id = sid
         remember(self.workshop.store.location, sid)
-        self.status.value = message(f"Created scorecard '{sid}' from the library; every workbook now works on it. "
-                                    "Re-run this workbook to edit its KPIs.")
+        self.status.value = message(f"Created scorecard '{sid}' from the library; every step now works on it. "
+                                    "Open this step again (Run → Run All Cells) to edit its KPIs.")
         return True

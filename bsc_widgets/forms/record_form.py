@@ -17,7 +17,7 @@ import ipywidgets as widgets
 import pandas as pd
 
 from ..config import current_user
-from ..errors import BscError, BscValidationError, ConflictError, Problem, RecordExistsError
+from ..errors import BscValidationError, ConflictError, Problem, RecordExistsError
 from ..model.coerce import coerce
 from ..model.schema import TABLES
 from ..model.values import is_missing
@@ -25,7 +25,8 @@ from ..model.words import capitalised
 from ..render.theme import STATUS_COLOURS
 from ..scoring.formulas import AMBER
 from ..store import SaveResult, Store
-from .display import message
+from .display import in_words, message, shown_value, wide
+from .failures import guarded, show_failure
 from .fields import Field, Options
 
 NEW = "__new__"
@@ -34,10 +35,15 @@ Listener = Callable[["RecordForm"], None]
 
 
 def sentence(problem: Problem) -> str:
-    """A problem as plain sentences: 'Must be a number. Enter a number such as 12.5.'"""
+    """A problem as plain sentences: 'Must be a number. Enter a number such as 12.5.'
+
+    Column names in the rule's words become field labels, and the value entered is written
+    as people write it (``9``, ``'heavy'``), never as a Python repr.
+    """
     typed = problem.value is not None and problem.code != "required"
-    shown = f" (you entered {problem.value!r})" if typed else ""
-    return f"{capitalised(problem.message)}{shown}. {capitalised(problem.fix)}."
+    shown = f" (you entered {shown_value(problem.value, quote=True)})" if typed else ""
+    text = f"{capitalised(problem.message)}{shown}. {capitalised(problem.fix)}."
+    return in_words(text, problem.table)
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -76,21 +82,21 @@ class RecordForm:
         self.conflict_error: ConflictError | None = None
         self.touched: set[str] = set()
 
-        self.selector = widgets.Dropdown(description=f"{self.noun.capitalize()}:", options=[],
+        self.selector = widgets.Dropdown(description=f"{capitalised(self.noun)}:", options=[],
                                          layout=widgets.Layout(width="560px"), style={"description_width": "150px"})
-        self.save_button = widgets.Button(description="Save", button_style="primary", icon="check")
-        self.new_button = widgets.Button(description=f"New {self.noun}", icon="plus")
-        self.remove_button = widgets.Button(description="Remove…", icon="trash")
-        self.undo_button = widgets.Button(description="Undo last change", icon="undo", disabled=True)
-        self.confirm_button = widgets.Button(description="Yes, remove it", button_style="danger")
-        self.cancel_button = widgets.Button(description="Cancel")
+        self.save_button = wide(widgets.Button(description="Save", button_style="primary", icon="check"))
+        self.new_button = wide(widgets.Button(description=f"New {self.noun}", icon="plus"))
+        self.remove_button = wide(widgets.Button(description="Remove…", icon="trash"))
+        self.undo_button = wide(widgets.Button(description="Undo last change", icon="undo", disabled=True))
+        self.confirm_button = wide(widgets.Button(description="Yes, remove it", button_style="danger"))
+        self.cancel_button = wide(widgets.Button(description="Cancel"))
         self.confirm_text = widgets.HTML()
         self.confirm_box = widgets.HBox([self.confirm_text, self.confirm_button, self.cancel_button],
                                         layout=widgets.Layout(display="none"))
         self.status = widgets.HTML()
-        self.keep_mine_button = widgets.Button(description="Save my version", button_style="warning")
-        self.take_theirs_button = widgets.Button(description="Use their version")
-        self.merge_button = widgets.Button(description="Combine both", button_style="info")
+        self.keep_mine_button = wide(widgets.Button(description="Save my version", button_style="warning"))
+        self.take_theirs_button = wide(widgets.Button(description="Use their version"))
+        self.merge_button = wide(widgets.Button(description="Combine both", button_style="info"))
         self.conflict_text = widgets.HTML()
         self.conflict_box = widgets.VBox(
             [self.conflict_text, widgets.HBox([self.merge_button, self.keep_mine_button, self.take_theirs_button])],
@@ -99,7 +105,7 @@ class RecordForm:
             self.selector,
             *[f.box for f in self.fields.values()],
             widgets.HBox([self.save_button, self.new_button, self.remove_button, self.undo_button]),
-            self.confirm_box, self.conflict_box, self.status,
+            self.status, self.confirm_box, self.conflict_box,
         ])
         self.widget.add_class(f"bsc-form-{table}")  # stable hooks for browser tests and custom styles
         self.status.add_class("bsc-status")
@@ -108,15 +114,15 @@ class RecordForm:
         self.selector.observe(self._on_select, names="value")
         for field in self.fields.values():
             field.widget.observe(lambda change, name=field.name: self._on_edit(name), names="value")
-        self.save_button.on_click(lambda _: self.save())
-        self.new_button.on_click(lambda _: self.new())
+        self.save_button.on_click(self.guard(lambda _: self.save()))
+        self.new_button.on_click(self.guard(lambda _: self.new(), doing="read"))
         self.remove_button.on_click(lambda _: self.ask_remove())
-        self.confirm_button.on_click(lambda _: self.remove())
+        self.confirm_button.on_click(self.guard(lambda _: self.remove(), doing="remove"))
         self.cancel_button.on_click(lambda _: self._hide_confirm())
-        self.undo_button.on_click(lambda _: self.undo())
-        self.keep_mine_button.on_click(lambda _: self.keep_mine())
-        self.take_theirs_button.on_click(lambda _: self.take_theirs())
-        self.merge_button.on_click(lambda _: self.combine())
+        self.undo_button.on_click(self.guard(lambda _: self.undo(), doing="undo"))
+        self.keep_mine_button.on_click(self.guard(lambda _: self.keep_mine()))
+        self.take_theirs_button.on_click(self.guard(lambda _: self.take_theirs(), doing="read"))
+        self.merge_button.on_click(self.guard(lambda _: self.combine(), doing="read"))
         self.single = single
         if single:  # one record, chosen by ``fixed``: no picking, adding or removing
             for control in (self.selector, self.new_button, self.remove_button):
@@ -153,7 +159,21 @@ class RecordForm:
                 return {k: (None if is_missing(v) else v) for k, v in row.items()}
         return None
 
+    def guard(self, handler: Callable[..., Any], doing: str = "save") -> Callable[..., Any]:
+        """``handler`` with any store failure shown next to the Save button (see :mod:`~bsc_widgets.forms.failures`)."""
+        return guarded(self.status, lambda: self.store.location, doing=doing)(handler)
+
+    def fail(self, error: BaseException, doing: str = "save", lead: str = "") -> None:
+        """Show why the store could not ``doing`` (save, remove, undo, read) next to the Save button."""
+        show_failure(self.status, error, self.store.location, doing=doing, lead=lead)
+
     def _on_select(self, change: Mapping[str, Any]) -> None:
+        try:
+            self._select(change)
+        except Exception as error:  # a store that cannot be read: say so, keep the form
+            self.fail(error, doing="read")
+
+    def _select(self, change: Mapping[str, Any]) -> None:
         if change["new"] == NEW:
             self.new()
         else:
@@ -235,9 +255,18 @@ class RecordForm:
         except ConflictError as error:
             self._show_conflict(error)
             return None
-        except BscError as error:  # a closed period, a store that cannot be written
-            self.say(f"Not saved: {error}", ok=False)
+        except Exception as error:  # a closed period, a full or read-only disk, a damaged table, a bug
+            self.fail(error)
             return None
+        try:
+            self._saved(result, record)
+        except Exception as error:  # saved, but the store cannot be read back
+            self.fail(error, doing="read", lead=f"Saved {self.noun} {self.describe(record)}, but the page could not "
+                                                 "be brought up to date:")
+        return result
+
+    def _saved(self, result: SaveResult, record: dict[str, Any]) -> None:
+        """After a save: show the saved record, offer undo, tell the listeners."""
         # The saved key, with what the store filled in (a comment's number in its thread).
         key = dict(zip(self.spec.key, result.keys[0], strict=True)) if result.keys else {
             k: record.get(k) for k in self.spec.key}
@@ -255,7 +284,6 @@ class RecordForm:
         self.say(what)
         self.refresh(select=key)
         self._notify()
-        return result
 
     def ask_remove(self) -> None:
         """Ask for confirmation before removing the record shown."""
@@ -287,8 +315,8 @@ class RecordForm:
         except ConflictError as error:
             self._show_conflict(error)
             return None
-        except BscError as error:
-            self.say(f"Not removed: {error}", ok=False)
+        except Exception as error:  # see save()
+            self.fail(error, doing="remove")
             return None
         self.last_save = (key, result.version or 0)
         self.undo_button.disabled = False
@@ -306,8 +334,8 @@ class RecordForm:
         key, version = self.last_save
         try:
             result = self.store.undo_save(self.table, key, version, user=self.user)
-        except BscError as error:
-            self.say(f"Cannot undo: {error}", ok=False)
+        except Exception as error:  # see save()
+            self.fail(error, doing="undo")
             return None
         self.last_save = None
         self.undo_button.disabled = True
@@ -338,8 +366,9 @@ class RecordForm:
         for name in self.fields:
             a, b = theirs.get(name), mine.get(name)
             if not _same(a, b):
-                rows.append(f"<tr><td {cell}>{html.escape(name)}</td><td {cell}>{html.escape(str(a))}</td>"
-                            f"<td {cell}>{html.escape(str(b))}</td></tr>")
+                label = self.fields[name].label_text
+                rows.append(f"<tr><td {cell}>{html.escape(label)}</td><td {cell}>{html.escape(shown_value(a))}</td>"
+                            f"<td {cell}>{html.escape(shown_value(b))}</td></tr>")
         who = theirs.get("saved_by") or "someone else"
         head = (f"<b>Someone else changed this {html.escape(self.noun)} while you were editing it</b> "
                 f"(saved by {html.escape(str(who))}). Nothing was saved. Choose what to keep:"
@@ -350,7 +379,7 @@ class RecordForm:
                  f"<th {cell}>your version</th></tr>" + "".join(rows) + "</table>") if rows else ""
         self.conflict_text.value = head + table
         self.conflict_box.layout.display = "flex"
-        self.say("Save conflict: see the two versions above.", ok=False)
+        self.say("Save conflict: see the two versions below.", ok=False)
 
     def _hide_conflict(self) -> None:
         self.conflict_error = None
@@ -396,7 +425,8 @@ class RecordForm:
         for name, value in combined.items():
             self.fields[name].set(value)
         self._hide_conflict()
-        note = f" Both changed {', '.join(both)}: your value is kept there." if both else ""
+        note = (f" Both changed {', '.join(self.fields[n].label_text for n in both)}: your value is kept there."
+                if both else "")
         self.say("Combined their changes with yours; check and press Save." + note)
 
     # ------------------------------------------------------------ listeners

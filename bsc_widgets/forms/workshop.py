@@ -9,6 +9,7 @@ scorecard of the store).  Each step lives in :mod:`bsc_widgets.forms.steps`.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 import ipywidgets as widgets
@@ -17,6 +18,9 @@ import pandas as pd
 from ..config import resolve_scorecard, resolve_store
 from ..model.plan import top_scorecard
 from ..store import Store
+from .display import message
+from .failures import failure_text
+from .view import Viewable
 
 
 class Workshop:
@@ -24,6 +28,8 @@ class Workshop:
 
     def __init__(self, store: Store, scorecard_id: str | None = None) -> None:
         self.store = store
+        self.error: BaseException | None = None
+        """Why the store could not be opened (every step then says so); None when it could."""
         cards = store.read("scorecards")
         if scorecard_id and scorecard_id not in set(cards["scorecard_id"]):
             scorecard_id = None
@@ -41,42 +47,51 @@ class Workshop:
         cards = self.store.read("scorecards").set_index("scorecard_id")
         return cards.loc[self.scorecard_id].to_dict() if self.scorecard_id in cards.index else None
 
+    def _open(self, build: Callable[[], Any]) -> Any:
+        """The step ``build`` makes, or a :class:`FailedStep` saying why it could not be opened (never a traceback)."""
+        if self.error is not None:
+            return FailedStep(self.error, self.store.location)
+        try:
+            return build()
+        except Exception as error:  # a store that cannot be read (damaged table, permissions), a bug
+            return FailedStep(error, self.store.location)
+
     # --- the steps (imported here so that each workbook cell is one call) ---
     def start_here(self) -> Any:
         """Step 0: pick or create the store and the scorecard."""
         from .steps.start import StartHere
 
-        return StartHere(self)
+        return self._open(lambda: StartHere(self))
 
     def vision(self) -> Any:
         """Step 1: vision, mission, values, horizon and review frequency."""
         from .steps.vision import VisionStep
 
-        return VisionStep(self)
+        return self._open(lambda: VisionStep(self))
 
     def objectives(self) -> Any:
         """Step 2: objectives per perspective, cause-and-effect links and the live strategy map."""
         from .steps.objectives import ObjectivesStep
 
-        return ObjectivesStep(self)
+        return self._open(lambda: ObjectivesStep(self))
 
     def kpis(self) -> Any:
         """Step 3: KPIs, targets and red flags, with a live score preview."""
         from .steps.kpis import KpiStep
 
-        return KpiStep(self)
+        return self._open(lambda: KpiStep(self))
 
     def action_plans(self, today: dt.date | None = None) -> Any:
         """Step 4: initiatives, tasks, the Gantt view and what needs attention (at ``today``, default the date)."""
         from .steps.action_plans import ActionPlanStep
 
-        return ActionPlanStep(self, today)
+        return self._open(lambda: ActionPlanStep(self, today))
 
     def actuals(self) -> Any:
         """Step 5: actuals per period and comments."""
         from .steps.actuals import ActualsStep
 
-        return ActualsStep(self)
+        return self._open(lambda: ActualsStep(self))
 
     def review(self, today: dt.date | None = None, as_of: str | None = None) -> Any:
         """Step 6: the scorecard for a review period (deadlines judged at ``today``, default the period's end).
@@ -85,20 +100,41 @@ class Workshop:
         """
         from .steps.review import ReviewStep
 
-        return ReviewStep(self, today, as_of)
+        return self._open(lambda: ReviewStep(self, today, as_of))
 
     def proposals(self) -> Any:
         """Step 7: participants propose, discuss and vote; the facilitator decides; stakeholders sign off."""
         from .steps.proposals import ProposalsStep
 
-        return ProposalsStep(self)
+        return self._open(lambda: ProposalsStep(self))
+
+
+class FailedStep(Viewable):
+    """What a step shows when it cannot be opened: the reason in plain words and what to do."""
+
+    def __init__(self, error: BaseException, location: str) -> None:
+        self.error = error
+        self.widget = widgets.HTML(message(
+            f"This step could not be opened. {failure_text(error, location, doing='read')} Reload the page to try "
+            "again.", ok=False))
+        self.widget.add_class("bsc-status")
 
 
 def no_scorecard() -> widgets.HTML:
     """What a step shows when the store has no scorecard yet."""
-    return widgets.HTML("<b>No scorecard yet.</b> Open '00 Start here' and create one first.")
+    return widgets.HTML("<b>No scorecard yet.</b> Open step 00, <i>Start here</i>, and create one first.")
 
 
 def open_workshop(store: str | None = None, scorecard: str | None = None) -> Workshop:
-    """The workshop every workbook starts with (``store`` / ``scorecard`` from the parameters cell)."""
-    return Workshop(Store.open_or_create(resolve_store(store)), resolve_scorecard(scorecard))
+    """The workshop every workbook starts with (``store`` / ``scorecard`` from the parameters cell).
+
+    A store that cannot be opened (damaged, unreadable) gives a workshop whose every step
+    says why, instead of an error in the workbook's cell.
+    """
+    location = resolve_store(store)
+    try:
+        return Workshop(Store.open_or_create(location), resolve_scorecard(scorecard))
+    except Exception as error:  # the steps show the reason (a participant sees no traceback)
+        broken = Workshop.__new__(Workshop)
+        broken.store, broken.scorecard_id, broken.error = Store(location), None, error
+        return broken

@@ -70,7 +70,7 @@ def test_add_a_kpi_with_targets_then_see_it_in_the_review(browser: Any, workshop
             objectives.select_option(label=objectives.locator("option", has_text="F1 — ").first.inner_text())
             form.locator(".bsc-field-name input").fill("Showroom visits")
             form.locator(".bsc-field-unit input").fill("visits")
-            form.locator(".bsc-field-frequency select").select_option(label="Q")
+            form.locator(".bsc-field-frequency select").select_option(label="Quarterly")
             form.locator(".bsc-field-aggregation select").select_option(label="sum")
             form.locator(".bsc-field-baseline input").fill("1000")
             button(form, "Save").click()

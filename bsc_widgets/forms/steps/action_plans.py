@@ -15,6 +15,7 @@ from ...render.html import attention_table
 from ..coach import SmartCoach
 from ..display import show_in, styled
 from ..record_form import RecordForm
+from ..view import Viewable
 from ..workshop import no_scorecard
 from .objectives import objective_options
 
@@ -28,7 +29,7 @@ INITIATIVE_FIELDS = ["initiative_id", "objective_id", "title", "description", "o
 TASK_FIELDS = ["task_id", "initiative_id", "description", "owner", "due", "status", "done_on", "success_measure"]
 
 
-class ActionPlanStep:
+class ActionPlanStep(Viewable):
     """Initiatives and tasks of the workshop's scorecard."""
 
     def __init__(self, workshop: Workshop, today: dt.date | None = None) -> None:
@@ -55,7 +56,7 @@ class ActionPlanStep:
         self.attention = widgets.HTML()
         for form in (self.initiatives, self.tasks):
             form.on_change(lambda _: self.refresh())
-        self.tasks.selector.observe(lambda _: self._coach(), names="value")
+        self.tasks.selector.observe(self.tasks.guard(lambda _: self._coach(), doing="read"), names="value")
         tabs = widgets.Tab(children=[self.initiatives.widget, widgets.VBox([self.tasks.widget, self.coach.widget])])
         tabs.set_title(0, "Initiatives")
         tabs.set_title(1, "Tasks")

@@ -21,9 +21,11 @@ from ...model.plan import within
 from ...model.values import is_blank, is_missing
 from ...render.html import due_html
 from ...scoring.due import due
-from ..display import message
+from ..display import message, wide
+from ..failures import guarded, show_failure
 from ..grid import Key, RecordGrid
 from ..record_form import RecordForm
+from ..view import Viewable
 from ..workshop import no_scorecard
 from .targets import horizon_periods
 
@@ -56,9 +58,9 @@ class ActualsGrid(RecordGrid):
                                       style={"description_width": "60px"})
         self.rows = widgets.VBox()
         self.cells: dict[str, tuple[str, widgets.Text, widgets.Text, widgets.HTML]] = {}
-        self.save_button = widgets.Button(description="Save actuals", button_style="primary", icon="check")
-        self.month.observe(lambda _: self.show(), names="value")
-        self.save_button.on_click(lambda _: self.save())
+        self.save_button = wide(widgets.Button(description="Save actuals", button_style="primary", icon="check"))
+        self.month.observe(self.guard(lambda _: self.show(), doing="read"), names="value")
+        self.save_button.on_click(self.guard(lambda _: self.save()))
         self.widget = widgets.VBox([
             widgets.HTML("<p>Pick a month: each KPI shows the period it is measured in that month "
                          "(the month, its quarter or its year).</p>"),
@@ -169,17 +171,20 @@ class ImportPanel:
                                                  ("comma: 1234,5", ",")], value=None,
                                         description="Decimal:", style={"description_width": "60px"},
                                         layout=widgets.Layout(width="220px"))
-        self.check_button = widgets.Button(description="Check file", icon="search")
-        self.apply_button = widgets.Button(description="Import", button_style="primary", disabled=True)
+        self.check_button = wide(widgets.Button(description="Check file", icon="search"))
+        self.apply_button = wide(widgets.Button(description="Import", button_style="primary", disabled=True))
         self.result = widgets.HTML()
-        self.check_button.on_click(lambda _: self.check())
-        self.apply_button.on_click(lambda _: self.apply())
+        self.check_button.on_click(guarded(self.result, self._location, doing="read")(lambda _: self.check()))
+        self.apply_button.on_click(guarded(self.result, self._location)(lambda _: self.apply()))
         self.widget = widgets.VBox([
             widgets.HTML("<p>Long layout (one row per KPI and period) or wide (one column per period); KPIs by id "
                          "or name; periods as 2026-03 / 2026Q1 or dates. Nothing is imported unless the whole file "
                          "is valid. Numbers are read with the decimal separator the file shows; when a number "
                          "could be read two ways (1.234), choose it under Decimal.</p>"),
             widgets.HBox([self.upload, self.kind, self.decimal, self.check_button, self.apply_button]), self.result])
+
+    def _location(self) -> str:
+        return self.workshop.store.location
 
     def check(self, content: bytes | None = None, filename: str | None = None) -> ImportReport | None:
         """Check the uploaded file (or ``content`` named ``filename``) and show the report."""
@@ -192,8 +197,11 @@ class ImportPanel:
         try:
             self.report = plan_import(self.workshop.store, content, table=self.kind.value, filename=filename,
                                       scorecard=self.workshop.scorecard_id, decimal=self.decimal.value)
-        except BscError as error:
+        except BscError as error:  # the file's own problems
             self.result.value = message(str(error), ok=False)
+            return None
+        except Exception as error:  # a store that cannot be read
+            show_failure(self.result, error, self._location(), doing="read")
             return None
         self.result.value = f"<pre>{message(self.report.as_text(limit=50), ok=self.report.ok)}</pre>"
         self.apply_button.disabled = not self.report.ok
@@ -205,8 +213,8 @@ class ImportPanel:
             return False
         try:
             result = apply_import(self.workshop.store, self.report)
-        except BscError as error:
-            self.result.value = message(str(error), ok=False)
+        except Exception as error:  # a closed period, a full or read-only disk, a damaged table, a bug
+            show_failure(self.result, error, self._location())
             return False
         self.apply_button.disabled = True
         self.result.value = message(f"Imported: {result.inserted} new, {result.updated} updated, "
@@ -221,7 +229,7 @@ def _comment_label(record: Mapping[str, Any]) -> str:
     return f"{record['period']} {record['subject_type']} {record['subject_id']}: {record['kind']}{number}{author}"
 
 
-class ActualsStep:
+class ActualsStep(Viewable):
     """Actuals grid, comments and import for the workshop's scorecard."""
 
     def __init__(self, workshop: Workshop, today: dt.date | None = None) -> None:
@@ -237,7 +245,8 @@ class ActualsStep:
             options={"subject_type": [(k, k) for k in SUBJECTS], "subject_id": []},
             labels={"subject_type": "About a", "subject_id": "Which one"},
             noun="comment", describe=_comment_label)
-        self.comments.fields["subject_type"].widget.observe(lambda _: self._subjects(), names="value")
+        self.comments.fields["subject_type"].widget.observe(self.comments.guard(lambda _: self._subjects(), "read"),
+                                                            names="value")
         self._subjects()
         self.imports = ImportPanel(workshop)
         tabs = widgets.Tab(children=[self.grid.widget, self.comments.widget, self.imports.widget])

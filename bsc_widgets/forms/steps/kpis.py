@@ -14,8 +14,10 @@ from ...render.theme import STATUS_COLOURS, TEXT_ON_STATUS, status_colour
 from ...scoring.formulas import AMBER_FROM, GREEN_FROM, NO_TARGET, colour_zones, preview
 from ..coach import SmartCoach
 from ..display import message
+from ..failures import guarded
 from ..library import LibraryPanel
 from ..record_form import RecordForm
+from ..view import Viewable
 from ..workshop import no_scorecard
 from .objectives import objective_options
 from .targets import TargetGrid
@@ -25,7 +27,7 @@ if TYPE_CHECKING:
 
 KPI_FIELDS = ["kpi_id", "objective_id", "name", "definition", "unit", "polarity", "frequency", "aggregation",
               "baseline", "baseline_period", "weight", "owner", "source", "indicator", "decimals"]
-class KpiStep:
+class KpiStep(Viewable):
     """KPIs of the workshop's scorecard, their targets, and the score preview."""
 
     def __init__(self, workshop: Workshop) -> None:
@@ -47,8 +49,10 @@ class KpiStep:
         self.sample.observe(lambda _: self.update_preview(), names="value")
         self.sample_period.observe(lambda _: self.update_preview(), names="value")
         self.form.on_change(lambda _: self.refresh())
-        self.form.selector.observe(lambda _: self.refresh(), names="value")
-        self.grid.save_button.on_click(lambda _: self._targets_saved())
+        self.form.selector.observe(self.form.guard(lambda _: self.refresh(), doing="read"), names="value")
+        # after the grid's own save (whose message stays next to 'Save targets'): the coach and preview follow
+        self.grid.save_button.on_click(guarded(self.preview, lambda: workshop.store.location, doing="read")(
+            lambda _: self._targets_saved()))
         self.library = LibraryPanel(workshop)
         tabs = widgets.Tab(children=[
             widgets.VBox([self.form.widget, self.coach.widget]),

@@ -8,11 +8,13 @@ from typing import TYPE_CHECKING, Any
 import ipywidgets as widgets
 import pandas as pd
 
-from ...errors import BscError, ConflictError
+from ...errors import BscValidationError, ConflictError
 from ...render.charts import strategy_map
 from ..coach import SmartCoach
-from ..display import message, show_in
+from ..display import message, show_in, wide
+from ..failures import guarded, show_failure
 from ..record_form import RecordForm, sentence
+from ..view import Viewable
 from ..workshop import Workshop, no_scorecard
 
 if TYPE_CHECKING:
@@ -33,7 +35,7 @@ def objective_options(frames: dict[str, pd.DataFrame], scorecard_id: str | None)
     return [(f"{r.objective_id} — {r.title}", str(r.objective_id)) for r in objs.itertuples()]
 
 
-class ObjectivesStep:
+class ObjectivesStep(Viewable):
     """Perspectives, objectives, links and the live strategy map of the workshop's scorecard."""
 
     def __init__(self, workshop: Workshop) -> None:
@@ -63,8 +65,8 @@ class ObjectivesStep:
                                     style={"description_width": "150px"})
         self.order_perspective = widgets.Dropdown(description="Perspective:", style={"description_width": "150px"},
                                                   layout=widgets.Layout(width="560px"))
-        self.up_button = widgets.Button(description="Move up", icon="arrow-up")
-        self.down_button = widgets.Button(description="Move down", icon="arrow-down")
+        self.up_button = wide(widgets.Button(description="Move up", icon="arrow-up"))
+        self.down_button = wide(widgets.Button(description="Move down", icon="arrow-down"))
         self.order_status = widgets.HTML()
         self.order_revisions: dict[str, int] = {}
         self.map = widgets.Output(layout=widgets.Layout(width="100%"))
@@ -72,8 +74,8 @@ class ObjectivesStep:
             form.on_change(lambda _: self.refresh())
         self.objectives.selector.observe(lambda _: self._coach_for_selected(), names="value")
         self.order_perspective.observe(lambda _: self._fill_order(), names="value")
-        self.up_button.on_click(lambda _: self.move(-1))
-        self.down_button.on_click(lambda _: self.move(+1))
+        self.up_button.on_click(guarded(self.order_status, lambda: store.location)(lambda _: self.move(-1)))
+        self.down_button.on_click(guarded(self.order_status, lambda: store.location)(lambda _: self.move(+1)))
         tabs = widgets.Tab(children=[
             widgets.VBox([self.objectives.widget, self.coach.widget]),
             widgets.VBox([self.order_perspective, self.order, widgets.HBox([self.up_button, self.down_button]),
@@ -168,10 +170,11 @@ class ObjectivesStep:
                                               "not saved; the list now shows the current order. Move it again.",
                                               ok=False)
             return
-        except BscError as error:
-            problems = getattr(error, "problems", [])
-            text = " ".join(sentence(p) for p in problems) or str(error)
-            self.order_status.value = message(text, ok=False)
+        except BscValidationError as error:
+            self.order_status.value = message(" ".join(sentence(p) for p in error.problems), ok=False)
+            return
+        except Exception as error:  # a full or read-only disk, a busy store, a damaged table, a bug
+            show_failure(self.order_status, error, self.workshop.store.location)
             return
         self.order_status.value = ""
         self.refresh()

@@ -18,12 +18,14 @@ import ipywidgets as widgets
 import pandas as pd
 
 from ...config import current_user
-from ...errors import BscError, BscValidationError
+from ...errors import BscValidationError
 from ...model.collaboration import dot_budget, dots_given, dots_left, ranking, signoff_state
 from ...render.charts import vote_ranking
 from ...store import proposals
-from ..display import message, show_in
+from ..display import message, show_in, wide
+from ..failures import show_failure
 from ..live import StoreWatch
+from ..view import Viewable
 from ..workshop import no_scorecard
 
 if TYPE_CHECKING:
@@ -39,7 +41,7 @@ def _wide(width: str = "100%") -> widgets.Layout:
     return widgets.Layout(width=width)
 
 
-class ProposalsStep:
+class ProposalsStep(Viewable):
     """Propose, discuss, vote, decide and sign off for the workshop's scorecard."""
 
     def __init__(self, workshop: Workshop) -> None:
@@ -57,7 +59,7 @@ class ProposalsStep:
         self.name = widgets.Text(value=current_user(), description="Your name", style=style, layout=_wide("32em"),
                                  continuous_update=False)
         self.name.observe(lambda _: self.refresh(), names="value")
-        self.refresh_button = widgets.Button(description="Show the latest", icon="refresh", layout=_wide("12em"))
+        self.refresh_button = wide(widgets.Button(description="Show the latest", icon="refresh"))
         self.refresh_button.on_click(lambda _: self.refresh())
         # Propose
         self.kind = widgets.ToggleButtons(options=KINDS, description="Propose a", style=style)
@@ -67,7 +69,7 @@ class ProposalsStep:
                                             style=style, layout=_wide())
         self.perspective = widgets.Dropdown(description="Perspective", style=style, layout=_wide("32em"))
         self.objective = widgets.Dropdown(description="Measures", style=style, layout=_wide("40em"))
-        self.propose_button = widgets.Button(description="Propose", button_style="primary", layout=_wide("12em"))
+        self.propose_button = wide(widgets.Button(description="Propose", button_style="primary"))
         self.propose_message = widgets.HTML()
         self.kind.observe(lambda _: self._show_kind(), names="value")
         self.propose_button.on_click(lambda _: self._act(self._propose, self.propose_message))
@@ -78,12 +80,12 @@ class ProposalsStep:
         self.dots_info = widgets.HTML()
         self.ballot = widgets.VBox()
         self.dots: dict[str, widgets.BoundedIntText] = {}
-        self.vote_button = widgets.Button(description="Save my dots", button_style="primary", layout=_wide("12em"))
+        self.vote_button = wide(widgets.Button(description="Save my dots", button_style="primary"))
         self.vote_message = widgets.HTML()
         self.vote_button.on_click(lambda _: self._act(self._vote, self.vote_message))
         self.topic = widgets.Dropdown(description="Comment on", style=style, layout=_wide("40em"))
         self.comment_text = widgets.Textarea(description="Comment", style=style, layout=_wide())
-        self.comment_button = widgets.Button(description="Add comment", layout=_wide("12em"))
+        self.comment_button = wide(widgets.Button(description="Add comment"))
         self.comment_message = widgets.HTML()
         self.comment_button.on_click(lambda _: self._act(self._comment, self.comment_message))
         self.discussion = widgets.HTML()
@@ -95,9 +97,8 @@ class ProposalsStep:
         self.choice = widgets.Dropdown(description="Candidate", style=style, layout=_wide("40em"))
         self.note = widgets.Textarea(description="Note", placeholder="Why (needed to reject)", style=style,
                                      layout=_wide())
-        self.accept_button = widgets.Button(description="Accept into the plan", button_style="success",
-                                            layout=_wide("16em"))
-        self.reject_button = widgets.Button(description="Reject", button_style="danger", layout=_wide("10em"))
+        self.accept_button = wide(widgets.Button(description="Accept into the plan", button_style="success"))
+        self.reject_button = wide(widgets.Button(description="Reject", button_style="danger"))
         self.decide_message = widgets.HTML()
         self.accept_button.on_click(lambda _: self._act(lambda: self._decide(True), self.decide_message))
         self.reject_button.on_click(lambda _: self._act(lambda: self._decide(False), self.decide_message))
@@ -113,7 +114,7 @@ class ProposalsStep:
                                              description="I", style={"description_width": "2em"})
         self.sign_note = widgets.Textarea(description="Note", placeholder="A condition, or what you object to",
                                           style=style, layout=_wide())
-        self.sign_button = widgets.Button(description="Sign off", button_style="primary", layout=_wide("12em"))
+        self.sign_button = wide(widgets.Button(description="Sign off", button_style="primary"))
         self.sign_message = widgets.HTML()
         self.sign_button.on_click(lambda _: self._act(self._sign, self.sign_message))
         sign = widgets.VBox([self.signoffs, self.verdict, self.sign_note,
@@ -143,12 +144,8 @@ class ProposalsStep:
             where.value = message("Not saved: " + " ".join(f"{p.message}. {p.fix[:1].upper()}{p.fix[1:]}."
                                                            for p in error.problems), ok=False)
             return
-        except BscError as error:
-            where.value = message(str(error), ok=False)
-            return
-        except OSError as error:
-            where.value = message(f"The store could not be written ({error.strerror or error}). Nothing was "
-                                  "saved; what you typed is kept. Ask the facilitator.", ok=False)
+        except Exception as error:  # every failure becomes a message next to the button; nothing typed is lost
+            show_failure(where, error, self.workshop.store.location)
             return
         self.refresh()
         where.value = message(done)
@@ -279,11 +276,6 @@ class ProposalsStep:
         items = "".join(f"<li><b>{html.escape(str(r.author))}</b>: {html.escape(str(r.text))}</li>"
                         for r in mine.itertuples())
         self.discussion.value = f"<ul>{items}</ul>" if items else "<p>No comments yet.</p>"
-
-    def view(self) -> Any:
-        """The step's widget (what a workbook cell shows)."""
-        return self.widget
-
 
 def _note(value: Any) -> str:
     return "" if value is None or (isinstance(value, float) and pd.isna(value)) else f" — {html.escape(str(value))}"

@@ -17,7 +17,9 @@ from ...model.plan import data_periods, default_period
 from ...render.charts import strategy_map
 from ...reports import sections
 from ...reports.context import ReviewReport, open_review
-from ..display import message, show_in, styled
+from ..display import message, show_in, styled, wide
+from ..failures import guarded
+from ..view import Viewable
 from ..workshop import no_scorecard
 
 if TYPE_CHECKING:
@@ -27,7 +29,7 @@ if TYPE_CHECKING:
     from ..workshop import Workshop
 
 
-class ReviewStep:
+class ReviewStep(Viewable):
     """The scorecard of the workshop for a review period, recomputed from the store on demand."""
 
     def __init__(self, workshop: Workshop, today: dt.date | None = None, as_of: str | None = None) -> None:
@@ -50,15 +52,16 @@ class ReviewStep:
             return
         self.period = widgets.Dropdown(description="Period:", options=periods, value=default_period(periods, today),
                                        style={"description_width": "60px"})
-        self.refresh_button = widgets.Button(description="Refresh", icon="refresh")
+        self.refresh_button = wide(widgets.Button(description="Refresh", icon="refresh"))
         # HTML goes into HTML widgets and only the figure into an Output widget: several rich
         # outputs (and custom mimetypes) in one Output made nbclient/papermill wait for the
         # kernel's idle message until their timeout.
         self.summary = widgets.HTML()
         self.output = widgets.Output(layout=widgets.Layout(width="100%"))
         self.details = widgets.HTML()
-        self.period.observe(lambda _: self.show(), names="value")
-        self.refresh_button.on_click(lambda _: self.show())
+        show = guarded(self.message, lambda: workshop.store.location, doing="read")(lambda _: self.show())
+        self.period.observe(show, names="value")
+        self.refresh_button.on_click(show)
         self.widget = widgets.VBox([widgets.HBox([self.period, self.refresh_button]), self.message, self.summary,
                                     self.output, self.details])
         if not periods:

@@ -1,7 +1,15 @@
-"""Step 0 — Start here: pick or create the store and the scorecard."""
+"""Step 0 — Start here: pick or create the store and the scorecard.
+
+In JupyterLab (the facilitator) the step opens or creates stores and saves the choice for
+every workbook (``.bsc-workshop.json``).  In the app (participants, see
+:mod:`~bsc_widgets.forms.mode`) it only shows the store's folder name and the scorecard the
+facilitator chose: it cannot open or create stores, and never changes the saved choice —
+also when its methods are called directly.
+"""
 
 from __future__ import annotations
 
+import html
 from typing import TYPE_CHECKING
 
 import ipywidgets as widgets
@@ -11,36 +19,53 @@ from ...errors import BscError, BscValidationError
 from ...io.samples import load_sample
 from ...model.schema import DEFAULT_PERSPECTIVES
 from ...store import Store
-from ..display import message
+from ..display import message, wide
+from ..failures import guarded, show_failure
+from ..mode import in_app, shown_location
 from ..record_form import RecordForm, sentence
+from ..view import Viewable
 
 if TYPE_CHECKING:
     from ..workshop import Workshop
 
+APP_REFUSAL = ("In the workshop app the plan's store is chosen by the facilitator when the app starts; it cannot be "
+               "changed here.")
 
-class StartHere:
+
+class StartHere(Viewable):
     """Choose the store (open, create, or create with the sample) and the scorecard."""
 
     def __init__(self, workshop: Workshop) -> None:
         self.workshop = workshop
-        self.location = widgets.Text(value=workshop.store.location, description="Store folder:",
+        self.app = in_app()
+        location = shown_location(workshop.store.location) if self.app else workshop.store.location
+        self.location = widgets.Text(value=location, description="Store folder:",
                                      layout=widgets.Layout(width="560px"), style={"description_width": "150px"})
-        self.open_button = widgets.Button(description="Open or create", icon="folder-open")
-        self.sample_button = widgets.Button(description="Load the sample to rehearse", icon="graduation-cap")
+        self.open_button = wide(widgets.Button(description="Open or create", icon="folder-open"))
+        self.sample_button = wide(widgets.Button(description="Load the sample to rehearse", icon="graduation-cap"))
         self.store_status = widgets.HTML()
         self.scorecard = widgets.Dropdown(description="Scorecard:", layout=widgets.Layout(width="560px"),
                                           style={"description_width": "150px"})
-        self.use_button = widgets.Button(description="Work on this scorecard", button_style="primary")
+        self.use_button = wide(widgets.Button(description="Work on this scorecard", button_style="primary"))
         self.card_status = widgets.HTML()
         self.form = self._scorecard_form()
-        self.open_button.on_click(lambda _: self.open_store())
-        self.sample_button.on_click(lambda _: self.load_sample())
-        self.use_button.on_click(lambda _: self.use())
+        where = self.location.value
+        self.open_button.on_click(guarded(self.store_status, lambda: where)(lambda _: self.open_store()))
+        self.sample_button.on_click(guarded(self.store_status, lambda: where)(lambda _: self.load_sample()))
+        self.use_button.on_click(guarded(self.card_status, lambda: self.workshop.store.location)(lambda _: self.use()))
+        if self.app:
+            store_part: list[widgets.Widget] = [widgets.HTML(
+                f"<p>The plan is kept in the store <b>{html.escape(location)}</b>, chosen by the facilitator when "
+                "the app was started.</p>")]
+            card_part: list[widgets.Widget] = [self.scorecard, self.card_status]
+            self.scorecard.disabled = True
+            self.scorecard.description = "Working on:"
+        else:
+            store_part = [widgets.HBox([self.location, self.open_button, self.sample_button]), self.store_status]
+            card_part = [widgets.HBox([self.scorecard, self.use_button]), self.card_status]
         self.widget = widgets.VBox([
-            widgets.HTML("<h3>1. Where the plan is kept</h3>"),
-            widgets.HBox([self.location, self.open_button, self.sample_button]), self.store_status,
-            widgets.HTML("<h3>2. The scorecard to work on</h3>"),
-            widgets.HBox([self.scorecard, self.use_button]), self.card_status,
+            widgets.HTML("<h3>1. Where the plan is kept</h3>"), *store_part,
+            widgets.HTML("<h3>2. The scorecard to work on</h3>"), *card_part,
             widgets.HTML("<h3>3. …or create a new scorecard</h3><p>For a department, choose the parent "
                          "scorecard it cascades from. The four classic perspectives are added for you; "
                          "rename or re-order them in step 2.</p>"),
@@ -84,34 +109,47 @@ class StartHere:
             self.use()
 
     def open_store(self) -> None:
-        """Open the store in the folder typed (an empty or new folder becomes a new store)."""
+        """Open the store in the folder typed (an empty or new folder becomes a new store); refused in the app."""
+        if self.app:
+            self._ok(self.store_status, APP_REFUSAL, ok=False)
+            return
         try:
             store = Store.open_or_create(self.location.value.strip())
-        except BscError as error:
-            self._ok(self.store_status, str(error), ok=False)
+        except Exception as error:  # not a store, a folder that may not be written, a damaged table
+            show_failure(self.store_status, error, doing="open the store")
             return
         self._switch(store)
         self._ok(self.store_status, f"Working in {store.location}.")
 
     def load_sample(self) -> None:
-        """Create a new store with the sample organisation in the folder typed."""
+        """Create a new store with the sample organisation in the folder typed; refused in the app."""
+        if self.app:
+            self._ok(self.store_status, APP_REFUSAL, ok=False)
+            return
         try:
             store = Store.create(self.location.value.strip())
             load_sample(store)
         except BscError as error:
             self._ok(self.store_status, f"{error} Type a new folder name to load the sample into.", ok=False)
             return
+        except Exception as error:  # a folder that may not be written, a full disk
+            show_failure(self.store_status, error, doing="load the sample")
+            return
         self._switch(store)
         self._ok(self.store_status, f"Loaded the sample organisation into {store.location}.")
 
     def use(self) -> None:
-        """Make the chosen scorecard the one every workbook works on."""
+        """Make the chosen scorecard the one every workbook works on (in the app: refused, the facilitator chose)."""
         if not self.scorecard.value:
             self._ok(self.card_status, "Create a scorecard first.", ok=False)
             return
+        if self.app:
+            self._ok(self.card_status, "In the workshop app every step works on the scorecard the facilitator "
+                                       "chose when starting the app.", ok=False)
+            return
         self.workshop.scorecard_id = self.scorecard.value
         remember(self.workshop.store.location, self.workshop.scorecard_id)
-        self._ok(self.card_status, f"Every workbook now works on '{self.scorecard.label}' in "
+        self._ok(self.card_status, f"Every step now works on '{self.scorecard.label}' in "
                                    f"{self.workshop.store.location}.")
 
     def _created(self, form: RecordForm) -> None:
@@ -128,6 +166,12 @@ class StartHere:
                      "description": question} for i, (pid, name, question) in enumerate(DEFAULT_PERSPECTIVES)])
             except BscValidationError as error:
                 self._ok(self.card_status, " ".join(sentence(p) for p in error.problems), ok=False)
+            except Exception as error:  # a full or read-only disk, a damaged table
+                show_failure(self.card_status, error, self.workshop.store.location)
         self._refresh_cards()
+        if self.app:
+            self._ok(self.card_status, f"Created scorecard '{card['name']}'. The workshop steps stay on the "
+                                       "scorecard the facilitator chose; ask the facilitator to switch to it.")
+            return
         self.scorecard.value = sid
         self.use()

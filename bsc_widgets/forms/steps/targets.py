@@ -13,7 +13,8 @@ import pandas as pd
 from ...model.periods import Period, first_day, last_day, parse_period, period_containing, period_range
 from ...model.values import is_missing
 from ...store import Store
-from ..display import message
+from ..display import message, wide
+from ..failures import show_failure
 from ..grid import Key, RecordGrid
 
 DIRECTIONAL = ("target", "red_flag")
@@ -64,10 +65,10 @@ class TargetGrid(RecordGrid):
         self.gap = widgets.Text(description="Red flag gap:", style={"description_width": "110px"},
                                 placeholder="e.g. 10%  or  5")
         self.shape = widgets.ToggleButtons(options=[("linear", "linear"), ("stepped", "stepped")], value="linear")
-        self.fill_button = widgets.Button(description="Fill the grid", icon="magic")
-        self.save_button = widgets.Button(description="Save targets", button_style="primary", icon="check")
-        self.fill_button.on_click(lambda _: self.fill())
-        self.save_button.on_click(lambda _: self.save())
+        self.fill_button = wide(widgets.Button(description="Fill the grid", icon="magic"))
+        self.save_button = wide(widgets.Button(description="Save targets", button_style="primary", icon="check"))
+        self.fill_button.on_click(self.guard(lambda _: self.fill(), doing="read"))
+        self.save_button.on_click(self.guard(lambda _: self.save()))
         self.generator = widgets.VBox([
             widgets.HTML("<b>Fill from a path</b> (nothing is saved until you press 'Save targets')"),
             widgets.HBox([self.start, self.final]), widgets.HBox([self.gap, self.shape, self.fill_button])])
@@ -127,7 +128,7 @@ class TargetGrid(RecordGrid):
 
     def describe(self, field: str, text: str) -> str:
         """A target row has several values: name the column."""
-        return f"{field.replace('_', ' ')}: {text}"
+        return f"{self.spec.column(field).label}: {text}" if field in self.spec.names else text
 
     def fill(self) -> None:
         """Fill target and red flag of every period from the start value to the final target."""
@@ -169,8 +170,13 @@ class TargetGrid(RecordGrid):
             return False
         records = self.entered()
         filled = set(records["period"]) if len(records) else set()
-        emptied = [(str(self.kpi["kpi_id"]), p) for p in self.stored().index if p in self.row_messages
-                   and p not in filled]
+        try:
+            stored = self.stored().index
+        except Exception as error:  # a store that cannot be read: nothing saved, the grid keeps what was typed
+            self.clear_messages()
+            show_failure(self.status, error, self.store.location)
+            return False
+        emptied = [(str(self.kpi["kpi_id"]), p) for p in stored if p in self.row_messages and p not in filled]
         if not self.save_records(records.to_dict("records") if len(records) else [], emptied):
             return False
         self.status.value = message(f"Saved {len(records)} target(s)" + (f", removed {len(emptied)}" if emptied

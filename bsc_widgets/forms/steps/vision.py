@@ -8,6 +8,7 @@ import ipywidgets as widgets
 
 from ..coach import SmartCoach
 from ..record_form import RecordForm
+from ..view import Viewable
 from ..workshop import no_scorecard
 
 if TYPE_CHECKING:
@@ -19,7 +20,7 @@ LABELS = {"values": "Values (one per line)", "horizon_start": "Horizon from", "h
           "green_from": "Green from score", "amber_from": "Amber from score"}
 
 
-class VisionStep:
+class VisionStep(Viewable):
     """The scorecard's statement of direction, edited in one form."""
 
     def __init__(self, workshop: Workshop) -> None:
