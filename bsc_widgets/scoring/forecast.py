@@ -12,18 +12,20 @@ The rule (docs/scoring.md, section 8, has worked examples):
 - **Straight line** otherwise, with at least :data:`MIN_POINTS` actuals: the least-squares
   line through the actuals up to the cutoff and its ordinary-least-squares prediction
   interval (Student's t with n − 2 degrees of freedom).
-- **Calibration.**  Both models assume more than KPIs deliver (trends that do not bend), so
-  their own intervals are too narrow, the more so the further ahead.  Each interval is
-  widened by what the same model got wrong, at the same lead, on the KPIs scored together
-  (those of the same frequency: a scorecard and its departments), using only actuals known
-  at the cutoff — a split-conformal calibration: from every earlier period o, the model
-  (the line through the actuals up to o; Holt-Winters from its states after o, for the
-  KPIs with seasons) forecast 1 to :data:`CALIBRATION_LEADS` periods ahead; each error
-  whose actual is known is divided by the model's own 80 % half-width for it.  With N such
-  ratios at the forecast's lead (at least :data:`MIN_POOL`; else the longest shorter lead
-  that has them), the widening factor f is the ⌈0.8 (N + 1)⌉-th smallest absolute ratio,
-  but at least 1, and the interval is the point ± f · the model's half-width.  Without
-  :data:`MIN_POOL` past errors at any lead, f = 1.
+- **Calibration** (split-conformal).  Both models assume more than KPIs deliver (trends
+  that do not bend), so their own intervals are too narrow, the more so the further ahead
+  and the longer the history.  The interval is calibrated on what the same model got wrong
+  before, at the same lead, on the KPIs scored together (those of the same frequency: a
+  scorecard and its departments), from the actuals known at the cutoff: from every earlier
+  period o, the model (the line through the actuals up to o; Holt-Winters from its states
+  after o, pooled over the KPIs with seasons) forecast 1 to :data:`CALIBRATION_LEADS`
+  periods ahead; each error whose actual is known is measured in units of that KPI's
+  *scale* at o, the mean absolute change between its consecutive actuals up to o
+  (:func:`change_scale`).  With N such errors at the forecast's lead, q is the
+  ⌈0.8 (N + 1)⌉-th smallest; with fewer than :data:`MIN_POOL`, q of the longest shorter
+  lead l that has them, times (lead / l) ** :data:`GROWTH`.  The interval is the point ±
+  the larger of the model's own half-width and q × the KPI's scale at the cutoff (the
+  model's own half-width when no lead has enough errors).
 - The interval holds :data:`LEVEL` (80 %) of the outcomes.  The call:
   **on course** when the whole interval meets the target (≥ for higher, ≤ for lower is
   better, inside the band for range KPIs), **off course** when the whole interval misses
@@ -57,6 +59,7 @@ LEVEL = 0.8  # share of outcomes inside the prediction interval
 SEASONS = {"M": 12, "Q": 4}  # periods per season by KPI frequency (annual KPIs have none)
 SEASONAL_P = 0.001  # seasons are modelled only when they differ from a line this clearly
 CALIBRATION_LEADS = 24  # past forecasts 1 .. this many periods ahead calibrate the interval
+GROWTH = 0.5  # a borrowed quantile grows as (lead / borrowed lead) to this power
 MIN_POOL = 20  # past errors a lead needs to calibrate
 POOL_KPIS = 2000  # the line is calibrated on at most this many KPIs (every n-th)
 Z = float(stats.norm.ppf((1 + LEVEL) / 2))  # 1.2816: the normal half-width of the 80 % interval, in standard errors
@@ -72,22 +75,15 @@ def min_seasonal_points(season: int) -> int:
 class Prediction:
     """Forecasts at given grid columns: the point and the model's own 80 % half-width, (K, P, L) each.
 
-    ``widening`` (K, P) is the calibration factor f for the last column asked (the interval
-    is point ± f · half_width) and ``seasonal`` (K, P) says where the seasonal model forecast.
+    ``interval`` (K, P) is the calibrated half-width of the interval at the last column
+    asked (at least the model's own) and ``seasonal`` (K, P) says where the seasonal model
+    forecast.
     """
 
     point: FloatArray
     half_width: FloatArray
-    widening: FloatArray
+    interval: FloatArray
     seasonal: npt.NDArray[np.bool_]
-
-    @property
-    def lower(self) -> FloatArray:
-        return self.point - self.half_width * self.widening[..., None]
-
-    @property
-    def upper(self) -> FloatArray:
-        return self.point + self.half_width * self.widening[..., None]
 
 
 def forecast(values: FloatArray, targets: Mapping[str, FloatArray], cutoff: IntArray, horizon_col: IntArray,
@@ -107,7 +103,8 @@ def forecast(values: FloatArray, targets: Mapping[str, FloatArray], cutoff: IntA
     valid_h = (horizon_col >= 0) & (horizon_col < width)
     columns = np.broadcast_to(np.where(valid_h, horizon_col, -1)[:, None, None], (len(values), len(cutoff), 1))
     found = predict(values, cutoff, columns, season, fit)
-    point, lower, upper = (np.where(valid_h[:, None], a[..., 0], np.nan) for a in (found.point, found.lower, found.upper))
+    point = np.where(valid_h[:, None], found.point[..., 0], np.nan)
+    lower, upper = point - found.interval, point + found.interval
     h = np.where(valid_h, horizon_col, 0)
     target = {f: np.where(valid_h, g[np.arange(len(h)), h], np.nan)[:, None] for f, g in targets.items()}
     code = call(point, lower, upper, target["target"], target["lower"], target["upper"], polarity[:, None])
@@ -116,16 +113,15 @@ def forecast(values: FloatArray, targets: Mapping[str, FloatArray], cutoff: IntA
             "forecast_target": np.broadcast_to(shown_target, point.shape).copy(), "forecast": code}
 
 
-def forecast_path(values: FloatArray, cutoff: int, horizon_col: int, season: int = 0) -> tuple[FloatArray, FloatArray]:
+def forecast_path(values: FloatArray, cutoff: int, horizon_col: int, season: int = 0) -> Prediction:
     """One KPI's forecast for every period after ``cutoff`` up to ``horizon_col`` (columns of ``values``).
 
     The same model and model choice as :func:`forecast`, whose forecast is the last point of
-    the path.  Returns the points and the model's own 80 % half-widths (L,); the calibration
-    needs the other KPIs scored together, so scale these by the scored forecast's widening.
+    the path: ``point`` and ``half_width`` are (1, 1, L).  Its ``interval`` is calibrated on
+    this KPI alone; the scored forecast's is calibrated on the KPIs scored together.
     """
     columns = np.arange(cutoff + 1, horizon_col + 1, dtype=np.int64)[None, None, :]
-    found = predict(values[None, :], np.array([cutoff], dtype=np.int64), columns, season)
-    return found.point[0, 0], found.half_width[0, 0]
+    return predict(values[None, :], np.array([cutoff], dtype=np.int64), columns, season)
 
 
 def predict(values: FloatArray, cutoff: IntArray, columns: IntArray, season: int = 0,
@@ -139,21 +135,41 @@ def predict(values: FloatArray, cutoff: IntArray, columns: IntArray, season: int
     line = _line_stats(values, cutoff)
     point, half = _line_at(line, columns)
     leads = columns[..., -1] - cutoff[None, :] if columns.shape[-1] else np.zeros(point.shape[:2], np.int64)
-    widening = _line_widening(values, cutoff, leads)
+    scale = change_scale(values)
+    quantile = _line_quantile(values, cutoff, leads, scale)
     seasonal = np.zeros(point.shape[:2], dtype=bool)
     if season and len(cutoff) and columns.size:
         first = np.where((columns >= 0).all(axis=-1), columns.min(axis=-1), -1)  # (K, P) the earliest column asked
         cases = seasonal_cases(values, cutoff, first, season, fit)
         if cases.any():
             kk, pp = np.nonzero(cases)
-            fitted, runs = _fit_seasonal(values, cutoff, kk, pp, season)
+            fitted, runs, start = _fit_seasonal(values, cutoff, kk, pp, season)
             p_, sd = hw.predict(fitted, columns[kk, pp] - cutoff[pp][:, None])
             ok = np.isfinite(p_).all(axis=1) & np.isfinite(sd).all(axis=1)
             point[kk[ok], pp[ok]], half[kk[ok], pp[ok]] = p_[ok], Z * sd[ok]
             seasonal[kk[ok], pp[ok]] = True
-            widening[kk, pp] = np.where(ok, _seasonal_widening(fitted, runs, pp, len(cutoff), leads[kk, pp]),
-                                        widening[kk, pp])
-    return Prediction(point, half, widening, seasonal)
+            cols = np.minimum(start[:, None] + np.arange(runs.shape[1])[None, :], values.shape[1] - 1)
+            q = _seasonal_quantile(fitted, runs, scale[kk[:, None], cols], pp, len(cutoff), leads[kk, pp])
+            quantile[kk[ok], pp[ok]] = q[ok]
+    at_cutoff = scale[:, np.clip(cutoff, 0, values.shape[1] - 1)]
+    own = half[..., -1] if half.shape[-1] else np.full(point.shape[:2], np.nan)
+    interval = np.where(np.isnan(quantile) | np.isnan(at_cutoff), own, np.fmax(own, quantile * at_cutoff))
+    return Prediction(point, half, interval, seasonal)
+
+
+def change_scale(values: FloatArray) -> FloatArray:
+    """(K, W) the mean absolute change between consecutive actuals up to each column (NaN before any).
+
+    The scale of the calibration: a forecast's error is measured in these units, so that
+    KPIs of any size and smoothness pool together.
+    """
+    change = np.abs(np.diff(values, axis=1))
+    known = ~np.isnan(change)
+    total = np.cumsum(np.where(known, change, 0.0), axis=1)
+    count = np.cumsum(known, axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = np.where(count > 0, total / count, np.nan)
+    return np.concatenate([np.full((len(values), 1), np.nan), out], axis=1)
 
 
 def call(point: FloatArray, lower: FloatArray, upper: FloatArray, target: FloatArray, band_lower: FloatArray,
@@ -171,15 +187,16 @@ def call(point: FloatArray, lower: FloatArray, upper: FloatArray, target: FloatA
     return np.where(np.isnan(point) | ~has, 2, code).astype(np.int8)
 
 
-def _conformal(ratios: list[FloatArray], members: list[npt.NDArray[np.bool_]], leads: IntArray,
+def _quantiles(ratios: list[FloatArray], members: list[npt.NDArray[np.bool_]], leads: IntArray,
                group: IntArray) -> FloatArray:
     """Widening factors from pooled past errors.
 
     ``ratios[l - 1]`` holds the absolute error / half-width ratios at lead l and
     ``members[l - 1]`` (G, N) which of them each pool g may use; ``leads`` and ``group``
-    (any shape) say each forecast's lead and pool.  The factor is the ⌈0.8 (N + 1)⌉-th
-    smallest ratio of the pool at that lead (or the longest shorter lead with at least
-    :data:`MIN_POOL` ratios), at least 1; 1 without any.
+    (any shape) say each forecast's lead and pool.  The result is the ⌈0.8 (N + 1)⌉-th
+    smallest ratio of the pool at that lead; at a lead with fewer than :data:`MIN_POOL`
+    ratios, that of the longest shorter lead with enough, times lead / that lead; NaN
+    without any.
     """
     n_groups = members[0].shape[0] if members else 0
     table = np.full((n_groups, len(ratios) + 1), np.nan)  # column l: lead l (column 0: none)
@@ -191,12 +208,14 @@ def _conformal(ratios: list[FloatArray], members: list[npt.NDArray[np.bool_]], l
         enough = (count >= MIN_POOL) & (rank <= count)
         position = np.argmax(np.cumsum(member, axis=1) >= rank[:, None], axis=1) if r.size else np.zeros(n_groups, int)
         table[enough, lead] = r[position[enough]]
-    # Forward-fill along the leads: a lead without enough errors borrows the longest shorter lead's factor.
-    filled = np.where(np.isnan(table), 0, np.arange(table.shape[1])[None, :])
-    table = np.take_along_axis(table, np.maximum.accumulate(filled, axis=1), axis=1)
+    # A lead without enough errors borrows from the longest shorter lead that has them.
+    used = np.maximum.accumulate(np.where(np.isnan(table), 0, np.arange(table.shape[1])[None, :]), axis=1)
     at = np.clip(leads, 0, len(ratios))
-    found = table[group, at] if n_groups else np.full(np.shape(leads), np.nan)
-    return np.where(np.isnan(found), 1.0, np.maximum(found, 1.0))
+    if not n_groups:
+        return np.full(np.shape(leads), np.nan)
+    source = used[group, np.minimum(at, table.shape[1] - 1)]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return table[group, source] * (np.maximum(leads, 1) / source) ** GROWTH
 
 
 def _line_stats(values: FloatArray, cutoff: IntArray) -> dict[str, FloatArray]:
@@ -249,14 +268,15 @@ def _line_at(line: Mapping[str, FloatArray], columns: IntArray) -> tuple[FloatAr
     return np.where(enough, point, np.nan), np.where(enough, half, np.nan)
 
 
-def _line_widening(values: FloatArray, cutoff: IntArray, leads: IntArray) -> FloatArray:
-    """(K, P) widening factors of the line from its past forecasts on (at most :data:`POOL_KPIS` of) the KPIs.
+def _line_quantile(values: FloatArray, cutoff: IntArray, leads: IntArray, scale: FloatArray) -> FloatArray:
+    """(K, P) the line's calibrated error quantile at each forecast's lead, in units of :func:`change_scale`.
 
-    The line through the actuals up to each column o forecasts columns o + 1 .. o +
-    :data:`CALIBRATION_LEADS`; the ratio of each error with a known actual to that
-    forecast's half-width counts for the cutoffs at or after the column it forecast.
+    On at most :data:`POOL_KPIS` of the KPIs, the line through the actuals up to each column
+    o forecasts columns o + 1 .. o + :data:`CALIBRATION_LEADS`; each error with a known
+    actual, divided by the scale at o, counts for the cutoffs at or after the column it forecast.
     """
-    rows = values[::max(1, -(-len(values) // POOL_KPIS))]
+    step = max(1, -(-len(values) // POOL_KPIS))
+    rows, rows_scale = values[::step], scale[::step]
     present = ~np.isnan(rows)
     width = rows.shape[1]
     x = np.arange(width, dtype=np.float64)
@@ -270,31 +290,32 @@ def _line_widening(values: FloatArray, cutoff: IntArray, leads: IntArray) -> Flo
     for lead in range(1, top + 1):
         at = {name: a[:, :-lead] for name, a in origin.items()}
         target = np.broadcast_to(np.arange(lead, width)[None, :], at["n"].shape)
-        point, half = (a[..., 0] for a in _line_at(at, target[..., None]))
-        known = present[:, lead:] & (half > 0)
-        ratios.append(np.abs(rows[:, lead:] - point)[known] / half[known])
+        point = _line_at(at, target[..., None])[0][..., 0]
+        unit = rows_scale[:, :-lead]
+        known = present[:, lead:] & ~np.isnan(point) & (unit > 0)
+        ratios.append(np.abs(rows[:, lead:] - point)[known] / unit[known])
         members.append(target[known][None, :] <= cutoff[:, None])
     group = np.broadcast_to(np.arange(len(cutoff))[None, :], leads.shape)
-    return _conformal(ratios, members, leads, group)
+    return _quantiles(ratios, members, leads, group)
 
 
 def _fit_seasonal(values: FloatArray, cutoff: IntArray, kk: IntArray, pp: IntArray,
-                  season: int) -> tuple[hw.Fitted, FloatArray]:
+                  season: int) -> tuple[hw.Fitted, FloatArray, IntArray]:
     """Holt-Winters fitted to the unbroken runs ending at the cutoffs of the cases (kk, pp), all at once."""
     start = _run_start(values, cutoff)[kk, pp]
     lengths = (cutoff[pp] - start + 1).astype(np.int64)
     cols = start[:, None] + np.arange(int(lengths.max()))[None, :]
     runs = np.where(cols <= cutoff[pp][:, None], values[kk[:, None], np.minimum(cols, values.shape[1] - 1)], np.nan)
-    return hw.fit(runs, lengths, season), runs
+    return hw.fit(runs, lengths, season), runs, start
 
 
-def _seasonal_widening(fitted: hw.Fitted, runs: FloatArray, pool: IntArray, pools: int,
+def _seasonal_quantile(fitted: hw.Fitted, runs: FloatArray, scale: FloatArray, pool: IntArray, pools: int,
                        leads: IntArray) -> FloatArray:
-    """(B,) widening factors of the fitted seasonal cases, pooled over the cases of the same cutoff (``pool``).
+    """(B,) calibrated error quantiles of the seasonal cases, pooled over the cases of the same cutoff (``pool``).
 
     From the states after each period o of a run, the model forecasts 1 ..
-    :data:`CALIBRATION_LEADS` periods ahead wherever the run has the actual; each error
-    is divided by the model's 80 % half-width at that lead.
+    :data:`CALIBRATION_LEADS` periods ahead wherever the run has the actual; each error is
+    divided by ``scale`` (B, T) at o, the :func:`change_scale` there.
     """
     start = hw.initial_states(runs, fitted.lengths, fitted.season)
     _, _, history = hw.smooth(runs, fitted.lengths, fitted.season, fitted.params, start, keep=True)
@@ -307,18 +328,19 @@ def _seasonal_widening(fitted: hw.Fitted, runs: FloatArray, pool: IntArray, pool
         inside = ahead[None, :] < fitted.lengths[:, None]
         if not inside.any():
             break
-        point, sd = hw.forecast_from(states, np.full(len(runs), o), fitted.params, fitted.season, fitted.sigma2,
-                                     np.broadcast_to(steps, (len(runs), top)))
+        point, _ = hw.forecast_from(states, np.full(len(runs), o), fitted.params, fitted.season, fitted.sigma2,
+                                    np.broadcast_to(steps, (len(runs), top)))
         actual = runs[:, np.minimum(ahead, runs.shape[1] - 1)]
-        known = inside & (sd > 0)
-        ratio = np.abs(actual - point) / np.where(known, Z * sd, 1.0)
+        unit = scale[:, o][:, None]
+        known = inside & (unit > 0)
+        ratio = np.abs(actual - point) / np.where(known, unit, 1.0)
         for i in range(top):
             by_lead[i].append(ratio[known[:, i], i])
             owner[i].append(pool[known[:, i]])
     ratios = [np.concatenate(r) if r else np.zeros(0) for r in by_lead]
     members = [np.concatenate(w)[None, :] == np.arange(pools)[:, None] if w else np.zeros((pools, 0), bool)
                for w in owner]
-    return _conformal(ratios, members, leads, pool)
+    return _quantiles(ratios, members, leads, pool)
 
 
 def _run_start(values: FloatArray, cutoff: IntArray) -> IntArray:

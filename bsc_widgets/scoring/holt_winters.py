@@ -105,7 +105,8 @@ def initial_states(runs: FloatArray, lengths: IntArray, season: int) -> States:
         seasons[rows] = s - s.mean(axis=1, keepdims=True)
         first10 = moving[:, lead:lead + 10]
         x = np.arange(1, 11, dtype=np.float64)
-        slope = ((x - x.mean()) * (first10 - first10.mean(axis=1, keepdims=True))).sum(axis=1) / ((x - x.mean()) ** 2).sum()
+        dx = x - x.mean()
+        slope = (dx * (first10 - first10.mean(axis=1, keepdims=True))).sum(axis=1) / (dx ** 2).sum()
         trend[rows] = slope
         level[rows] = first10.mean(axis=1) - slope * x.mean()
     return States(level, trend, seasons)
@@ -143,7 +144,7 @@ def smooth(runs: FloatArray, lengths: IntArray, season: int, params: Params, sta
     shape = np.broadcast_shapes(start.level[tail].shape, *(np.shape(v) for v in (a, bt, g, phi)))
     level = np.broadcast_to(start.level[tail], shape).copy()
     trend = np.broadcast_to(start.trend[tail], shape).copy()
-    ring = np.broadcast_to(start.seasons[tail + (slice(None),)], (*shape, m)).copy()
+    ring = np.broadcast_to(start.seasons[(*tail, slice(None))], (*shape, m)).copy()
     errors = np.zeros((*shape, runs.shape[1]))
     history: list[States] = []
     for t in range(int(lengths.max()) if len(lengths) else 0):
