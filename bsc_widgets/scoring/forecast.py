@@ -136,8 +136,8 @@ def predict(values: FloatArray, cutoff: IntArray, columns: IntArray, season: int
     point, half = _line_at(line, columns)
     leads = columns[..., -1] - cutoff[None, :] if columns.shape[-1] else np.zeros(point.shape[:2], np.int64)
     scale = change_scale(values)
-    quantile = _line_quantile(values, cutoff, leads, scale)
     seasonal = np.zeros(point.shape[:2], dtype=bool)
+    quantile = np.full(point.shape[:2], np.nan)
     if season and len(cutoff) and columns.size:
         first = np.where((columns >= 0).all(axis=-1), columns.min(axis=-1), -1)  # (K, P) the earliest column asked
         cases = seasonal_cases(values, cutoff, first, season, fit)
@@ -151,6 +151,7 @@ def predict(values: FloatArray, cutoff: IntArray, columns: IntArray, season: int
             cols = np.minimum(start[:, None] + np.arange(runs.shape[1])[None, :], values.shape[1] - 1)
             q = _seasonal_quantile(fitted, runs, scale[kk[:, None], cols], pp, len(cutoff), leads[kk, pp])
             quantile[kk[ok], pp[ok]] = q[ok]
+    quantile = np.where(seasonal, quantile, _line_quantile(values, cutoff, leads, scale, ~seasonal))
     at_cutoff = scale[:, np.clip(cutoff, 0, values.shape[1] - 1)]
     own = half[..., -1] if half.shape[-1] else np.full(point.shape[:2], np.nan)
     interval = np.where(np.isnan(quantile) | np.isnan(at_cutoff), own, np.fmax(own, quantile * at_cutoff))
@@ -268,15 +269,17 @@ def _line_at(line: Mapping[str, FloatArray], columns: IntArray) -> tuple[FloatAr
     return np.where(enough, point, np.nan), np.where(enough, half, np.nan)
 
 
-def _line_quantile(values: FloatArray, cutoff: IntArray, leads: IntArray, scale: FloatArray) -> FloatArray:
+def _line_quantile(values: FloatArray, cutoff: IntArray, leads: IntArray, scale: FloatArray,
+                   uses_line: npt.NDArray[np.bool_]) -> FloatArray:
     """(K, P) the line's calibrated error quantile at each forecast's lead, in units of :func:`change_scale`.
 
     On at most :data:`POOL_KPIS` of the KPIs, the line through the actuals up to each column
     o forecasts columns o + 1 .. o + :data:`CALIBRATION_LEADS`; each error with a known
-    actual, divided by the scale at o, counts for the cutoffs at or after the column it forecast.
+    actual, divided by the scale at o, counts for the cutoffs at or after the column it
+    forecast where the KPI's forecast ``uses_line`` (K, P).
     """
     step = max(1, -(-len(values) // POOL_KPIS))
-    rows, rows_scale = values[::step], scale[::step]
+    rows, rows_scale, line_rows = values[::step], scale[::step], uses_line[::step]
     present = ~np.isnan(rows)
     width = rows.shape[1]
     x = np.arange(width, dtype=np.float64)
@@ -294,7 +297,8 @@ def _line_quantile(values: FloatArray, cutoff: IntArray, leads: IntArray, scale:
         unit = rows_scale[:, :-lead]
         known = present[:, lead:] & ~np.isnan(point) & (unit > 0)
         ratios.append(np.abs(rows[:, lead:] - point)[known] / unit[known])
-        members.append(target[known][None, :] <= cutoff[:, None])
+        owner = np.broadcast_to(np.arange(len(rows))[:, None], known.shape)[known]
+        members.append((target[known][None, :] <= cutoff[:, None]) & line_rows[owner].T)
     group = np.broadcast_to(np.arange(len(cutoff))[None, :], leads.shape)
     return _quantiles(ratios, members, leads, group)
 
@@ -313,20 +317,22 @@ def _seasonal_quantile(fitted: hw.Fitted, runs: FloatArray, scale: FloatArray, p
                        leads: IntArray) -> FloatArray:
     """(B,) calibrated error quantiles of the seasonal cases, pooled over the cases of the same cutoff (``pool``).
 
-    From the states after each period o of a run, the model forecasts 1 ..
-    :data:`CALIBRATION_LEADS` periods ahead wherever the run has the actual; each error is
-    divided by ``scale`` (B, T) at o, the :func:`change_scale` there.
+    From the states after each period o of a run (after the first seasons, which the
+    initial states read), the model forecasts 1 .. :data:`CALIBRATION_LEADS` periods ahead
+    wherever the run has the actual; each error is divided by ``scale`` (B, T) at o, the
+    :func:`change_scale` there.
     """
     start = hw.initial_states(runs, fitted.lengths, fitted.season)
     _, _, history = hw.smooth(runs, fitted.lengths, fitted.season, fitted.params, start, keep=True)
+    after_start = hw.initial_window(fitted.lengths, fitted.season) - 1  # origins that did not see the start's data
     top = int(min(CALIBRATION_LEADS, max(int(leads.max(initial=0)), 0)))
     by_lead: list[list[FloatArray]] = [[] for _ in range(top)]
     owner: list[list[IntArray]] = [[] for _ in range(top)]
     steps = np.arange(1, top + 1)
     for o, states in enumerate(history[:-1]):
         ahead = o + steps
-        inside = ahead[None, :] < fitted.lengths[:, None]
-        if not inside.any():
+        inside = (ahead[None, :] < fitted.lengths[:, None]) & (o >= after_start[:, None])
+        if o >= fitted.lengths.max():
             break
         point, _ = hw.forecast_from(states, np.full(len(runs), o), fitted.params, fitted.season, fitted.sigma2,
                                     np.broadcast_to(steps, (len(runs), top)))

@@ -84,13 +84,18 @@ class Fitted:
     sigma2: FloatArray
 
 
+def initial_window(lengths: IntArray, season: int) -> IntArray:
+    """How many of each row's first actuals the heuristic start reads (whole seasons, up to 5)."""
+    cycles = np.maximum(np.minimum(5, lengths // season), int(np.ceil((10 + 2 * (season // 2)) / season)))
+    return np.minimum(cycles * season, lengths)
+
+
 def initial_states(runs: FloatArray, lengths: IntArray, season: int) -> States:
     """statsmodels' heuristic initial level, trend and seasons of each row (see the module docstring)."""
     m = season
     b = len(runs)
     level, trend, seasons = np.empty(b), np.empty(b), np.empty((b, m))
-    min_obs = 10 + 2 * (m // 2)
-    cycles = np.maximum(np.minimum(5, lengths // m), int(np.ceil(min_obs / m)))
+    cycles = -(-initial_window(lengths, m) // m)
     lead = m // 2  # leading NaN of the centred moving average (the same for all rows)
     for k in np.unique(cycles):  # rows that use the same number of seasons, together
         rows = np.flatnonzero(cycles == k)
