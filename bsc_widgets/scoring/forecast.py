@@ -17,8 +17,9 @@ The rule (docs/scoring.md, section 8, has worked examples):
   and the longer the history.  The interval is calibrated on what the same model got wrong
   before, at the same lead, on the KPIs scored together (those of the same frequency: a
   scorecard and its departments), from the actuals known at the cutoff: from every earlier
-  period o, the model (the line through the actuals up to o; Holt-Winters from its states
-  after o, pooled over the KPIs with seasons) forecast 1 to :data:`CALIBRATION_LEADS`
+  period o, the model (the line through the actuals up to o, when there are at least
+  :data:`MIN_ORIGIN`; Holt-Winters from its states after o, after the seasons its start
+  reads, pooled over the KPIs with seasons) forecast 1 to :data:`CALIBRATION_LEADS`
   periods ahead; each error whose actual is known is measured in units of that KPI's
   *scale* at o, the mean absolute change between its consecutive actuals up to o
   (:func:`change_scale`).  With N such errors at the forecast's lead, q is the
@@ -60,6 +61,7 @@ SEASONS = {"M": 12, "Q": 4}  # periods per season by KPI frequency (annual KPIs 
 SEASONAL_P = 0.001  # seasons are modelled only when they differ from a line this clearly
 CALIBRATION_LEADS = 24  # past forecasts 1 .. this many periods ahead calibrate the interval
 GROWTH = 0.5  # a borrowed quantile grows as (lead / borrowed lead) to this power
+MIN_ORIGIN = 4  # past forecasts of the line count from lines through at least this many actuals
 MIN_POOL = 20  # past errors a lead needs to calibrate
 POOL_KPIS = 2000  # the line is calibrated on at most this many KPIs (every n-th)
 Z = float(stats.norm.ppf((1 + LEVEL) / 2))  # 1.2816: the normal half-width of the 80 % interval, in standard errors
@@ -295,7 +297,7 @@ def _line_quantile(values: FloatArray, cutoff: IntArray, leads: IntArray, scale:
         target = np.broadcast_to(np.arange(lead, width)[None, :], at["n"].shape)
         point = _line_at(at, target[..., None])[0][..., 0]
         unit = rows_scale[:, :-lead]
-        known = present[:, lead:] & ~np.isnan(point) & (unit > 0)
+        known = present[:, lead:] & (at["n"] >= MIN_ORIGIN) & ~np.isnan(point) & (unit > 0)
         ratios.append(np.abs(rows[:, lead:] - point)[known] / unit[known])
         owner = np.broadcast_to(np.arange(len(rows))[:, None], known.shape)[known]
         members.append((target[known][None, :] <= cutoff[:, None]) & line_rows[owner].T)
