@@ -27,8 +27,9 @@ def _series(season: int, lengths: list[int], seed: int = 3) -> tuple[np.ndarray,
     rng = np.random.default_rng(seed)
     width = max(lengths)
     t = np.arange(width)
-    rows = (100 + rng.normal(0, 1, (len(lengths), 1)) * t + rng.uniform(5, 20, (len(lengths), 1))
-            * np.sin(2 * np.pi * t / season + rng.uniform(0, 6, (len(lengths), 1))) + rng.normal(0, 3, (len(lengths), width)))
+    k = len(lengths)
+    rows = (100 + rng.normal(0, 1, (k, 1)) * t + rng.uniform(5, 20, (k, 1))
+            * np.sin(2 * np.pi * t / season + rng.uniform(0, 6, (k, 1))) + rng.normal(0, 3, (k, width)))
     lengths_ = np.array(lengths)
     rows[t[None, :] >= lengths_[:, None]] = np.nan
     return rows, lengths_
