@@ -1,9 +1,12 @@
 """Holt-Winters with an additive damped trend and additive seasons, in numpy, for many series at once.
 
-The method is statsmodels' ``ExponentialSmoothing(trend="add", damped_trend=True,
-seasonal="add", initialization_method="heuristic")`` (tests/test_forecast.py checks that
-the two agree at the same parameters); it is written here so that scoring does not import
-statsmodels and fits every series of one season length together:
+The model is statsmodels' ``ETSModel(error="add", trend="add", damped_trend=True,
+seasonal="add", initialization_method="heuristic")``, written in the smoothing form of its
+``holtwinters.ExponentialSmoothing`` (tests/test_forecast.py checks that fitted values,
+forecasts and intervals agree with the first, and fitted values with the second, at the
+same parameters; ``ExponentialSmoothing.forecast`` itself differs at leads that are whole
+seasons, where it takes the season of one season too early).  It is written here so that
+scoring does not import statsmodels and fits every series of one season length together:
 
 - **Smoothing** (:func:`smooth`), for each period t with the actual y, level l, trend b,
   season s (of the same phase one season earlier), smoothing parameters α, β, γ and damping φ::
@@ -19,8 +22,8 @@ statsmodels and fits every series of one season length together:
 - **Fitting** (:func:`fit`): the parameters minimise the sum of squared one-step errors
   over a grid (:data:`GRID`), then over a finer grid around each series' best point; all
   series and all parameter points run through the recursion together as one array.
-- **Spread**: the model's standard error h periods ahead is that of the equivalent ETS
-  model with additive errors (Hyndman et al. 2008, table 6.1),
+- **Spread**: the model's standard error h periods ahead is that of the ETS model with
+  additive errors, whose parameters are α, αβ, γ and φ (Hyndman et al. 2008, table 6.1),
   σ_h² = σ² (1 + Σ_{j<h} c_j²) with c_j = α + αβ (φ + … + φ^j) + γ [j a multiple of m]
   and σ² the mean squared one-step error.
 
