@@ -131,8 +131,8 @@ def predict(values: FloatArray, cutoff: IntArray, columns: IntArray, season: int
     """Forecasts of K KPIs from P cutoffs at the (K, P, L) grid ``columns`` (negative: none), calibrated.
 
     The seasonal model is used where :func:`seasonal_cases` says so (for every column
-    after the cutoff; ``fit`` limits the cutoffs), the line elsewhere.  The widening is
-    that of the lead of the last column.
+    after the cutoff; ``fit`` limits the cutoffs), the line elsewhere.  ``interval`` is
+    calibrated for the lead of the last column.
     """
     line = _line_stats(values, cutoff)
     point, half = _line_at(line, columns)
