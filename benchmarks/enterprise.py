@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -84,3 +85,60 @@ def build(out: Path, scorecards: int = 1000, kpis_per_card: int = 50, months: in
     for name, tbl in tables.items():
         pq.write_table(tbl, out / f"{name}.parquet")
     return {name: tbl.num_rows for name, tbl in tables.items()}
+
+
+SEASONAL_FIRST = parse_period("2022-01")
+
+
+def seasonal_frames(kpis: int = 40, months: int = 48, first: Period = SEASONAL_FIRST,
+                    seed: int = 11) -> dict[str, pd.DataFrame]:
+    """A scorecard of ``kpis`` monthly KPIs with seasons, trends that drift and plans that miss, as frames.
+
+    Each KPI: a level (50-150) growing by about 0.3 % a month (KPI to KPI ± 0.4 %), a random
+    walk (up to 1 % of the level a month), noise (1-5 %) and, for three KPIs in four, a
+    season of 5-30 % of the level (two harmonics, random phases).  Its monthly target is the
+    plan: the level at a planned growth that misses the real one by ± 0.3 % a month, with
+    the season; the red flag is 10 % of the level worse.  One KPI in five is lower-is-better
+    (the same series, the target compared the other way).  For backtesting forecasts
+    (benchmarks/forecast_backtest.py): :func:`~bsc_widgets.scoring.score_review` reads them
+    as it reads a store.
+    """
+    rng = np.random.default_rng(seed)
+    t = np.arange(months)[None, :]
+    level = rng.uniform(50, 150, (kpis, 1))
+    growth = rng.normal(0.003, 0.004, (kpis, 1))
+    phases = rng.uniform(0, 2 * np.pi, (kpis, 2))
+    shape = (np.sin(2 * np.pi * t / 12 + phases[:, :1]) + rng.uniform(0, 0.8, (kpis, 1))
+             * np.sin(4 * np.pi * t / 12 + phases[:, 1:]))
+    shape /= np.abs(shape).max(axis=1, keepdims=True)
+    amplitude = np.where(rng.random((kpis, 1)) < 0.75, rng.uniform(0.05, 0.3, (kpis, 1)), 0.0) * level
+    walk = np.cumsum(rng.normal(0, 1, (kpis, months)) * rng.uniform(0, 0.01, (kpis, 1)) * level, axis=1)
+    noise = rng.normal(0, 1, (kpis, months)) * rng.uniform(0.01, 0.05, (kpis, 1)) * level
+    value = level * (1 + growth * t) + amplitude * shape + walk + noise
+    plan = level * (1 + (growth + rng.normal(0, 0.003, (kpis, 1))) * t) + amplitude * shape
+    polarity = np.where(rng.random(kpis) < 0.2, "lower", "higher")
+    red = np.where(polarity[:, None] == "lower", plan + 0.1 * level, plan - 0.1 * level)
+    ids = np.array([f"s{i:03d}" for i in range(kpis)], dtype=object)
+    periods = np.array([str(period_at("M", period_index(first) + m)) for m in range(months)], dtype=object)
+    card = ["seasonal"]
+    tables = {
+        "scorecards": _table("scorecards", {"scorecard_id": card, "name": ["Seasonal KPIs"],
+                                            "horizon_start": [str(first)], "horizon_end": [str(periods[-1])],
+                                            "review_frequency": ["Q"]}),
+        "perspectives": _table("perspectives", {"scorecard_id": card * 4, "perspective_id": list(PERSPECTIVES),
+                                                "name": [p.title() for p in PERSPECTIVES],
+                                                "position": list(range(1, 5)), "weight": [1.0] * 4}),
+        "objectives": _table("objectives", {"objective_id": [f"o-{p}" for p in PERSPECTIVES],
+                                            "scorecard_id": card * 4, "perspective_id": list(PERSPECTIVES),
+                                            "title": [p.title() for p in PERSPECTIVES], "weight": [1.0] * 4}),
+        "kpis": _table("kpis", {"kpi_id": ids, "scorecard_id": card * kpis,
+                                "objective_id": [f"o-{PERSPECTIVES[i % 4]}" for i in range(kpis)], "name": ids,
+                                "polarity": polarity, "frequency": ["M"] * kpis, "aggregation": ["sum"] * kpis,
+                                "weight": [1.0] * kpis, "decimals": np.ones(kpis, dtype=np.int64)}),
+        "targets": _table("targets", {"kpi_id": np.repeat(ids, months), "period": np.tile(periods, kpis),
+                                      "scorecard_id": card * (kpis * months), "target": plan.ravel(),
+                                      "red_flag": red.ravel()}),
+        "actuals": _table("actuals", {"kpi_id": np.repeat(ids, months), "period": np.tile(periods, kpis),
+                                      "scorecard_id": card * (kpis * months), "value": value.ravel()}),
+    }
+    return {name: tbl.to_pandas() for name, tbl in tables.items()}

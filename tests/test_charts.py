@@ -130,9 +130,26 @@ def test_kpi_trend_draws_a_band_for_range_kpis_and_a_forecast(frames: Frames) ->
     forecast = _trace(fig, f"forecast ({row['forecast']})")
     assert forecast.y[-1] == pytest.approx(row["forecast_value"])
     fan = _trace(fig, "forecast interval (80 %)")
-    assert fan.fill == "toself" and list(fan.x[1:3]) == [forecast.x[-1]] * 2
-    assert list(fan.y[1:3]) == pytest.approx([row["forecast_upper"], row["forecast_lower"]])
-    assert fan.y[0] == fan.y[-1] == forecast.y[0], "the fan starts at the last actual"
+    periods = len(forecast.x) - 1  # one point per period after the last actual, to the horizon end
+    assert fan.fill == "toself" and len(fan.x) == 2 * periods + 2
+    assert list(fan.x[1:periods + 1]) == list(forecast.x[1:]), "the band follows the path period by period"
+    assert [fan.y[periods], fan.y[periods + 1]] == pytest.approx([row["forecast_upper"], row["forecast_lower"]])
+    assert fan.y[0] == fan.y[-1] == forecast.y[0], "the band starts at the last actual"
+
+
+def test_kpi_trend_draws_the_seasonal_path_of_net_revenue(frames: Frames) -> None:
+    review = score_review(frames, "2026Q3", "org")
+    fig = charts.kpi_trend(frames, "rev-net", period="2026Q3", review=review)
+    row = review.kpis.set_index("kpi_id").loc["rev-net"]
+    path = _trace(fig, "forecast (off course)")
+    assert list(path.customdata[1:4]) == ["2026-10", "2026-11", "2026-12"] and path.customdata[-1] == "2027-12"
+    values = dict(zip(path.customdata[1:], path.y[1:], strict=True))
+    assert values["2027-12"] == pytest.approx(row["forecast_value"])
+    assert values["2026-12"] > values["2027-06"] > values["2027-01"], "December peaks, January drops"
+    fan = _trace(fig, "forecast interval (80 %)")
+    upper = fan.y[1:len(path.x)]
+    lower = fan.y[len(path.x):-1][::-1]
+    assert all(lo < mid < up for lo, mid, up in zip(lower, path.y[1:], upper, strict=True))
 
 
 def test_kpi_trend_rejects_unknown_kpi(frames: Frames) -> None:

@@ -11,8 +11,18 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from ...errors import InputError
-from ...model.periods import first_day, last_day, parse_period, period_columns
+from ...model.periods import (
+    convert_index,
+    first_day,
+    frequency,
+    last_day,
+    parse_period,
+    period_at,
+    period_columns,
+    period_index,
+)
 from ...scoring import Review
+from ...scoring.forecast import GROWTH, SEASONS, forecast_path
 from ..theme import GRID, SERIES_COLOURS
 from .figure import figure, scatter, text
 
@@ -30,8 +40,9 @@ def kpi_trend(frames: Mapping[str, pd.DataFrame], kpi_id: str, *, period: str | 
     Range KPIs show their band instead of target and red flag.  With ``period`` (a review
     period such as ``2026Q3``) only actuals up to the end of that period are drawn and the
     period is shaded; the target path runs on to the last target.  With ``review`` the
-    KPI's forecast for that period is drawn as a dotted line from the last actual to the
-    forecast at the horizon end, inside a shaded fan that widens to its prediction interval.
+    KPI's forecast for that period is drawn as a dotted path from the last actual, period
+    by period to the horizon end (the seasonal shape when the model has seasons), inside a
+    shaded band of its prediction interval at each period.
     Raises :class:`~bsc_widgets.errors.InputError` for an unknown KPI.
     """
     kpis = frames["kpis"]
@@ -70,7 +81,7 @@ def kpi_trend(frames: Mapping[str, pd.DataFrame], kpi_id: str, *, period: str | 
                          line={"color": SERIES_COLOURS["actual"], "width": 2.5}, marker={"size": 6},
                          customdata=actuals["period"], hovertemplate=f"%{{customdata}}: actual {fmt}"))
     if review is not None and shown is not None and len(actuals):
-        data += _forecast(review, kpi_id, str(shown), actuals, fmt)
+        data += _forecast(review, kpi, str(shown), actuals, fmt)
     shapes = [] if shown is None else [
         {"type": "rect", "xref": "x", "yref": "paper", "x0": first_day(shown),
          "x1": last_day(shown) + dt.timedelta(days=1),
@@ -84,23 +95,49 @@ def kpi_trend(frames: Mapping[str, pd.DataFrame], kpi_id: str, *, period: str | 
                    xaxis={"gridcolor": GRID}, yaxis={"gridcolor": GRID, "title": {"text": unit}})
 
 
-def _forecast(review: Review, kpi_id: str, period: str, actuals: pd.DataFrame, fmt: str) -> list[dict[str, Any]]:
-    """The prediction interval as a fan from the last actual and a dotted line to the forecast (none without one)."""
+def _forecast(review: Review, kpi: pd.Series, period: str, actuals: pd.DataFrame, fmt: str) -> list[dict[str, Any]]:
+    """The forecast path period by period from the last actual, inside its interval band (none without one).
+
+    The path is the model's (:func:`~bsc_widgets.scoring.forecast.forecast_path`: the
+    seasonal shape when the model has seasons, else the line); the band at each period is
+    the wider of the model's own interval and the scored (calibrated) interval shrunk
+    toward the last actual as (lead / last lead) ** GROWTH, so it ends at the scored interval.
+    """
+    kpi_id = str(kpi["kpi_id"])
     rows = review.kpis[((review.kpis["kpi_id"] == kpi_id) & (review.kpis["period"] == period)).to_numpy(dtype=bool)]
     if rows.empty or pd.isna(rows.iloc[0]["forecast_value"]) or not str(rows.iloc[0]["forecast_period"]):
         return []
     row = rows.iloc[0]
-    end = np.datetime64(first_day(parse_period(str(row["forecast_period"]))), "D")
-    start, last = actuals["_x"].iloc[-1], actuals["value"].iloc[-1]
-    fan = scatter(x=[start, end, end, start], y=[last, row["forecast_upper"], row["forecast_lower"], last],
+    freq = str(kpi["frequency"])
+    shown = parse_period(period)
+    cutoff = convert_index(period_index(shown), frequency(shown), freq)
+    if last_day(period_at(freq, cutoff)) > last_day(shown):
+        cutoff -= 1  # the KPI's period containing the review's end has not ended: not known yet
+    own = period_columns(actuals["period"])
+    mine = actuals.assign(_i=own["index"].to_numpy()).loc[(own["freq"] == freq).to_numpy(dtype=bool)]
+    mine = mine[mine["_i"] <= cutoff]
+    horizon = period_index(parse_period(str(row["forecast_period"])))
+    if mine.empty or horizon <= cutoff:
+        return []
+    first = int(mine["_i"].min())
+    values = np.full(horizon - first + 1, np.nan)
+    values[mine["_i"].to_numpy(dtype=np.int64) - first] = mine["value"].to_numpy(dtype=np.float64)
+    path = forecast_path(values, cutoff - first, horizon - first, SEASONS.get(freq, 0))
+    point, half = path.point[0, 0], path.half_width[0, 0]
+    interval = float(row["forecast_upper"] - row["forecast_value"])
+    steps = np.arange(1, len(point) + 1)
+    band = np.fmax(half, interval * (steps / steps[-1]) ** GROWTH)
+    labels = [str(period_at(freq, cutoff + int(i))) for i in steps]
+    x = [np.datetime64(first_day(period_at(freq, cutoff + int(i))), "D") for i in steps]
+    start, last = mine["_x"].iloc[-1], float(mine["value"].iloc[-1])
+    fan = scatter(x=[start, *x, *x[::-1], start], y=[last, *(point + band), *(point - band)[::-1], last],
                   mode="lines", fill="toself", fillcolor=SERIES_COLOURS["forecast_band"], line={"width": 0},
-                  name="forecast interval (80 %)",
-                  customdata=["last actual", "interval upper", "interval lower", "last actual"],
+                  name="forecast interval (80 %)", hoveron="points",
+                  customdata=["last actual", *[f"{p} upper" for p in labels], *[f"{p} lower" for p in labels[::-1]],
+                              "last actual"],
                   hovertemplate=f"%{{customdata}}: {fmt}")
-    return [fan, scatter(x=[actuals["_x"].iloc[-1], end], y=[actuals["value"].iloc[-1], row["forecast_value"]],
-                     mode="lines+markers", name=f"forecast ({row['forecast']})",
-                     line={"color": SERIES_COLOURS["forecast"], "dash": "dot", "width": 2}, marker={"size": [0, 8]},
-                     customdata=["last actual", str(row["forecast_period"])],
-                     hovertemplate=f"%{{customdata}}: forecast {fmt}")]
-
-
+    line = scatter(x=[start, *x], y=[last, *point], mode="lines+markers", name=f"forecast ({row['forecast']})",
+                   line={"color": SERIES_COLOURS["forecast"], "dash": "dot", "width": 2},
+                   marker={"size": [0] * len(x) + [8]}, customdata=["last actual", *labels],
+                   hovertemplate=f"%{{customdata}}: forecast {fmt}")
+    return [fan, line]
