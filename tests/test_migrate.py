@@ -54,10 +54,17 @@ def scored(store: Path, *extra: str) -> dict[str, Any]:
     return dict(json.loads(result.output))
 
 
+FORECAST_COLUMNS = {"forecast", "forecast_value", "forecast_lower", "forecast_upper", "forecast_target",
+                    "forecast_period"}
+"""The forecast's columns: this release forecasts with its own Holt-Winters and calibrated intervals
+(docs/scoring.md, section 8), so they are not the old release's; every score is."""
+
+
 def assert_scores_as_before(now: dict[str, Any]) -> None:
     """Every value the old release gave is given again (new result columns may be added beside them).
 
     Numbers agree to 1e-12 relative (the engine may change how it sums); text, flags and blanks exactly.
+    The forecast's columns (:data:`FORECAST_COLUMNS`) are left out: the forecasting model changed.
     """
     before = json.loads(gzip.decompress((DATA / "schema4-score.json.gz").read_bytes()))
     assert now["periods"] == before["periods"] == PERIODS
@@ -67,6 +74,8 @@ def assert_scores_as_before(now: dict[str, Any]) -> None:
         assert len(now[level]) == len(rows), level
         for old, new in zip(rows, now[level], strict=True):
             for column, value in old.items():
+                if column in FORECAST_COLUMNS:
+                    continue
                 got = new[column]
                 if isinstance(value, float) and isinstance(got, float):
                     assert math.isclose(got, value, rel_tol=1e-12, abs_tol=1e-12), (level, column, old, got)
