@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
+from ..render.plotly_bundle import plotly_js
 from .index import write_index
 from .pdf import check_engine, print_reports
 from .pinning import RESULTS_SUFFIX
@@ -184,9 +185,7 @@ def _with_previous(job: ReportJob, folder: Path) -> ReportJob:
 
 
 def _write_shared_plotly(folder: Path) -> None:
-    from plotly.offline import get_plotlyjs
-
     target = folder / SHARED_PLOTLY_JS
-    source = get_plotlyjs()
+    source = plotly_js()
     if not target.exists() or target.read_text(encoding="utf-8") != source:
         target.write_text(source, encoding="utf-8")
