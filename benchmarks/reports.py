@@ -34,14 +34,18 @@ links, targets and actuals copied with new ids into the org scorecard, saved thr
 one 2026Q3 report each, self-contained and ``--shared-plotly``: time, main HTML size and trend charts
 (``bsc-trend-`` divs: KPIs red or moved to a worse colour).  Goal: main HTML <= 6 MB at 3,000 KPIs.
 
-Last full run (defaults; 2 cores shared with another engineer's work, load 2-5; about 15 minutes):
+Last run (``--rounds 2 --baseline-reports 4``, stopped after round 1; 2 cores shared with up to seven other
+engineers' jobs, load average 30-48, so only the ratios mean something):
 
-    serial loop 200.8 s (187-205), parallel loop 176.1 s (98-176), bsc report 28.5 s (19-39): 6.2x the
-    parallel loop (per round 4.6-6.2x); bsc report --pdf 99.7 s (69-102): 1.8x, goal 6x NOT met -- printing
-    costs ~3 s a report, one after another in one Chromium after the batch, and the batch without PDFs is
-    itself only 6.2x.  Floor 3.4 s, one report cold 5.3 s (1.57x).
-    30 / 300 / 3,000 KPIs: 6.0 / 7.2 / 36.4 s (6.0x), main HTML 4.9 / 6.8 / 26.1 MB (goal 6 MB NOT met),
-    15 / 150 / 1,500 trend charts at ~15 kB and ~20 ms each; --shared-plotly 0.27 / 2.2 / 21.5 MB.
+    serial loop 1,415 s, parallel loop 1,833 s, bsc report 261 s: 7.0x the parallel loop (5.4x serial);
+    parallel loop + chromium PDF 2,367 s, bsc report --pdf 530 s: 4.5x, goal 6x NOT met (3.5x the loop without
+    PDFs; 1.8x on main).  Printing costs bsc report 11 s a report (a warm Chromium per worker, charts drawn once
+    at their printed size) and the loop 22 s (a cold Chromium per report); both pay Chromium's drawing and PDF
+    writing, which no start-up saving removes, so it dilutes the 7x of the batch: (1,833 + 535) / (261 + 269).
+    6x would need printing under 5.6 s a report at that load, and on 2 busy cores no idle core hides it.
+    Floor 42 s, one report cold 81 s.  3,000 KPIs (one separate run): main HTML 4.99 MB self-contained (goal
+    6 MB met; 8.85 MB on main, plotly.js now the 1.2 MB basic bundle), 3.85 MB with --shared-plotly, 24 trend
+    charts.
 """
 
 from __future__ import annotations
