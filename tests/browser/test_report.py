@@ -127,3 +127,21 @@ def test_printed_reports_fit_the_page_and_make_pdfs_and_a_briefing_book(
     assert "Alder & Finch: review of 2026Q3" in _text(bound, 3) and f"page 3 of {total}" in _text(bound, 3)
     assert "Customer Service: review of 2026Q3" in _text(bound, 3 + pages)
     assert [item.title for item in bound.outline] == ["Contents", "Alder & Finch (org)", "Customer Service (cs)"]
+    # Without a book, a worker prints each report once with Chromium's own page numbers: the same pages and footer.
+    # (In another process: this one's playwright session drives the test's browser.)
+    alone = tmp_path / "alone"
+    alone.mkdir()
+    script = ("import sys; from pathlib import Path; from bsc_widgets.reports.pdf import PdfPrinter, print_report; "
+              "from bsc_widgets.reports.runner import ReportJob, ReportResult; "
+              "r = ReportResult(ReportJob(sys.argv[1], 'org', '2026Q3'), '', '', headline={'name': 'Alder & Finch'}, "
+              "paths={'html': Path(sys.argv[2])}); p = PdfPrinter().start(); "
+              "print_report(r, sys.argv[3], p, each=True, keep=False); p.close(); "
+              "assert r.printed is None and r.error is None, r.error; print(r.paths['pdf'])")
+    done = subprocess.run([sys.executable, "-c", script, str(store), str(out / "org-2026Q3.html"), str(alone)],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    direct = PdfReader(alone / "org-2026Q3.pdf")
+    assert len(direct.pages) == pages
+    for number in (1, pages):
+        text = _text(direct, number)
+        assert "Alder & Finch · org · review of 2026Q3" in text and f"page {number} of {pages}" in text, text[-200:]
