@@ -216,3 +216,23 @@ def test_chart_texts_from_the_plan_are_escaped(frames: Frames) -> None:
         assert trend.layout.title.text.startswith("<b>&lt;a href=")
         assert all(t.meta.startswith("&lt;a href=") and t.hovertemplate.endswith("%{meta}") for t in trend.data)
         assert trend.layout.yaxis.title.text.startswith("&lt;a href=")
+
+
+def test_every_chart_draws_with_the_vendored_plotly_js_bundle(frames: Frames) -> None:
+    """The reports embed plotly.js's basic bundle: every chart uses only its trace types, and it is the
+    plotly.js version the python plotly package writes figures for."""
+    from plotly.offline import get_plotlyjs_version
+
+    from bsc_widgets.render import plotly_bundle
+
+    review = score_review(frames, "2026Q3", "org")
+    figures = [charts.strategy_map(frames, "org", review=review),
+               charts.gantt(frames, "org", today=dt.date(2026, 11, 24)),
+               charts.kpi_trend(frames, "rev-net", period="2026Q3", review=review),
+               charts.kpi_trend(frames, "inventory-cover", period="2026Q3", review=review)]
+    used = {t.type for fig in figures for t in fig.data}
+    assert used and used <= plotly_bundle.TRACE_TYPES, used - plotly_bundle.TRACE_TYPES
+    source = plotly_bundle.plotly_js()
+    assert source.startswith(f"/**\n* plotly.js (basic - minified) v{plotly_bundle.VERSION}\n")
+    assert get_plotlyjs_version() == plotly_bundle.VERSION
+    assert len(source.encode()) < 1_500_000 and "MIT" in plotly_bundle.LICENSE.read_text(encoding="utf-8")

@@ -77,7 +77,8 @@ def test_wheel_ships_every_subpackage_templates_workbooks_and_the_sample(tmp_pat
     for shipped in ("bsc_widgets/_shipped/templates/review.ipynb",
                     "bsc_widgets/_shipped/templates/nbconvert/bsc_report/index.html.j2",
                     "bsc_widgets/_shipped/workbooks/00-start-here.ipynb",
-                    "bsc_widgets/io/samples/alder_finch/kpis.csv"):
+                    "bsc_widgets/io/samples/alder_finch/kpis.csv",
+                    "bsc_widgets/render/assets/plotly-basic.min.js", "bsc_widgets/render/assets/plotly.js-LICENSE"):
         assert shipped in names, shipped
     assert any(n.startswith("bsc_widgets/_shipped/templates/kpi-libraries/") and n.endswith(".toml") for n in names)
     assert not any("conftest" in n for n in names), "test helpers stay out of the wheel"
@@ -87,12 +88,16 @@ def test_wheel_ships_every_subpackage_templates_workbooks_and_the_sample(tmp_pat
                     str(wheel)], check=True, capture_output=True)
     probe = ("import sys; sys.path.insert(0, sys.argv[1]); import bsc_widgets.resources as r; "
              "from bsc_widgets.io.samples import sample_plan; "
-             "print(r.shipped_dir('templates')); print(r.shipped_dir('workbooks')); print(len(sample_plan()['kpis']))")
+             "from bsc_widgets.render.plotly_bundle import plotly_js; "
+             "print(r.shipped_dir('templates')); print(r.shipped_dir('workbooks')); print(len(sample_plan()['kpis'])); "
+             "print(len(plotly_js()))")
     out = subprocess.run([sys.executable, "-c", probe, str(target)], capture_output=True, text=True, check=True,
                          cwd=tmp_path).stdout.split()
     assert out[0] == str(target / "bsc_widgets" / "_shipped" / "templates")
     assert out[1] == str(target / "bsc_widgets" / "_shipped" / "workbooks")
     assert int(out[2]) == 31, "the sample organisation is readable from the installed wheel"
+    assert int(out[3]) == len((ROOT / "bsc_widgets/render/assets/plotly-basic.min.js").read_text(encoding="utf-8")), (
+        "the installed wheel's reports embed the vendored plotly.js")
 
 
 def test_shipped_dir_prefers_the_copy_inside_the_package(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -368,10 +368,11 @@ def test_the_summary_comes_first_and_every_line_links_to_its_detail(batch: tuple
 # ----------------------------------------------------------------------------- lean outputs, results files, index
 def test_notebooks_beside_reports_share_plotly_and_still_execute(batch: tuple[Path, object], tmp_path: Path) -> None:
     import papermill
-    from plotly.offline import get_plotlyjs
+
+    from bsc_widgets.render.plotly_bundle import plotly_js
 
     out, _ = batch
-    bundle = get_plotlyjs()[:2000]  # the head of plotly.js: present in every copy of it
+    bundle = plotly_js()[:2000]  # the head of plotly.js: present in every copy of it
     assert (out / SHARED_PLOTLY_JS).read_text(encoding="utf-8").startswith(bundle)
     for name in ("org-2026Q3", "cs-2026Q2"):
         text = (out / f"{name}.ipynb").read_text(encoding="utf-8")

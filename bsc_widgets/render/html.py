@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import html
 from collections.abc import Mapping
-from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -18,6 +17,7 @@ from ..model.due import NOBODY
 from ..model.values import is_missing
 from ..model.words import MISSING, day, plural
 from ..scoring.formulas import AMBER, NO_DATA, NO_TARGET, RED
+from .plotly_bundle import plotly_js as bundled_plotly_js
 from .printing import PRINT_CSS, PRINT_FIT_JS
 from .theme import ACCENT, FONT, INK, MUTED, PANEL, RULE, STATUS_COLOURS, status_colour
 
@@ -169,16 +169,11 @@ REPORT_CSS = f"""
 """Styles of the report sections (class names start with ``bsc``; print styles included); the title emits them."""
 
 
-@lru_cache(maxsize=1)
-def _plotly_source() -> str:
-    from plotly.offline import get_plotlyjs
-
-    return str(get_plotlyjs())
-
-
 def plotly_loader(plotly_js: str = INLINE) -> str:
-    """``<script>`` tags that load plotly.js (inline, or from a local file: a relative path) and fit charts to print."""
-    source = _plotly_source() if plotly_js == INLINE else None
+    """``<script>`` tags that load plotly.js (inline, or from a local file: a relative path) and fit charts to print.
+
+    The plotly.js is the vendored basic bundle (:mod:`~bsc_widgets.render.plotly_bundle`)."""
+    source = bundled_plotly_js() if plotly_js == INLINE else None
     # plotly.js registers itself as an AMD module when require.js is present: hide ``define`` meanwhile.
     hide, restore = ("<script>window.__bscDefine=window.define;window.define=undefined;</script>",
                      "<script>window.define=window.__bscDefine;</script>")

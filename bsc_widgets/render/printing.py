@@ -14,7 +14,7 @@ same page, so a report printed from a browser and its PDF look the same.
 
 from __future__ import annotations
 
-__all__ = ["PAGE", "PRINT_CSS", "PRINT_FIT_JS", "PageGeometry"]
+__all__ = ["HEADING_RESERVE", "PAGE", "PRINT_CSS", "PRINT_FIT_JS", "PageGeometry"]
 
 _PX_PER_MM = 96 / 25.4
 
@@ -51,6 +51,9 @@ class PageGeometry:
 PAGE = PageGeometry("A4", 210, 297, top=14, right=14, bottom=18, left=14)
 """The report's printed page: A4 portrait; the bottom margin leaves room for the footer (page numbers, period)."""
 
+HEADING_RESERVE = 110
+"""CSS pixels of a page kept for the heading and caption above a chart that is scaled down to fit a page."""
+
 PRINT_CSS = f"""
 @media print{{
   {PAGE.css()}
@@ -73,31 +76,66 @@ PRINT_CSS = f"""
 PRINT_FIT_JS = """
 (function () {
   if (window.bscPrint) { return; }
-  var WIDTH = $WIDTH, HEIGHT = $HEIGHT, SHORT = 0.27, GRID_SHORT = 0.2, GAP = 20;
+  var WIDTH = $WIDTH, HEIGHT = $HEIGHT, SHORT = 0.27, GRID_SHORT = 0.2, GAP = 20, RESERVE = $RESERVE;
+  var drawing = [];  // every Plotly.newPlot of the page: ready() waits for them all
+  function sizes(box, fixed, w, h, width, height) {  // how to print a chart of w x h px
+    var room = height - RESERVE;  // room for the heading and caption above it
+    if (fixed) {  // drawn at a fixed size (the strategy map): scale it down whole
+      return {zoom: Math.min(1, width / w, (h > room ? room : height) / h)};
+    }
+    // fills its container: drawn at the printable width (short charts: three to a page)
+    var inGrid = !!box.closest('.bsc-grid'), short = inGrid ? GRID_SHORT : SHORT;
+    if (inGrid) { width = Math.floor((width - GAP) / 2); }  // two a row in a grid, four rows a page
+    // taller than a page (the Gantt chart of a large plan): drawn wider and scaled down whole, so that it
+    // fills the width of one page, legend included, instead of running onto the next
+    var zoom = h > room ? room / h : 1, out = {zoom: zoom, width: Math.floor(width / zoom)};
+    if (h < height / 2) { out.height = Math.min(h, Math.floor(height * short)); }
+    return out;
+  }
+  function size(box, fixed, s) {  // the chart's container at the printed size (its own style kept for restore)
+    if (box.dataset.bscStyle === undefined) {
+      box.dataset.bscStyle = box.getAttribute('style') || '';
+      box.dataset.bscFixed = fixed ? '1' : '';
+    }
+    if (s.width) { box.style.width = s.width + 'px'; }
+    if (s.height) { box.style.height = s.height + 'px'; }
+    if (s.zoom < 1) { box.style.zoom = String(s.zoom); }
+    box.dataset.bscFitted = '1';
+  }
+  if (window.Plotly && window.Plotly.newPlot) {
+    var newPlot = window.Plotly.newPlot;
+    window.Plotly.newPlot = function (target, data, layout, config) {
+      var gd = typeof target === 'string' ? document.getElementById(target) : target;
+      if (window.bscPrintFirst && gd && gd.parentElement && layout) {  // the PDF engine: drawn once, for paper
+        var fixed = !!layout.width, h = layout.height || 450, s = sizes(gd.parentElement, fixed,
+                                                                         layout.width || WIDTH, h, WIDTH, HEIGHT);
+        size(gd.parentElement, fixed, s);
+        if (!fixed) { layout = Object.assign({}, layout, {width: s.width, height: s.height || h}); }
+      }
+      var drawn = newPlot.call(this, target, data, layout, config);
+      drawing.push(drawn);
+      return drawn;
+    };
+  }
+  function loaded() {
+    return new Promise(function (resolve) {
+      if (document.readyState === 'complete') { resolve(); } else { window.addEventListener('load', resolve); }
+    });
+  }
+  function ready() {  // resolves once the page has loaded, every chart is drawn and the fonts are in
+    return loaded().then(function () { return Promise.all(drawing); })
+      .then(function () { return document.fonts ? document.fonts.ready : null; })
+      .then(function () { document.documentElement.dataset.bscReady = '1'; });
+  }
   function graphs() { return Array.prototype.slice.call(document.querySelectorAll('.js-plotly-plot')); }
   function fitOne(gd, width, height) {
     var box = gd.parentElement;
-    if (box.dataset.bscStyle === undefined) {
-      box.dataset.bscStyle = box.getAttribute('style') || '';
-      box.dataset.bscFixed = gd.layout && gd.layout.width ? '1' : '';
-    }
-    var done = Promise.resolve();
-    if (box.dataset.bscFixed) {  // drawn at a fixed size (the strategy map): scale it down whole
-      var w = gd._fullLayout.width, h = gd._fullLayout.height;
-      box.style.zoom = String(Math.min(1, width / w, height / h));
-    } else {  // fills its container: redraw it at the printable width (short charts: three to a page)
-      var inGrid = !!box.closest('.bsc-grid'), short = inGrid ? GRID_SHORT : SHORT;
-      if (inGrid) { width = Math.floor((width - GAP) / 2); }  // two a row in a grid, four rows a page
-      var update = {width: width}, tall = gd._fullLayout.height;
-      if (tall < height / 2) { update.height = Math.min(tall, Math.floor(height * short)); }
-      box.style.width = width + 'px';
-      if (update.height) { box.style.height = update.height + 'px'; }
-      done = window.Plotly.relayout(gd, update).then(function () {
-        var h = gd._fullLayout.height;
-        if (h > height) { box.style.zoom = String(height / h); }
-      });
-    }
-    return done;
+    if (box.dataset.bscFitted) { return Promise.resolve(); }
+    var fixed = box.dataset.bscStyle === undefined ? !!(gd.layout && gd.layout.width) : !!box.dataset.bscFixed;
+    var s = sizes(box, fixed, gd._fullLayout.width, gd._fullLayout.height, width, height);
+    size(box, fixed, s);
+    return fixed ? Promise.resolve() : window.Plotly.relayout(gd, s.height ? {width: s.width, height: s.height}
+                                                                             : {width: s.width});
   }
   function fit(width, height) {
     if (!window.Plotly) { return Promise.resolve([]); }
@@ -109,13 +147,21 @@ PRINT_FIT_JS = """
       if (box.dataset.bscStyle === undefined) { return; }
       box.setAttribute('style', box.dataset.bscStyle);
       var fixed = box.dataset.bscFixed;
-      delete box.dataset.bscStyle; delete box.dataset.bscFixed;
+      delete box.dataset.bscStyle; delete box.dataset.bscFixed; delete box.dataset.bscFitted;
       if (!fixed && window.Plotly) { delete gd.layout.width; window.Plotly.Plots.resize(gd); }
     });
   }
-  window.bscPrint = {fit: fit, restore: restore, width: WIDTH, height: HEIGHT};
+  window.bscPrint = {ready: ready, fit: fit, restore: restore, width: WIDTH, height: HEIGHT};
   window.addEventListener('beforeprint', function () { fit(); });
   window.addEventListener('afterprint', restore);
 })();
-""".replace("$WIDTH", str(PAGE.printable_width)).replace("$HEIGHT", str(PAGE.printable_height))
-"""Script that fits every plotly chart of the page to the printed page (``bscPrint.fit()``; run before printing)."""
+""".replace("$WIDTH", str(PAGE.printable_width)).replace("$HEIGHT", str(PAGE.printable_height)).replace(
+    "$RESERVE", str(HEADING_RESERVE))
+"""Script that fits every plotly chart of the page to the printed page (``bscPrint.fit()``; run before printing).
+
+``bscPrint.ready()`` is the page's ready signal: a promise that resolves once the page has
+loaded, every chart's ``Plotly.newPlot`` has finished drawing and the fonts are loaded (it
+also sets ``data-bsc-ready`` on the ``<html>`` element).  The PDF engine waits for it
+instead of polling or sleeping.  With ``window.bscPrintFirst`` set before the page loads
+(the PDF engine's init script), every chart is drawn at its printed size in the first
+place, instead of drawn for the screen and redrawn for paper."""

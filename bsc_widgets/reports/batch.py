@@ -4,6 +4,10 @@
 processes (deltalake cannot run in forked children), or on a Dask distributed cluster;
 a failing report does not stop the others.  Each worker keeps one
 :class:`~bsc_widgets.reports.runner.ReportRunner` (and its warm kernel) for all its reports.
+With PDFs asked for, each local worker also keeps one Chromium
+(:class:`~bsc_widgets.reports.pdf.PdfPrinter`) and prints every report it has just written,
+so that printing overlaps the making of the other workers' reports; on Dask the reports are
+printed here after the batch.
 """
 
 from __future__ import annotations
@@ -15,13 +19,14 @@ import os
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
+from ..render.plotly_bundle import plotly_js
 from .index import write_index
-from .pdf import check_engine, print_reports
+from .pdf import PdfPrinter, check_engine, print_report, print_reports
 from .pinning import RESULTS_SUFFIX
 from .runner import DEFAULT_TEMPLATE, SHARED_PLOTLY_JS, ReportJob, ReportResult, ReportRunner
 
@@ -50,36 +55,85 @@ def write_result(result: ReportResult, out: Path) -> ReportResult:
     return result
 
 
-def _pool_runner_init(template: str) -> None:
-    global _POOL_RUNNER
-    _POOL_RUNNER = ReportRunner(template)
-    multiprocessing.util.Finalize(None, _POOL_RUNNER.close, exitpriority=10)  # pool workers skip atexit
-    _POOL_RUNNER._warm_kernel()  # start the kernel while the other workers start theirs
+@dataclass(frozen=True)
+class _Outputs:
+    """Where a batch writes and what it prints: what each local worker needs besides the job."""
+
+    folder: str
+    pdf: bool = False
+    book: bool = False
+
+    @property
+    def printing(self) -> bool:
+        return self.pdf or self.book
 
 
-_POOL_RUNNER: ReportRunner | None = None
+class _Worker:
+    """One local worker: its runner (warm kernel) and, when PDFs are asked for, its own Chromium.
+
+    Each report is made, written into the batch folder and printed at once, so a worker's
+    printing overlaps the other workers' report making instead of waiting for the batch.
+    """
+
+    def __init__(self, template: str, outputs: _Outputs) -> None:
+        self.runner = ReportRunner(template)
+        self.outputs = outputs
+        self.printer = PdfPrinter() if outputs.printing else None
+
+    def warm(self) -> None:
+        """Start the kernel and Chromium before the first report."""
+        self.runner._warm_kernel()
+        if self.printer is not None:
+            self.printer.start()
+
+    def run(self, job: ReportJob) -> ReportResult:
+        result = write_result(self.runner.run(job), Path(self.outputs.folder))
+        if self.printer is not None:
+            print_report(result, self.outputs.folder, self.printer.start(), each=self.outputs.pdf,
+                         keep=self.outputs.book)
+        return result
+
+    def close(self) -> None:
+        if self.printer is not None:
+            self.printer.close()
+        self.runner.close()
+
+
+def _pool_worker_init(template: str, outputs: _Outputs) -> None:
+    global _POOL_WORKER
+    _POOL_WORKER = _Worker(template, outputs)
+    multiprocessing.util.Finalize(None, _POOL_WORKER.close, exitpriority=10)  # pool workers skip atexit
+    _POOL_WORKER.warm()  # start the kernel (and Chromium) while the other workers start theirs
+
+
+_POOL_WORKER: _Worker | None = None
 
 
 def _pool_run(job: ReportJob) -> ReportResult:
-    assert _POOL_RUNNER is not None, "worker not initialised"
-    return _POOL_RUNNER.run(job)
+    assert _POOL_WORKER is not None, "worker not initialised"
+    return _POOL_WORKER.run(job)
 
 
-def _local(jobs: Sequence[ReportJob], template: str, workers: int) -> Iterator[ReportResult]:
+def _local(jobs: Sequence[ReportJob], template: str, workers: int, outputs: _Outputs) -> Iterator[ReportResult]:
+    """Results of ``jobs``, written into the batch folder (and printed) by the workers."""
     if workers <= 1 or len(jobs) <= 1:
-        with ReportRunner(template) as runner:
+        worker = _Worker(template, outputs)
+        try:
             for job in jobs:
-                yield runner.run(job)
+                yield worker.run(job)
+        finally:
+            worker.close()
         return
     context = multiprocessing.get_context("spawn")  # deltalake panics in forked children
     with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=context,
-                             initializer=_pool_runner_init, initargs=(template,)) as pool:
+                             initializer=_pool_worker_init, initargs=(template, outputs)) as pool:
         futures = {pool.submit(_pool_run, job): job for job in jobs}
         for future in as_completed(futures):
             try:
                 yield future.result()
             except Exception as exc:  # the worker process died
-                yield ReportResult(futures[future], "", None, error=f"{type(exc).__name__}: {exc}")
+                yield write_result(ReportResult(futures[future], "", None, error=f"{type(exc).__name__}: {exc}"),
+                                   Path(outputs.folder))
 
 
 # Dask workers run tasks in threads: one runner (and kernel) per worker thread, closed by a plugin.
@@ -160,19 +214,20 @@ def run_reports(jobs: Iterable[ReportJob], out: str | os.PathLike[str], *, worke
     folder.mkdir(parents=True, exist_ok=True)
     jobs = [_with_previous(job, folder) for job in jobs]
     _write_shared_plotly(folder)
-    if dask_address:
-        results = _dask(jobs, str(template), dask_address)
-    else:
-        results = _local(jobs, str(template), workers or os.cpu_count() or 1)
+    if dask_address:  # written here, printed after the batch (a Dask worker may not see this folder)
+        results: Iterable[ReportResult] = (write_result(r, folder) for r in _dask(jobs, str(template), dask_address))
+    else:  # written and printed by the workers, each report as soon as it is made
+        outputs = _Outputs(str(folder), pdf=pdf, book=book is not None)
+        results = _local(jobs, str(template), workers or os.cpu_count() or 1, outputs)
     done = []
     for result in results:
-        done.append(write_result(result, folder))
+        done.append(result)
         if progress is not None:
             progress(result)
     order = {job: i for i, job in enumerate(jobs)}
     done.sort(key=lambda r: order[r.job])
     if pdf or book:
-        print_reports(done, folder, each=pdf, book=book)
+        print_reports(done, folder, each=pdf, book=book)  # what is not printed yet, and the book
     write_index(done, folder)
     return done
 
@@ -184,9 +239,7 @@ def _with_previous(job: ReportJob, folder: Path) -> ReportJob:
 
 
 def _write_shared_plotly(folder: Path) -> None:
-    from plotly.offline import get_plotlyjs
-
     target = folder / SHARED_PLOTLY_JS
-    source = get_plotlyjs()
+    source = plotly_js()
     if not target.exists() or target.read_text(encoding="utf-8") != source:
         target.write_text(source, encoding="utf-8")

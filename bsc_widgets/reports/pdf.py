@@ -4,11 +4,13 @@ The engine is the Chromium the browser tests already use, driven by playwright: 
 report's HTML is opened from disk with every network request refused, printed with the
 print styles and with its charts fitted to the page (``bscPrint.fit()`` of
 :mod:`bsc_widgets.render.printing`), the scorecard and period in the footer.  Each report
-is printed once, without page numbers; :func:`numbered` stamps them on (``page 3 of
-11``) for the report's own PDF, and :func:`write_book` for the briefing book (cover,
-contents, the organisation's report, then each department's, numbered through).  pypdf
-merges and stamps; the numbers themselves are printed by Chromium on blank pages with the
-same margins, so they sit where the footer is.
+is printed once: with its page numbers (``page 3 of 11``) printed by Chromium when no
+briefing book is made; for a book without them, and :func:`numbered` stamps them on for
+the report's own PDF, and :func:`write_book` for the book (cover, contents, the
+organisation's report, then each department's, numbered through).  pypdf merges and
+stamps; the stamped numbers are printed by Chromium on blank pages with the same margins,
+so they sit where the footer is.  A batch prints in its workers, each with its own
+Chromium (:func:`print_report`), as soon as each report is written.
 
 playwright and pypdf are the ``pdf`` extra (``pip install 'bsc-widgets[pdf]'``); Chromium
 is found at ``$BSC_CHROMIUM``, then Debian's ``/usr/bin/chromium`` and other usual
@@ -35,7 +37,7 @@ from ..render.theme import FONT, INK, MUTED, RULE, status_colour
 from .runner import ReportResult
 
 __all__ = ["CHROMIUM_ENV", "BookEntry", "PdfPrinter", "check_engine", "footer_label", "numbered", "page_count",
-           "print_reports", "write_book"]
+           "print_report", "print_reports", "write_book"]
 
 CHROMIUM_ENV = "BSC_CHROMIUM"
 """Environment variable naming the Chromium (or Chrome) binary to print with."""
@@ -48,6 +50,13 @@ INSTALL = ("install the PDF extra with `pip install 'bsc-widgets[pdf]'` (playwri
            "`sudo apt-get install chromium` on Debian/Ubuntu, `playwright install chromium`, or set "
            f"{CHROMIUM_ENV} to a Chromium or Chrome binary")
 _TIMEOUT_MS = 60_000
+# The report's own ready signal (every chart drawn, fonts loaded: bscPrint.ready() of render.printing), then its
+# charts fitted to the page in print media.  A page without charts (no bscPrint) is ready once loaded.
+_READY_AND_FIT = """async () => {
+  if (!window.bscPrint) { await document.fonts.ready; return; }
+  await window.bscPrint.ready();
+  await window.bscPrint.fit();
+}"""
 
 
 def _chromium() -> str | None:
@@ -105,24 +114,37 @@ class PdfPrinter:
         self._binary = check_engine()
         self._playwright: Any = None
         self._browser: Any = None
+        self._stamps: dict[tuple[int, str], bytes] = {}
 
-    def __enter__(self) -> PdfPrinter:
+    def start(self) -> PdfPrinter:
+        """Launch Chromium (once; a batch worker keeps it for all its reports)."""
         from playwright.sync_api import sync_playwright
 
-        self._playwright = sync_playwright().start()
-        self._browser = self._playwright.chromium.launch(executable_path=self._binary, args=_FLAGS)
+        if self._browser is None:
+            self._playwright = sync_playwright().start()
+            self._browser = self._playwright.chromium.launch(executable_path=self._binary, args=_FLAGS)
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def close(self) -> None:
+        """Close Chromium."""
         if self._browser is not None:
             self._browser.close()
+            self._browser = None
         if self._playwright is not None:
             self._playwright.stop()
+            self._playwright = None
+
+    def __enter__(self) -> PdfPrinter:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     @contextmanager
     def _page(self) -> Iterator[Any]:
         context = self._browser.new_context(viewport={"width": PAGE.printable_width, "height": 1000})
         context.set_default_timeout(_TIMEOUT_MS)
+        context.add_init_script("window.bscPrintFirst = true;")  # charts drawn at their printed size at once
         page = context.new_page()
         page.route("**/*", lambda route: route.continue_() if route.request.url.startswith(_LOCAL)
                    else route.abort())  # offline: nothing leaves the machine
@@ -136,16 +158,14 @@ class PdfPrinter:
                               header_template="<span></span>", footer_template=_footer(footer, numbers),
                               margin=PAGE.margins()))
 
-    def report(self, path: str | os.PathLike[str], footer: str) -> bytes:
-        """A report (HTML file) as PDF, charts fitted to the page, ``footer`` at the bottom left, no page numbers."""
+    def report(self, path: str | os.PathLike[str], footer: str, numbers: bool = False) -> bytes:
+        """A report (HTML file) as PDF, charts fitted to the page, ``footer`` at the bottom left (and the page
+        numbers at the bottom right with ``numbers``)."""
         with self._page() as page:
-            page.goto(Path(path).resolve().as_uri(), wait_until="load")
-            page.wait_for_function("() => [...document.querySelectorAll('.plotly-graph-div')]"
-                                   ".every(d => d.querySelector('svg.main-svg'))")
             page.emulate_media(media="print")
-            page.evaluate("() => window.bscPrint ? window.bscPrint.fit() : null")
-            page.evaluate("() => document.fonts.ready.then(() => null)")
-            return self._pdf(page, footer, numbers=False)
+            page.goto(Path(path).resolve().as_uri(), wait_until="load")
+            page.evaluate(_READY_AND_FIT)
+            return self._pdf(page, footer, numbers)
 
     def html(self, body: str, footer: str = "", numbers: bool = False) -> bytes:
         """A page of HTML (cover, contents, blank pages for numbers) as PDF."""
@@ -157,9 +177,12 @@ class PdfPrinter:
         """``pages`` blank pages with only the footer: ``label`` and ``page n of pages`` (a pypdf reader)."""
         from pypdf import PdfReader
 
-        blank = "".join('<div style="break-after:page;height:1px"></div>' for _ in range(pages - 1)) + "<div></div>"
-        return PdfReader(io.BytesIO(self.html(f"<!DOCTYPE html><html><body style='margin:0'>{blank}</body></html>",
-                                              label, numbers=True)))
+        if (pages, label) not in self._stamps:  # reports of a batch often have the same number of pages
+            blank = ("".join('<div style="break-after:page;height:1px"></div>' for _ in range(pages - 1))
+                     + "<div></div>")
+            self._stamps[pages, label] = self.html(
+                f"<!DOCTYPE html><html><body style='margin:0'>{blank}</body></html>", label, numbers=True)
+        return PdfReader(io.BytesIO(self._stamps[pages, label]))
 
 
 def page_count(pdf: bytes) -> int:
@@ -294,31 +317,45 @@ def footer_label(result: ReportResult) -> str:
     return f"{name} · {result.job.scorecard} · review of {result.job.period}"
 
 
+def print_report(result: ReportResult, folder: str | os.PathLike[str], printer: PdfPrinter, *, each: bool = True,
+                 keep: bool = False) -> None:
+    """Print one report that succeeded (its HTML is in ``folder``): ``<scorecard>-<period>.pdf`` (``each``).
+
+    ``keep``: also keep the unnumbered PDF in ``result.printed``, for the briefing book.  A
+    report that cannot be printed becomes a failed result (its HTML stays).
+    """
+    if not result.ok or "html" not in result.paths:
+        return
+    try:  # without a book, Chromium prints the page numbers itself: nothing to stamp
+        printed = printer.report(result.paths["html"], footer_label(result), numbers=not keep)
+    except Exception as exc:  # a page that never finished drawing: the other reports go on
+        result.error = f"PDF: {type(exc).__name__}: {exc}"
+        return
+    if each:
+        target = Path(folder) / f"{result.job.name}.pdf"
+        target.write_bytes(numbered(printed, printer) if keep else printed)
+        result.paths["pdf"] = target
+    if keep:
+        result.printed = printed
+
+
 def print_reports(results: Sequence[ReportResult], folder: str | os.PathLike[str], *, each: bool = True,
                   book: str | os.PathLike[str] | None = None) -> None:
-    """Print the reports that succeeded: ``<scorecard>-<period>.pdf`` each (``each``), and the briefing ``book``.
+    """Print what is not printed yet: ``<scorecard>-<period>.pdf`` each (``each``), then the briefing ``book``.
 
-    Each report is printed once.  A report that cannot be printed becomes a failed result
-    (its HTML stays).  The book's order is the order of ``results`` (the organisation first).
+    Reports the batch's workers printed already (:func:`print_report`) are not printed
+    again.  The book's order is the order of ``results`` (the organisation first).
     """
-    where = Path(folder)
-    unnumbered: dict[str, bytes] = {}
+    todo = [r for r in results if r.ok and "html" in r.paths
+            and ((each and "pdf" not in r.paths) or (book is not None and r.printed is None))]
+    if not todo and book is None:
+        return
     with PdfPrinter() as printer:
-        for result in results:
-            if not result.ok or "html" not in result.paths:
-                continue
-            try:
-                unnumbered[result.job.name] = printer.report(result.paths["html"], footer_label(result))
-            except Exception as exc:  # a page that never finished drawing: the other reports go on
-                result.error = f"PDF: {type(exc).__name__}: {exc}"
-                continue
-            if each:
-                target = where / f"{result.job.name}.pdf"
-                target.write_bytes(numbered(unnumbered[result.job.name], printer))
-                result.paths["pdf"] = target
+        for result in todo:
+            print_report(result, folder, printer, each=each and "pdf" not in result.paths, keep=book is not None)
         if book is not None:
             entries = [BookEntry(r.job.scorecard, str((r.headline or {}).get("name") or r.job.scorecard),
-                                 unnumbered.get(r.job.name), dict(r.headline or {}), str(r.error or ""))
+                                 r.printed if r.ok else None, dict(r.headline or {}), str(r.error or ""))
                        for r in results]
             first = next((r.results for r in results if r.results), None) or {}
             saved = str(first.get("pin", {}).get("saved_at", ""))

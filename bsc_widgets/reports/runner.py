@@ -89,6 +89,8 @@ class ReportResult:
     error: str | None = None
     seconds: float = 0.0
     paths: dict[str, Path] = field(default_factory=dict)
+    printed: bytes | None = None
+    """The report printed to PDF without page numbers, kept for the briefing book (None: not printed or not kept)."""
 
     @property
     def ok(self) -> bool:

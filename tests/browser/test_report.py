@@ -56,7 +56,7 @@ def test_printed_reports_fit_the_page_and_make_pdfs_and_a_briefing_book(
     out, book = tmp_path / "reports", tmp_path / "book.pdf"
     done = subprocess.run([sys.executable, "-c", "from bsc_widgets.cli import main; main()", "report",
                            "--store", str(store), "--scorecard", "org", "--scorecard", "cs", "--period", "2026Q3",
-                           "--out", str(out), "--workers", "1", "--pdf", "--book", str(book)],
+                           "--out", str(out), "--workers", "2", "--pdf", "--book", str(book)],
                           capture_output=True, text=True, timeout=400)
     assert done.returncode == 0, done.stdout + done.stderr
     # In print, at the printable width of A4, every chart and table lies inside the page.
@@ -66,8 +66,10 @@ def test_printed_reports_fit_the_page_and_make_pdfs_and_a_briefing_book(
         with failure_screenshot(page, screenshots / "report-print-FAILED.png", watch):
             page.set_viewport_size({"width": PAGE.printable_width, "height": PAGE.printable_height})
             page.goto((out / "org-2026Q3.html").as_uri())
-            page.wait_for_function("() => [...document.querySelectorAll('.plotly-graph-div')]"
-                                   ".every(d => d.querySelector('svg.main-svg'))", timeout=30_000)
+            page.evaluate("() => window.bscPrint.ready()")  # the report's ready signal: every chart drawn
+            drawn = page.evaluate("() => [document.documentElement.dataset.bscReady, [...document.querySelectorAll("
+                                  "'.plotly-graph-div')].filter(d => !d.querySelector('svg.main-svg')).length]")
+            assert drawn == ["1", 0], drawn
             page.emulate_media(media="print")
             page.evaluate("() => window.bscPrint.fit()")
             boxes = page.evaluate("""() => [...document.querySelectorAll(
@@ -92,6 +94,16 @@ def test_printed_reports_fit_the_page_and_make_pdfs_and_a_briefing_book(
         text = _text(org, number)
         assert "Alder & Finch · org · review of 2026Q3" in text and f"page {number} of {pages}" in text, text[-300:]
     assert any("Missing" in _text(org, n) and "Forecast" in _text(org, n) for n in range(1, pages + 1))
+    # Headings keep with their content: no page ends with a heading (the text just above the footer).
+    headings = ("Summary", "Timeline", "SMART findings", "Every KPI", "Data quality", "Cascade", "Comments",
+                "Appendix", "Strategy map", "KPIs that need attention", "Initiatives and tasks")
+    for number in range(1, pages + 1):
+        lines = [line.strip() for line in org.pages[number - 1].extract_text().splitlines() if line.strip()]
+        last = lines[-2] if len(lines) >= 2 else ""  # the line before the footer
+        assert last not in headings, f"page {number} ends with the heading {last!r}"
+    # The timeline (Gantt chart), scaled to one page, keeps its legend on that page.
+    timeline = [n for n in range(1, pages + 1) if "Timeline" in _text(org, n) and "task overdue" in _text(org, n)]
+    assert len(timeline) == 1 and "initiative active" in _text(org, timeline[0]), timeline
     # Summary first: the first page says how we are doing and what needs a decision; the main body is at most
     # six pages (the appendix starts by page 6).
     first = _text(org, 1)
@@ -115,3 +127,21 @@ def test_printed_reports_fit_the_page_and_make_pdfs_and_a_briefing_book(
     assert "Alder & Finch: review of 2026Q3" in _text(bound, 3) and f"page 3 of {total}" in _text(bound, 3)
     assert "Customer Service: review of 2026Q3" in _text(bound, 3 + pages)
     assert [item.title for item in bound.outline] == ["Contents", "Alder & Finch (org)", "Customer Service (cs)"]
+    # Without a book, a worker prints each report once with Chromium's own page numbers: the same pages and footer.
+    # (In another process: this one's playwright session drives the test's browser.)
+    alone = tmp_path / "alone"
+    alone.mkdir()
+    script = ("import sys; from pathlib import Path; from bsc_widgets.reports.pdf import PdfPrinter, print_report; "
+              "from bsc_widgets.reports.runner import ReportJob, ReportResult; "
+              "r = ReportResult(ReportJob(sys.argv[1], 'org', '2026Q3'), '', '', headline={'name': 'Alder & Finch'}, "
+              "paths={'html': Path(sys.argv[2])}); p = PdfPrinter().start(); "
+              "print_report(r, sys.argv[3], p, each=True, keep=False); p.close(); "
+              "assert r.printed is None and r.error is None, r.error; print(r.paths['pdf'])")
+    done = subprocess.run([sys.executable, "-c", script, str(store), str(out / "org-2026Q3.html"), str(alone)],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    direct = PdfReader(alone / "org-2026Q3.pdf")
+    assert len(direct.pages) == pages
+    for number in (1, pages):
+        text = _text(direct, number)
+        assert "Alder & Finch · org · review of 2026Q3" in text and f"page {number} of {pages}" in text, text[-200:]
