@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import re
 from pathlib import Path
 from typing import Any
@@ -241,3 +242,31 @@ def test_the_grammar_reads_ids_brackets_and_departments() -> None:
                                       "x.y"]
     assert refs[2].readings == ((None, "north.sales"), ("north", "sales"))
     assert refs[3].readings == (("south", "net-sales"),)
+
+
+def test_the_kpi_form_checks_the_expression_as_typed_and_previews_the_latest_value(
+        sample_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from bsc_widgets.forms.workshop import open_workshop
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("BSC_STORE", raising=False)
+    shutil.copytree(sample_template, tmp_path / "store")
+    step = open_workshop(str(tmp_path / "store"), "org").kpis()
+    step.form.selector.value = "complaints-per-member"
+    # The sample's latest month: 338 complaints and 216.5 thousand active members in 2026-10.
+    assert f"Latest computed value: <b>{338 / 216.5:.2f}</b> for 2026-10." in step.calculated.value
+    expression = step.form.fields["expression"]
+    expression.widget.value = "complaints / [active-members"
+    assert "Cannot be read: a '[' is not closed by ']' (at character 14)" in expression.problem_text
+    assert step.calculated.value == ""
+    expression.widget.value = "complaints / [active]"
+    assert "Names '[active]', which is not a KPI" in expression.problem_text
+    expression.widget.value = "complaints / [complaints-per-member]"
+    assert "Refers to itself" in expression.problem_text
+    expression.widget.value = "complaints / [active-members]"
+    assert expression.problem_text == "" and "Latest computed value" in step.calculated.value
+    expression.widget.value = "complaints / [active-members] * 1000"
+    assert f"<b>{338 / 216.5 * 1000:,.2f}</b>" in step.calculated.value
+    assert step.form.save() is not None
+    assert step.workshop.store.read("kpis").set_index("kpi_id").at["complaints-per-member", "expression"] == \
+        "complaints / [active-members] * 1000"

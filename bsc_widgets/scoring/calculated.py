@@ -226,3 +226,30 @@ def _merged(frame: pd.DataFrame, replaced: set[str], computed: list[pd.DataFrame
     rows["period"] = [labels[(f, i)] for f, i in zip(rows["freq"], rows["index"], strict=True)]
     rows["scorecard_id"] = rows["kpi_id"].map(scorecard_of).to_numpy()
     return pd.concat([kept, rows.drop(columns=["freq", "index"])], ignore_index=True)
+
+
+@dataclass(frozen=True)
+class Latest:
+    """A calculated KPI's latest computed value (``value`` None when it has none, ``reason`` says why)."""
+
+    period: str | None
+    value: float | None
+    reason: str
+
+
+def latest_value(frames: Mapping[str, pd.DataFrame], kpi_id: str) -> Latest:
+    """The latest period for which ``kpi_id`` (a calculated KPI of ``frames``) has a computed actual."""
+    calculated = with_calculated(frames)
+    if kpi_id in calculated.not_computed:
+        return Latest(None, None, calculated.not_computed[kpi_id])
+    actuals = calculated.frames["actuals"]
+    rows = actuals[(actuals["kpi_id"] == kpi_id).to_numpy()]
+    gaps = sorted(index for kpi, index in calculated.gaps if kpi == kpi_id)
+    if rows.empty:
+        if gaps:
+            missing = calculated.gaps[(kpi_id, gaps[-1])]
+            return Latest(None, None, "; ".join(f"input {name} has no actual for {label}" if name is not None
+                                                else f"division by zero in {label}" for name, label in missing))
+        return Latest(None, None, "its inputs have no actuals yet")
+    latest = rows.loc[period_columns(rows["period"])["index"].astype("int64").idxmax()]
+    return Latest(str(latest["period"]), float(latest["value"]), "")
