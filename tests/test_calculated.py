@@ -17,6 +17,7 @@ from bsc_widgets.cli import main
 from bsc_widgets.errors import BscValidationError
 from bsc_widgets.model.expressions import ExpressionError, parse, references
 from bsc_widgets.scoring import score_review
+from bsc_widgets.smart import check_smart
 
 ORG = {"scorecard_id": "org", "objective_id": "O1"}
 
@@ -270,3 +271,20 @@ def test_the_kpi_form_checks_the_expression_as_typed_and_previews_the_latest_val
     assert step.form.save() is not None
     assert step.workshop.store.read("kpis").set_index("kpi_id").at["complaints-per-member", "expression"] == \
         "complaints / [active-members] * 1000"
+
+
+def test_lint_hints_at_units_a_calculated_kpi_mixes(tmp_path: Path) -> None:
+    store = _ratio_store(tmp_path)
+    store.upsert("kpis", [
+        {**ORG, "kpi_id": "share-a", "name": "Share A", "unit": "%", "frequency": "Q"},
+        {**ORG, "kpi_id": "share-b", "name": "Share B", "unit": "%", "frequency": "Q"},
+        {**ORG, "kpi_id": "odd-sum", "name": "Odd sum", "frequency": "Q", "expression": "revenue + [share-a]"},
+        {**ORG, "kpi_id": "share-ratio", "name": "Share ratio", "unit": "%", "frequency": "Q",
+         "expression": "[share-a] / [share-b]"}])
+    findings = check_smart(store.read_all(), "org")
+    hints = findings[findings["check"] == "kpi-calc-units"].set_index("subject_id")["message"]
+    assert set(hints.index) == {"odd-sum", "share-ratio"}
+    assert "different units ('EUR k' and '%')" in hints["odd-sum"]
+    assert "divides one percentage by another" in hints["share-ratio"]
+    no_target = findings[findings["check"] == "kpi-no-target"]["subject_id"]
+    assert "rev-per-head" not in set(no_target), "its targets are computed from its inputs' targets"
