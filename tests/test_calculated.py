@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 import json
-import shutil
 import re
+import shutil
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
+import pyarrow as pa
 import pytest
 from click.testing import CliRunner
+from deltalake import DeltaTable, write_deltalake
 
 from bsc_widgets import Store
 from bsc_widgets.cli import main
 from bsc_widgets.errors import BscValidationError
 from bsc_widgets.model.expressions import ExpressionError, parse, references
+from bsc_widgets.model.schema import SCHEMA_VERSION
 from bsc_widgets.scoring import score_review
 from bsc_widgets.smart import check_smart
 
@@ -288,3 +292,27 @@ def test_lint_hints_at_units_a_calculated_kpi_mixes(tmp_path: Path) -> None:
     assert "divides one percentage by another" in hints["share-ratio"]
     no_target = findings[findings["check"] == "kpi-no-target"]["subject_id"]
     assert "rev-per-head" not in set(no_target), "its targets are computed from its inputs' targets"
+
+
+def test_a_store_of_schema_four_is_upgraded_on_open_and_scores_as_before(sample_store: Path) -> None:
+    store = Store.open(sample_store)
+    store.delete("kpis", [{"kpi_id": "complaints-per-member"}])  # what a store of the previous release held
+    before = score_review(store.read_all(), ["2026Q2", "2026Q3"])
+    uri = str(sample_store / "kpis")
+    kpis = DeltaTable(uri).to_pyarrow_table().drop_columns(["expression", "target_rule"])
+    write_deltalake(uri, kpis, mode="overwrite", schema_mode="overwrite", partition_by=["scorecard_id"])
+    info = DeltaTable(str(sample_store / "store_info")).to_pyarrow_table()
+    info = info.set_column(info.schema.get_field_index("schema_version"), "schema_version",
+                           pa.array([4] * len(info), pa.int64()))
+    write_deltalake(str(sample_store / "store_info"), info, mode="overwrite")
+    (sample_store / "_bsc_versions.json").unlink()
+    upgraded = Store.open(sample_store)
+    assert upgraded.schema_version == SCHEMA_VERSION == 5
+    stored = DeltaTable(uri)
+    assert {"expression", "target_rule"} <= set(stored.schema().to_arrow().names)
+    assert stored.history(1)[0].get("bsc.operation") == "upgrade to schema version 5"
+    read = upgraded.read("kpis")
+    assert read["expression"].isna().all() and (read["target_rule"] == "typed").all()
+    after = score_review(upgraded.read_all(), ["2026Q2", "2026Q3"])
+    for level, frame in before.tables().items():
+        pd.testing.assert_frame_equal(after.tables()[level], frame, obj=level)
