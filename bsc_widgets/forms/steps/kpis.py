@@ -19,6 +19,7 @@ from ...scoring.calculated import latest_value
 from ...scoring.formulas import AMBER_FROM, GREEN_FROM, NO_TARGET, colour_zones, preview
 from ..coach import SmartCoach
 from ..display import message
+from ..fields import LABEL_WIDTH
 from ..library import LibraryPanel
 from ..record_form import RecordForm, sentence
 from ..workshop import no_scorecard
@@ -31,6 +32,10 @@ if TYPE_CHECKING:
 KPI_FIELDS = ["kpi_id", "objective_id", "name", "definition", "unit", "polarity", "frequency", "aggregation",
               "expression", "target_rule", "baseline", "baseline_period", "weight", "owner", "source", "indicator",
               "decimals"]
+EXPRESSION_INPUTS = ("kpi_id", "frequency", "aggregation", "expression", "decimals")
+"""Fields whose change re-checks the expression and its preview."""
+
+
 class KpiStep:
     """KPIs of the workshop's scorecard, their targets, and the score preview."""
 
@@ -60,10 +65,14 @@ class KpiStep:
         self.calculated = widgets.HTML()
         self._expression_messages: list[str] = []  # what check_expression shows next to the field
         self.calculated.add_class("bsc-calculated-preview")
-        for field in self.form.fields.values():  # after the form's own checks, which run first
-            field.widget.observe(lambda _: self.check_expression(), names="value")
+        expression_box = self.form.fields["expression"].box  # the preview sits under the expression's help
+        expression_box.children = (*expression_box.children,
+                                   widgets.HBox([widgets.HTML(layout=widgets.Layout(width=LABEL_WIDTH)),
+                                                 self.calculated]))
+        for name in EXPRESSION_INPUTS:  # observed after the form's own checks, so these run second
+            self.form.fields[name].widget.observe(lambda _: self.check_expression(), names="value")
         tabs = widgets.Tab(children=[
-            widgets.VBox([self.form.widget, self.calculated, self.coach.widget]),
+            widgets.VBox([self.form.widget, self.coach.widget]),
             self.grid.widget,
             widgets.VBox([widgets.HTML("<p>Type an actual to see the score and colour it would get against the "
                                        "target of a period (the bands follow the scoring rules).</p>"),
