@@ -178,7 +178,7 @@ def _grid(rows: pd.DataFrame, inputs: Sequence[str], fields: Sequence[str], freq
     if rows.empty:
         return _Grid(row_of, 0, 1, {f: np.full((len(inputs), 1), np.nan) for f in fields})
     row = rows["kpi_id"].map(row_of).to_numpy(dtype=np.int64)
-    to = convert_indices(rows["index"].to_numpy(dtype=np.int64), rows["freq"].to_numpy(dtype=object), freq)
+    to = _converted(rows["index"].to_numpy(dtype=np.int64), rows["freq"].to_numpy(dtype=object), freq)
     first = int(to.min())
     width = int(to.max()) - first + 1
     col = to - first
@@ -208,6 +208,15 @@ def _grid(rows: pd.DataFrame, inputs: Sequence[str], fields: Sequence[str], freq
                 grid[r[last], c[last]] = v[last]
         out[f] = grid
     return _Grid(row_of, first, width, out)
+
+
+def _converted(index: IntArray, letters: npt.NDArray[np.object_], freq: str) -> IntArray:
+    """:func:`~bsc_widgets.model.periods.convert_index` of each row, one frequency letter at a time."""
+    out = np.full(len(index), -1, dtype=np.int64)
+    for letter in set(letters.tolist()):
+        rows = letters == letter
+        out[rows] = convert_indices(index[rows], np.asarray([letter]), freq)
+    return out
 
 
 def _evaluate(formula: _Formula, grid: _Grid, field: str,
