@@ -4,18 +4,24 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
+import pyarrow as pa
 import pytest
 from click.testing import CliRunner
+from deltalake import DeltaTable, write_deltalake
 
 from bsc_widgets import Store
 from bsc_widgets.cli import main
 from bsc_widgets.errors import BscValidationError
 from bsc_widgets.model.expressions import ExpressionError, parse, references
+from bsc_widgets.model.schema import SCHEMA_VERSION
 from bsc_widgets.scoring import score_review
+from bsc_widgets.smart import check_smart
 
 ORG = {"scorecard_id": "org", "objective_id": "O1"}
 
@@ -241,3 +247,72 @@ def test_the_grammar_reads_ids_brackets_and_departments() -> None:
                                       "x.y"]
     assert refs[2].readings == ((None, "north.sales"), ("north", "sales"))
     assert refs[3].readings == (("south", "net-sales"),)
+
+
+def test_the_kpi_form_checks_the_expression_as_typed_and_previews_the_latest_value(
+        sample_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from bsc_widgets.forms.workshop import open_workshop
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("BSC_STORE", raising=False)
+    shutil.copytree(sample_template, tmp_path / "store")
+    step = open_workshop(str(tmp_path / "store"), "org").kpis()
+    step.form.selector.value = "complaints-per-member"
+    # The sample's latest month: 338 complaints and 216.5 thousand active members in 2026-10.
+    assert f"Latest computed value: <b>{338 / 216.5:.2f}</b> for 2026-10." in step.calculated.value
+    expression = step.form.fields["expression"]
+    expression.widget.value = "complaints / [active-members"
+    assert "Cannot be read: a '[' is not closed by ']' (at character 14)" in expression.problem_text
+    assert step.calculated.value == ""
+    expression.widget.value = "complaints / [active]"
+    assert "Names '[active]', which is not a KPI" in expression.problem_text
+    expression.widget.value = "complaints / [complaints-per-member]"
+    assert "Refers to itself" in expression.problem_text
+    expression.widget.value = "complaints / [active-members]"
+    assert expression.problem_text == "" and "Latest computed value" in step.calculated.value
+    expression.widget.value = "complaints / [active-members] * 1000"
+    assert f"<b>{338 / 216.5 * 1000:,.2f}</b>" in step.calculated.value
+    assert step.form.save() is not None
+    assert step.workshop.store.read("kpis").set_index("kpi_id").at["complaints-per-member", "expression"] == \
+        "complaints / [active-members] * 1000"
+
+
+def test_lint_hints_at_units_a_calculated_kpi_mixes(tmp_path: Path) -> None:
+    store = _ratio_store(tmp_path)
+    store.upsert("kpis", [
+        {**ORG, "kpi_id": "share-a", "name": "Share A", "unit": "%", "frequency": "Q"},
+        {**ORG, "kpi_id": "share-b", "name": "Share B", "unit": "%", "frequency": "Q"},
+        {**ORG, "kpi_id": "odd-sum", "name": "Odd sum", "frequency": "Q", "expression": "revenue + [share-a]"},
+        {**ORG, "kpi_id": "share-ratio", "name": "Share ratio", "unit": "%", "frequency": "Q",
+         "expression": "[share-a] / [share-b]"}])
+    findings = check_smart(store.read_all(), "org")
+    hints = findings[findings["check"] == "kpi-calc-units"].set_index("subject_id")["message"]
+    assert set(hints.index) == {"odd-sum", "share-ratio"}
+    assert "different units ('EUR k' and '%')" in hints["odd-sum"]
+    assert "divides one percentage by another" in hints["share-ratio"]
+    no_target = findings[findings["check"] == "kpi-no-target"]["subject_id"]
+    assert "rev-per-head" not in set(no_target), "its targets are computed from its inputs' targets"
+
+
+def test_a_store_of_schema_four_is_upgraded_on_open_and_scores_as_before(sample_store: Path) -> None:
+    store = Store.open(sample_store)
+    store.delete("kpis", [{"kpi_id": "complaints-per-member"}])  # what a store of the previous release held
+    before = score_review(store.read_all(), ["2026Q2", "2026Q3"])
+    uri = str(sample_store / "kpis")
+    kpis = DeltaTable(uri).to_pyarrow_table().drop_columns(["expression", "target_rule"])
+    write_deltalake(uri, kpis, mode="overwrite", schema_mode="overwrite", partition_by=["scorecard_id"])
+    info = DeltaTable(str(sample_store / "store_info")).to_pyarrow_table()
+    info = info.set_column(info.schema.get_field_index("schema_version"), "schema_version",
+                           pa.array([4] * len(info), pa.int64()))
+    write_deltalake(str(sample_store / "store_info"), info, mode="overwrite")
+    (sample_store / "_bsc_versions.json").unlink()
+    upgraded = Store.open(sample_store)
+    assert upgraded.schema_version == SCHEMA_VERSION == 5
+    stored = DeltaTable(uri)
+    assert {"expression", "target_rule"} <= set(stored.schema().to_arrow().names)
+    assert stored.history(1)[0].get("bsc.operation") == "upgrade to schema version 5"
+    read = upgraded.read("kpis")
+    assert read["expression"].isna().all() and (read["target_rule"] == "typed").all()
+    after = score_review(upgraded.read_all(), ["2026Q2", "2026Q3"])
+    for level, frame in before.tables().items():
+        pd.testing.assert_frame_equal(after.tables()[level], frame, obj=level)

@@ -124,6 +124,15 @@ _CARD = {"scorecard_id": "org", "name": "A scorecard", "parent_id": None, "horiz
         "scorecards": [_CARD], "perspectives": [{"scorecard_id": "org", "perspective_id": "fin", "name": "P",
                                                   "position": 1}]},
     edit=("scorecards", [], [0]))
+@example(  # closing a cycle of calculated KPIs: the KPI already saved (not touched) is in the cycle too
+    plan={name: [] for name in PLAN_TABLES} | {
+        "scorecards": [_CARD],
+        "kpis": [{"kpi_id": "k1", "scorecard_id": "org", "objective_id": "O1", "name": "K", "polarity": "higher",
+                  "frequency": "M", "aggregation": "sum", "expression": "k2 * 2", "target_rule": "typed"},
+                 {"kpi_id": "k2", "scorecard_id": "org", "objective_id": "O1", "name": "K", "polarity": "higher",
+                  "frequency": "M", "aggregation": "sum", "expression": None, "target_rule": "typed"}]},
+    edit=("kpis", [{"kpi_id": "k2", "scorecard_id": "org", "objective_id": "O1", "name": "K", "polarity": "higher",
+                    "frequency": "M", "aggregation": "sum", "expression": "k1 + k2", "target_rule": "typed"}], []))
 def test_checking_a_change_finds_what_the_whole_plan_check_adds(plan: dict[str, list[dict[str, Any]]],
                                                                 edit: tuple[str, list[dict[str, Any]], list[int]]
                                                                 ) -> None:

@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import lru_cache
 
 import numpy as np
 import numpy.typing as npt
@@ -226,7 +226,7 @@ def _bare(token: _Token) -> str:
     return token.text[1:-1].strip() if token.kind == "bracket" else token.text
 
 
-@cache
+@lru_cache(maxsize=4096)
 def parse(text: str) -> Node:
     """The expression ``text`` as a tree; :class:`ExpressionError` says what is wrong and where."""
     if not text or not text.strip():

@@ -255,10 +255,10 @@ def _calculated_values(frames: Frames, table: str) -> list[Problem]:
 
 def _check_kpis(frames: Frames) -> list[Problem]:
     out = _check_parent(frames, "kpis", "objective_id", "objectives", "an objective")
-    return out + _check_expressions(frames)
+    return out + check_expressions(frames)
 
 
-def _check_expressions(frames: Frames) -> list[Problem]:
+def check_expressions(frames: Frames) -> list[Problem]:
     """Calculated KPIs: readable, naming KPIs of the scorecard or its departments, no cycle, no coarser input."""
     kpis = frames["kpis"]
     out: list[Problem] = []

@@ -297,8 +297,8 @@ TABLES: dict[str, TableSpec] = {
                        choices=("leading", "lagging"), default="lagging"),
                 Column("decimals", "int", "Decimals shown in reports.", default=1, minimum=0, maximum=6),
                 _text("expression", "Calculated KPIs: how the actual is computed from other KPIs of the scorecard "
-                      "or its departments, e.g. 'revenue / headcount' or '100 * [on-time] / deliveries' "
-                      "(docs/scoring.md, Calculated KPIs); blank for a KPI whose actuals are typed.", LINE_LENGTH),
+                      "or its departments, e.g. 'revenue / headcount' or '100 * [on-time] / deliveries' (an id "
+                      "holding '-' in brackets); blank for a KPI whose actuals are typed.", LINE_LENGTH),
                 Column("target_rule", "choice", "Calculated KPIs: 'typed' (targets and red flags are entered) or "
                        "'expression' (computed by the expression from the inputs' targets and red flags).",
                        choices=("typed", "expression"), default="typed", old_value="typed"),

@@ -481,8 +481,9 @@ def trend_charts(report: ReviewReport) -> Html:
              "(the rule of this section)"
              + (f"; the {len(charted)} that weigh most are charted, red ones first, the others listed below"
                 if len(listed) else "") + "; every KPI is in the appendix.</p><div class='bsc-grid'>"]
+    frames = with_calculated(report.frames, charted["kpi_id"].astype(str)).frames  # calculated KPIs' values
     for k in charted.itertuples(index=False):
-        fig = kpi_trend(report.frames, str(k.kpi_id), period=report.period, review=report.review)
+        fig = kpi_trend(frames, str(k.kpi_id), period=report.period, review=report.review)
         fig.update_layout(height=TREND_HEIGHT)
         parts.append(f"<div><p><b>{esc(k.objective_id)}</b> · {_kpi_link(k.kpi_id)} · {chip(k.status)} "
                      f"{trend_symbol(k.trend)} · score {number(k.score)}</p>{figure(fig, f'trend-{k.kpi_id}')}</div>")
@@ -682,7 +683,7 @@ def _latest_actuals(report: ReviewReport, kpis: pd.DataFrame) -> pd.DataFrame:
     """Per KPI: the last period with an actual up to the end of the review period, and how far behind it is."""
     review_freq = frequency(report.params.period)
     review_index = period_index(report.params.period)
-    act = with_calculated(report.frames).frames["actuals"]  # calculated KPIs: their computed actuals
+    act = with_calculated(report.frames, kpis["kpi_id"].astype(str)).frames["actuals"]  # with computed actuals
     act = act[act["kpi_id"].isin(set(kpis["kpi_id"].astype(str))).to_numpy(dtype=bool)]
     periods = period_columns(act["period"])
     freq = kpis["frequency"].astype(str).to_numpy()

@@ -17,8 +17,9 @@ has no value or a division is by zero, the period stays blank and
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -27,6 +28,9 @@ import pandas as pd
 from ..model.calculated import calculated_rows, dependency_order, read_expression
 from ..model.expressions import Node, Ref, evaluate, references, resolve
 from ..model.periods import PER_YEAR, convert_index, convert_indices, period_at, period_columns, ratio
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
 
 VALUE_FIELDS: dict[str, tuple[str, ...]] = {"actuals": ("value",), "targets": ("target", "red_flag")}
 """The fields computed for calculated KPIs, by table."""
@@ -87,14 +91,20 @@ class Calculated:
                          else f"division by zero in {', '.join(labels)}" for name, labels in missing.items())
 
 
-def _formulas(kpis: pd.DataFrame) -> tuple[dict[str, _Formula], dict[str, str]]:
-    """The calculated KPIs that can be computed, in dependency order, and the others with why not."""
+def _formulas(kpis: pd.DataFrame, only: set[str] | None) -> tuple[dict[str, _Formula], dict[str, str]]:
+    """The calculated KPIs that can be computed, in dependency order, and the others with why not.
+
+    With ``only``, just the calculated KPIs among ``only`` and those they read (directly or not).
+    """
     unique = kpis.drop_duplicates("kpi_id")
-    scorecard_of = dict(zip(unique["kpi_id"], unique["scorecard_id"], strict=True))
+    scorecard_of = dict(zip(_objects(unique["kpi_id"]), _objects(unique["scorecard_id"]), strict=True))
     calc = unique[calculated_rows(unique).to_numpy(dtype=bool)]
+    if only is not None:
+        calc = calc[calc["kpi_id"].isin(_read_by(calc, only, scorecard_of)).to_numpy()]
     formulas: dict[str, _Formula] = {}
     broken: dict[str, str] = {}
-    for kpi, text, freq in zip(calc["kpi_id"], calc["expression"], calc["frequency"], strict=True):
+    for kpi, text, freq in zip(_objects(calc["kpi_id"]), _objects(calc["expression"]), _objects(calc["frequency"]),
+                               strict=True):
         reading = read_expression(str(text), scorecard_of)
         if reading.node is None:
             broken[kpi] = f"its expression cannot be read ({reading.error})"
@@ -109,6 +119,24 @@ def _formulas(kpis: pd.DataFrame) -> tuple[dict[str, _Formula], dict[str, str]]:
         if kpi not in order:
             broken[kpi] = "it is part of a cycle of calculated KPIs, or reads one"
     return {k: formulas[k] for k in order}, broken
+
+
+def _objects(series: pd.Series) -> list[Any]:
+    """A column's values as Python objects (fast also for Arrow-backed strings)."""
+    return series.to_numpy(dtype=object).tolist()
+
+
+def _read_by(calc: pd.DataFrame, only: set[str], scorecard_of: Mapping[str, str]) -> set[str]:
+    """``only`` and every KPI the calculated KPIs among them read, directly or through other calculated KPIs."""
+    expression = dict(zip(_objects(calc["kpi_id"]), _objects(calc["expression"]), strict=True))
+    found, todo = set(only), [k for k in only if k in expression]
+    while todo:
+        for kpi in read_expression(str(expression[todo.pop()]), scorecard_of).inputs:
+            if kpi not in found:
+                found.add(kpi)
+                if kpi in expression:
+                    todo.append(kpi)
+    return found
 
 
 def _rounds(formulas: Mapping[str, _Formula]) -> list[list[_Formula]]:
@@ -133,51 +161,93 @@ def _rows(frame: pd.DataFrame, fields: Sequence[str]) -> pd.DataFrame:
     return out[out["freq"].notna().to_numpy() & out["index"].notna().to_numpy()].astype({"index": np.int64})
 
 
-def _aggregated(rows: pd.DataFrame, fields: Sequence[str], freq: str,
-                rule_of: Mapping[str, str]) -> dict[str, pd.DataFrame]:
-    """Each KPI's ``fields`` at frequency ``freq`` (by its aggregation rule over the periods with a value)."""
+@dataclass
+class _Grid:
+    """Inputs' values at one frequency as dense (input x period) arrays, one per field."""
+
+    row_of: dict[str, int]
+    first: int
+    width: int
+    values: dict[str, FloatArray]
+
+
+def _grid(rows: pd.DataFrame, inputs: Sequence[str], fields: Sequence[str], freq: str,
+          rule_of: Mapping[str, str]) -> _Grid:
+    """Each input's ``fields`` at frequency ``freq``, by the input's aggregation rule over the periods with a value."""
+    row_of = {kpi: i for i, kpi in enumerate(inputs)}
     if rows.empty:
-        return {}
-    rows = rows.assign(to=convert_indices(rows["index"].to_numpy(), rows["freq"].to_numpy(), freq))
-    rows = rows.sort_values(["kpi_id", "index"], kind="stable")
-    rules = rows["kpi_id"].map(rule_of).fillna("last")
-    parts = []
-    for rule in rules.unique():
-        part = rows[(rules == rule).to_numpy()]
-        grouped = part.groupby(["kpi_id", "to"], sort=False)[list(fields)]
-        parts.append(grouped.sum(min_count=1) if rule == "sum" else grouped.agg(rule))
-    joined = pd.concat(parts)
-    return {str(kpi): group.droplevel(0) for kpi, group in joined.groupby(level=0, sort=False)}
+        return _Grid(row_of, 0, 1, {f: np.full((len(inputs), 1), np.nan) for f in fields})
+    row = rows["kpi_id"].map(row_of).to_numpy(dtype=np.int64)
+    to = _converted(rows["index"].to_numpy(dtype=np.int64), rows["freq"].to_numpy(dtype=object), freq)
+    first = int(to.min())
+    width = int(to.max()) - first + 1
+    col = to - first
+    order = np.lexsort((rows["index"].to_numpy(dtype=np.int64), row))  # by input, then period: 'last' is last
+    rules = np.asarray([rule_of.get(kpi, "last") for kpi in inputs], dtype=object)[row]
+    out = {}
+    for f in fields:
+        value = rows[f].to_numpy(dtype=np.float64)
+        grid = np.full((len(inputs), width), np.nan)
+        for rule in set(rules):
+            pick = order[(rules[order] == rule) & ~np.isnan(value[order])]
+            r, c, v = row[pick], col[pick], value[pick]
+            if rule in ("sum", "mean"):
+                total, count = np.zeros_like(grid), np.zeros_like(grid)
+                np.add.at(total, (r, c), v)
+                np.add.at(count, (r, c), 1.0)
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    done = total if rule == "sum" else total / count
+                grid = np.where(count > 0, done, grid)
+            elif rule in ("min", "max"):
+                part = np.full_like(grid, np.nan)
+                (np.fmin if rule == "min" else np.fmax).at(part, (r, c), v)
+                grid = np.where(np.isnan(part), grid, part)
+            else:  # last: the value of the latest period in each cell
+                flat = r * width + c
+                last = len(flat) - 1 - np.unique(flat[::-1], return_index=True)[1]
+                grid[r[last], c[last]] = v[last]
+        out[f] = grid
+    return _Grid(row_of, first, width, out)
 
 
-def _evaluate(formula: _Formula, values: Mapping[str, pd.DataFrame], column: str,
-              gaps: dict[tuple[str, int], list[tuple[str | None, str]]] | None) -> pd.Series:
-    """The formula over every period where an input has a value; blank periods noted in ``gaps``."""
-    present = [values[i].index[values[i][column].notna().to_numpy()] for i in formula.inputs if i in values]
-    if not present:
-        return pd.Series(dtype=np.float64)
-    index = pd.Index(np.unique(np.concatenate([np.asarray(p, dtype=np.int64) for p in present])))
-    grids = {i: (values[i][column].reindex(index).to_numpy(dtype=np.float64) if i in values
-                 else np.full(len(index), np.nan)) for i in formula.inputs}
-    result = evaluate(formula.node, lambda ref: grids[formula.refs[ref]], len(index))
+def _converted(index: IntArray, letters: npt.NDArray[np.object_], freq: str) -> IntArray:
+    """:func:`~bsc_widgets.model.periods.convert_index` of each row, one frequency letter at a time."""
+    out = np.full(len(index), -1, dtype=np.int64)
+    for letter in set(letters.tolist()):
+        rows = letters == letter
+        out[rows] = convert_indices(index[rows], np.asarray([letter]), freq)
+    return out
+
+
+def _evaluate(formula: _Formula, grid: _Grid, field: str,
+              gaps: dict[tuple[str, int], list[tuple[str | None, str]]] | None) -> tuple[IntArray, FloatArray]:
+    """The formula over every period where an input has a value: (period indices, values); blanks noted in ``gaps``."""
+    rows = [grid.values[field][grid.row_of[i]] for i in formula.inputs]
+    by_input = dict(zip(formula.inputs, rows, strict=True))
+    result = evaluate(formula.node, lambda ref: by_input[formula.refs[ref]], grid.width)
+    present = np.logical_or.reduce([~np.isnan(r) for r in rows]) if rows else np.zeros(grid.width, dtype=bool)
+    done = present & ~np.isnan(result.values)
     if gaps is not None:
-        labels = np.asarray([str(period_at(formula.freq, int(i))) for i in index], dtype=object)
-        for i in formula.inputs:
-            for pos in np.flatnonzero(np.isnan(grids[i])):
-                gaps.setdefault((formula.kpi, int(index[pos])), []).append((i, labels[pos]))
-        for pos in np.flatnonzero(result.by_zero):
-            gaps.setdefault((formula.kpi, int(index[pos])), []).append((None, labels[pos]))
-    return pd.Series(result.values, index=index)
+        for col in np.flatnonzero(present & ~done):
+            label = str(period_at(formula.freq, grid.first + int(col)))
+            why: list[tuple[str | None, str]] = [(i, label) for i, r in by_input.items() if np.isnan(r[col])]
+            why += [(None, label)] if result.by_zero[col] else []
+            gaps[(formula.kpi, grid.first + int(col))] = why
+    cols = np.flatnonzero(done)
+    return cols + grid.first, result.values[cols]
 
 
-def with_calculated(frames: Mapping[str, pd.DataFrame]) -> Calculated:
-    """``frames`` with each calculated KPI's actuals (and computed targets) in place of typed ones."""
+def with_calculated(frames: Mapping[str, pd.DataFrame], kpi_ids: Iterable[str] | None = None) -> Calculated:
+    """``frames`` with each calculated KPI's actuals (and computed targets) in place of typed ones.
+
+    With ``kpi_ids`` only the calculated KPIs among them (and the calculated KPIs they read) are computed.
+    """
     kpis = frames["kpis"]
     if "expression" not in kpis or not calculated_rows(kpis).any():
         return Calculated(frames)
-    formulas, broken = _formulas(kpis)
+    formulas, broken = _formulas(kpis, None if kpi_ids is None else set(kpi_ids))
     unique = kpis.drop_duplicates("kpi_id").set_index("kpi_id")
-    rule_of = unique["aggregation"].to_dict()
+    rule_of: dict[str, str] = dict(zip(unique.index.astype(str), unique["aggregation"].astype(str), strict=True))
     by_target = {k for k, f in formulas.items() if unique.at[k, "target_rule"] == "expression"}
     calc_ids = set(formulas) | set(broken)
     out = Calculated(dict(frames), {k: f.inputs for k, f in formulas.items()}, {}, broken,
@@ -186,6 +256,8 @@ def with_calculated(frames: Mapping[str, pd.DataFrame]) -> Calculated:
     for table, fields in VALUE_FIELDS.items():
         replaced = calc_ids if table == "actuals" else by_target
         wanted = formulas if table == "actuals" else {k: f for k, f in formulas.items() if k in by_target}
+        if not wanted and not frames[table]["kpi_id"].isin(replaced).any():
+            continue
         frame = frames[table]
         needed = {i for f in wanted.values() for i in f.inputs}
         working = _rows(frame[frame["kpi_id"].isin(needed - replaced).to_numpy()], fields)
@@ -193,26 +265,32 @@ def with_calculated(frames: Mapping[str, pd.DataFrame]) -> Calculated:
         for round_ in _rounds(wanted):
             for freq in sorted({f.freq for f in round_}):
                 group = [f for f in round_ if f.freq == freq]
-                inputs = {i for f in group for i in f.inputs}
-                values = _aggregated(working[working["kpi_id"].isin(inputs).to_numpy()], fields, freq, rule_of)
-                rows = []
+                inputs = sorted({i for f in group for i in f.inputs})
+                grid = _grid(working[working["kpi_id"].isin(inputs).to_numpy()], inputs, fields, freq, rule_of)
+                parts: dict[str, list[tuple[str, IntArray, FloatArray]]] = {c: [] for c in fields}
                 for formula in group:
-                    cols = {c: _evaluate(formula, values, c, out.gaps if table == "actuals" else None)
-                            for c in fields}
-                    result = pd.DataFrame(cols)
-                    if result.empty:
-                        continue
-                    result = result[result.notna().any(axis=1).to_numpy()]
-                    rows.append(pd.DataFrame({"kpi_id": formula.kpi, "freq": freq,
-                                              "index": result.index.to_numpy(dtype=np.int64),
-                                              **{c: result[c].to_numpy() for c in fields}}))
-                if rows:
-                    done = pd.concat(rows, ignore_index=True)
-                    working = pd.concat([working, done], ignore_index=True)
-                    computed.append(done)
+                    for c in fields:
+                        index, values = _evaluate(formula, grid, c, out.gaps if table == "actuals" else None)
+                        parts[c].append((formula.kpi, index, values))
+                done = _joined(parts, freq)
+                working = pd.concat([working, done], ignore_index=True)
+                computed.append(done)
         new[table] = _merged(frame, replaced, computed, unique["scorecard_id"])
     out.frames = new
     return out
+
+
+def _joined(parts: Mapping[str, list[tuple[str, IntArray, FloatArray]]], freq: str) -> pd.DataFrame:
+    """One row per (KPI, period) with every field (NaN where a field has no value there)."""
+    frames = []
+    for c, found in parts.items():
+        frames.append(pd.DataFrame({
+            "kpi_id": np.repeat(np.asarray([k for k, _, _ in found], dtype=object), [len(i) for _, i, _ in found]),
+            "index": np.concatenate([i for _, i, _ in found]) if found else np.empty(0, np.int64),
+            c: np.concatenate([v for _, _, v in found]) if found else np.empty(0),
+        }).set_index(["kpi_id", "index"]))
+    joined = pd.concat(frames, axis=1).reset_index() if len(frames) > 1 else frames[0].reset_index()
+    return joined.assign(freq=freq)
 
 
 def _merged(frame: pd.DataFrame, replaced: set[str], computed: list[pd.DataFrame],
@@ -226,3 +304,30 @@ def _merged(frame: pd.DataFrame, replaced: set[str], computed: list[pd.DataFrame
     rows["period"] = [labels[(f, i)] for f, i in zip(rows["freq"], rows["index"], strict=True)]
     rows["scorecard_id"] = rows["kpi_id"].map(scorecard_of).to_numpy()
     return pd.concat([kept, rows.drop(columns=["freq", "index"])], ignore_index=True)
+
+
+@dataclass(frozen=True)
+class Latest:
+    """A calculated KPI's latest computed value (``value`` None when it has none, ``reason`` says why)."""
+
+    period: str | None
+    value: float | None
+    reason: str
+
+
+def latest_value(frames: Mapping[str, pd.DataFrame], kpi_id: str) -> Latest:
+    """The latest period for which ``kpi_id`` (a calculated KPI of ``frames``) has a computed actual."""
+    calculated = with_calculated(frames)
+    if kpi_id in calculated.not_computed:
+        return Latest(None, None, calculated.not_computed[kpi_id])
+    actuals = calculated.frames["actuals"]
+    rows = actuals[(actuals["kpi_id"] == kpi_id).to_numpy()]
+    gaps = sorted(index for kpi, index in calculated.gaps if kpi == kpi_id)
+    if rows.empty:
+        if gaps:
+            missing = calculated.gaps[(kpi_id, gaps[-1])]
+            return Latest(None, None, "; ".join(f"input {name} has no actual for {label}" if name is not None
+                                                else f"division by zero in {label}" for name, label in missing))
+        return Latest(None, None, "its inputs have no actuals yet")
+    latest = rows.loc[period_columns(rows["period"])["index"].astype("int64").idxmax()]
+    return Latest(str(latest["period"]), float(latest["value"]), "")

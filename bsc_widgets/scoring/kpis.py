@@ -156,7 +156,7 @@ def kpi_arrays(frames: Mapping[str, pd.DataFrame], kpis: pd.DataFrame, review_fr
     (all when None); the others get the straight-line forecast.
     """
     kpis = kpis.reset_index(drop=True)
-    calculated = with_calculated(frames)  # calculated KPIs get their computed actuals (and targets)
+    calculated = with_calculated(frames, kpis["kpi_id"])  # calculated KPIs: their computed actuals (and targets)
     frames = calculated.frames
     wanted = np.asarray(sorted(set(review_indices)), dtype=np.int64)
     fit = np.isin(wanted, list(forecast_for)) if forecast_for is not None else np.ones(len(wanted), dtype=bool)

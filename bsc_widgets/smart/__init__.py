@@ -32,7 +32,8 @@ Objectives
 
 KPIs and their targets
 
-- ``kpi-no-target`` (M, warning): the KPI has no target inside the horizon.
+- ``kpi-no-target`` (M, warning): the KPI has no target inside the horizon (a calculated KPI whose
+  targets its expression computes is not reported: its inputs' targets are).
 - ``target-beyond-history`` (A, warning): the KPI has at least ``min_history`` [2] actuals and a
   target needs a change per period of more than ``achievable_factor`` [3.0] times the largest
   period-to-period change seen in those actuals.  The change needed is measured in the improving
@@ -45,6 +46,8 @@ KPIs and their targets
   the baseline is empty, a single actual stands in for it.  Exactly the threshold is fine.
 - ``kpi-no-baseline`` (A, info): the KPI has targets, no baseline and too few actuals, so
   whether its targets are achievable cannot be judged.
+- ``kpi-calc-units`` (M, warning): a calculated KPI's expression adds or compares KPIs of
+  different units, or divides one percentage by another while the KPI's unit is '%'.
 - ``kpi-targets-end-early`` (T, warning): the KPI's last target ends before the horizon ends.
 - ``kpi-target-outside-horizon`` (T, info): some targets lie wholly outside the horizon.
 

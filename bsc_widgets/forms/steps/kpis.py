@@ -7,16 +7,22 @@ import html
 from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
+import pandas as pd
 
-from ...model.values import is_missing
+from ...model.coerce import coerce
+from ...model.rules import check_expressions
+from ...model.schema import TABLES
+from ...model.values import is_blank, is_missing
 from ...model.words import number
 from ...render.theme import STATUS_COLOURS, TEXT_ON_STATUS, status_colour
+from ...scoring.calculated import latest_value
 from ...scoring.formulas import AMBER_FROM, GREEN_FROM, NO_TARGET, colour_zones, preview
 from ..coach import SmartCoach
 from ..display import message
 from ..failures import guarded
+from ..fields import LABEL_WIDTH
 from ..library import LibraryPanel
-from ..record_form import RecordForm
+from ..record_form import RecordForm, sentence
 from ..view import Viewable
 from ..workshop import no_scorecard
 from .objectives import objective_options
@@ -26,7 +32,12 @@ if TYPE_CHECKING:
     from ..workshop import Workshop
 
 KPI_FIELDS = ["kpi_id", "objective_id", "name", "definition", "unit", "polarity", "frequency", "aggregation",
-              "baseline", "baseline_period", "weight", "owner", "source", "indicator", "decimals"]
+              "expression", "target_rule", "baseline", "baseline_period", "weight", "owner", "source", "indicator",
+              "decimals"]
+EXPRESSION_INPUTS = ("kpi_id", "frequency", "aggregation", "expression", "decimals")
+"""Fields whose change re-checks the expression and its preview."""
+
+
 class KpiStep(Viewable):
     """KPIs of the workshop's scorecard, their targets, and the score preview."""
 
@@ -40,7 +51,8 @@ class KpiStep(Viewable):
         frames = workshop.frames()
         self.form = RecordForm(workshop.store, "kpis", fixed={"scorecard_id": sid}, fields=KPI_FIELDS,
                                options={"objective_id": objective_options(frames, sid)}, noun="KPI",
-                               labels={"objective_id": "Objective", "indicator": "Leading / lagging"},
+                               labels={"objective_id": "Objective", "indicator": "Leading / lagging",
+                                       "expression": "Expression", "target_rule": "Targets of a calculated KPI"},
                                describe=lambda r: f"{r['kpi_id']} — {r['name']}")
         self.grid = TargetGrid(workshop.store, workshop.scorecard or {})
         self.sample = widgets.Text(description="Sample actual:", style={"description_width": "110px"})
@@ -54,6 +66,15 @@ class KpiStep(Viewable):
         self.grid.save_button.on_click(guarded(self.preview, lambda: workshop.store.location, doing="read")(
             lambda _: self._targets_saved()))
         self.library = LibraryPanel(workshop)
+        self.calculated = widgets.HTML()
+        self._expression_messages: list[str] = []  # what check_expression shows next to the field
+        self.calculated.add_class("bsc-calculated-preview")
+        expression_box = self.form.fields["expression"].box  # the preview sits under the expression's help
+        expression_box.children = (*expression_box.children,
+                                   widgets.HBox([widgets.HTML(layout=widgets.Layout(width=LABEL_WIDTH)),
+                                                 self.calculated]))
+        for name in EXPRESSION_INPUTS:  # observed after the form's own checks, so these run second
+            self.form.fields[name].widget.observe(lambda _: self.check_expression(), names="value")
         tabs = widgets.Tab(children=[
             widgets.VBox([self.form.widget, self.coach.widget]),
             self.grid.widget,
@@ -77,6 +98,33 @@ class KpiStep(Viewable):
         self.sample_period.options = self.grid.periods
         self.coach.refresh(frames, "kpi", str(kpi["kpi_id"]) if kpi else None)
         self.update_preview()
+        self.check_expression(frames)
+
+    def check_expression(self, frames: dict[str, Any] | None = None) -> None:
+        """Check the expression as typed (next to the field) and preview the latest value it computes."""
+        field = self.form.fields["expression"]
+        record = self.form.values()
+        if is_blank(record.get("expression")):
+            self.calculated.value = ""
+            return
+        frames = frames if frames is not None else self.workshop.frames()
+        kpi_id = str(record.get("kpi_id") or "new-kpi")
+        typed, _ = coerce(TABLES["kpis"], [{**record, "kpi_id": kpi_id}])
+        kpis = frames["kpis"]
+        plan = {**frames, "kpis": pd.concat([kpis[kpis["kpi_id"] != kpi_id], typed], ignore_index=True)}
+        problems = [p for p in check_expressions(plan) if p.key == (kpi_id,) and p.field == "expression"]
+        field.show([*(m for m in field.messages if m not in self._expression_messages),
+                    *(sentence(p) for p in problems)])
+        self._expression_messages = [sentence(p) for p in problems]
+        if problems:
+            self.calculated.value = ""
+            return
+        latest = latest_value(plan, kpi_id)
+        digits = int(typed["decimals"].iloc[0]) if not is_missing(typed["decimals"].iloc[0]) else 1
+        self.calculated.value = (
+            f"<p>Latest computed value: <b>{number(latest.value, digits)}</b> for {html.escape(latest.period)}.</p>"
+            if latest.value is not None and latest.period is not None
+            else f"<p>No computed value yet: {html.escape(latest.reason)}.</p>")
 
     def _targets_saved(self) -> None:
         """After 'Save targets': update the coach and the preview; the grid keeps its messages and what was typed."""
