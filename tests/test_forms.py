@@ -430,7 +430,7 @@ def test_review_step_shows_the_engines_scores(ws: Workshop) -> None:
     assert f'{number(card["score"])}<small> / 10' in step.summary.value, "the headline shows the engine's score"
     assert f'background:{theme.STATUS_COLOURS[str(card["status"])]}">{card["status"]}<' in step.summary.value
     for kpi in review.kpis.itertuples():
-        row = step.details.value.split(f"</span>{html.escape(str(kpi.name))}</td>", 1)  # after its anchor
+        row = step.details.value.split(f"</span>{html.escape(str(kpi.name))}", 1)  # after its anchor
         assert len(row) == 2, kpi.name
         assert f">{number(kpi.score)}<" in row[1].split("</tr>", 1)[0], f"{kpi.name}: the score shown is the engine's"
     objectives = review.objectives.set_index("objective_id")
