@@ -50,6 +50,11 @@ PROBLEM_CODES: dict[str, str] = {
     "band_order": "a range band whose upper bound is not above its lower bound",
     "wrong_frequency": "a period of another frequency than the KPI's",
     "due_before_start": "a due date before the start date",
+    "bands_format": "a colour-band scheme that cannot be read (a band without name, colour or lowest score)",
+    "bands_colour": "a colour band whose colour is not a #rrggbb colour code",
+    "bands_count": "a colour-band scheme with fewer than 3 or more than 6 bands",
+    "bands_order": "colour bands that do not start at 0 and rise to at most 10",
+    "missing_policy": "a missing-data policy other than ignore, zero, red or carry_forward:N",
     # the store
     "in_use": "a record other records still use cannot be removed",
     # scoring (bsc_widgets.scoring.gaps)
