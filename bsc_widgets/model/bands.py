@@ -24,6 +24,7 @@ import math
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import pairwise
 
 from .schema import TABLES
 from .values import is_blank
@@ -96,7 +97,7 @@ class BandScheme:
 
     def text(self) -> str:
         """The scheme as people type it, bounds rounded to two decimals (6.67, 3.33)."""
-        return "; ".join(f"{b.name} {b.colour} {_bound(b.lower)}" for b in self.bands)
+        return "; ".join(f"{b.name} {b.colour} {bound_text(b.lower)}" for b in self.bands)
 
 
 @dataclass(frozen=True)
@@ -108,7 +109,8 @@ class BandProblem:
     fix: str
 
 
-def _bound(value: float) -> str:
+def bound_text(value: float) -> str:
+    """A lower bound as forms and legends show it: two decimals at most (6.67, 3.33, 9, 0)."""
     return f"{value:.2f}".rstrip("0").rstrip(".")
 
 
@@ -161,14 +163,14 @@ def parse_bands(text: str) -> tuple[BandScheme | None, BandProblem | None]:
         return None, BandProblem("bands_format", f"names the band '{twice}' twice", "give each band its own name")
     if bands[0].lower != 0:
         return None, BandProblem("bands_order", f"the lowest band '{bands[0].name}' starts at "
-                                 f"{_bound(bands[0].lower)}, not at 0", "let the first band start at 0")
-    for low, high in zip(bands, bands[1:], strict=False):
+                                 f"{bound_text(bands[0].lower)}, not at 0", "let the first band start at 0")
+    for low, high in pairwise(bands):
         if high.lower <= low.lower:
-            return None, BandProblem("bands_order", f"band '{high.name}' starts at {_bound(high.lower)}, not above "
-                                     f"band '{low.name}' ({_bound(low.lower)})",
+            return None, BandProblem("bands_order", f"band '{high.name}' starts at {bound_text(high.lower)}, "
+                                     f"not above band '{low.name}' ({bound_text(low.lower)})",
                                      "list the bands from the lowest score up, each starting higher")
     if bands[-1].lower > 10:
-        return None, BandProblem("bands_order", f"band '{bands[-1].name}' starts at {_bound(bands[-1].lower)}, "
+        return None, BandProblem("bands_order", f"band '{bands[-1].name}' starts at {bound_text(bands[-1].lower)}, "
                                  "above the highest score 10", "keep every lowest score between 0 and 10")
     return BandScheme(tuple(bands)), None
 

@@ -12,8 +12,8 @@ The band is colour only: the status (green / amber / red) keeps its own rule
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Protocol, TypeVar
+from collections.abc import Mapping, Sequence
+from typing import Any, Protocol, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -21,7 +21,7 @@ import pandas as pd
 
 from ..model.bands import BandScheme, scheme
 from ..model.values import is_blank
-from .formulas import reaches
+from .formulas import TARGET_FIELDS, actual_at, has_target, reaches, threshold
 
 IntArray = npt.NDArray[np.int64]
 
@@ -120,3 +120,39 @@ def add_bands(review: R, kpis: pd.DataFrame, scorecards: pd.DataFrame) -> R:
         frame["band"] = pd.Categorical(names[:, 0])
         frame["band_colour"] = pd.Categorical(colours[:, 0])
     return review
+
+
+def band_zones(polarity: str, row: Mapping[str, Any], bands: BandScheme) -> list[tuple[str, str, float, float]]:
+    """The ranges of actuals that fall in each band against one target row, as (name, colour, from, to).
+
+    The inverse of the score formulas (:func:`formulas.actual_at`) at each band's bounds;
+    ``-inf`` / ``inf`` at the open ends.  Range KPIs get each band but the top one twice
+    (below and above the band of the target); empty when the row cannot be scored.
+    """
+    has = has_target(np.array([polarity]), *(np.array([_value(row, f)]) for f in TARGET_FIELDS))
+    if not bool(has[0]):
+        return []
+    inf = float("inf")
+    out = []
+    top = len(bands.bands) - 1
+    for position, band in enumerate(bands.bands):
+        low = actual_at(polarity, row, float(threshold(band.lower)))
+        high = actual_at(polarity, row, float(threshold(bands.upper(position))))
+        if polarity == "range":
+            if position == top:
+                out.append((band.name, band.colour, low[0], low[1]))
+                continue
+            out.append((band.name, band.colour, -inf if position == 0 else low[0], high[0]))
+            out.append((band.name, band.colour, high[1], inf if position == 0 else low[1]))
+        elif polarity == "lower":
+            out.append((band.name, band.colour, -inf if position == top else high[0],
+                        inf if position == 0 else low[0]))
+        else:
+            out.append((band.name, band.colour, -inf if position == 0 else low[0],
+                        inf if position == top else high[0]))
+    return out
+
+
+def _value(row: Mapping[str, Any], name: str) -> float:
+    value = row.get(name)
+    return float("nan") if value is None or value != value else float(value)

@@ -20,11 +20,11 @@ from ..model.bands import ROLLUPS
 from ..model.periods import FREQUENCIES, frequency, parse_period, period_index
 from ..model.plan import scorecard_family, top_down
 from . import formulas as scores
+from . import missing
+from .bands import add_bands
 from .forecast import FORECASTS
 from .formulas import TARGET_FIELDS
 from .kpis import kpi_arrays, period_labels
-from . import missing
-from .bands import add_bands
 from .methods import rollup_methods
 from .rollups import Rollup, previous, weighted_rollup
 
