@@ -26,7 +26,8 @@ table{border-collapse:collapse;width:100%;margin:.5em 0 1.5em}th{text-align:left
 td.num{text-align:right;font-variant-numeric:tabular-nums}.chip{display:inline-block;padding:.05em .6em;
   border-radius:.8em;color:#fff;font-weight:600;font-size:.85em;-webkit-print-color-adjust:exact;
   print-color-adjust:exact}
-.legend{margin-right:.8em;white-space:nowrap}.failed{color:$red}a{color:$link}.progress{border:2px dashed $amber;border-radius:4px;padding:0 .4em;
+.legend{margin-right:.8em;white-space:nowrap}
+.failed{color:$red}a{color:$link}.progress{border:2px dashed $amber;border-radius:4px;padding:0 .4em;
   font-size:.85em;white-space:nowrap}
 """.replace("$font", FONT).replace("$red", STATUS_COLOURS[RED]).replace("$ink", INK).replace(
     "$panel", PANEL).replace("$amber", STATUS_COLOURS[AMBER]).replace("$rule2", STATUS_COLOURS[NO_TARGET]).replace(
