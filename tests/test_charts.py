@@ -71,7 +71,8 @@ def test_strategy_map_colours_boxes_by_status(frames: Frames) -> None:
     review = score_review(frames, "2026Q3", "org")
     fig = charts.strategy_map(frames, "org", review)
     objs = review.objectives
-    ranges = {name: f"{name} ({span})" for name, _, span in theme.legend(review_bands(frames["scorecards"], "org"))}
+    bands = review_bands(frames["scorecards"], "org")
+    ranges = {name: f"{name} ({span})" for name, _, span in theme.legend(bands)}
     for band, count in objs["band"].astype(str).replace("", "no data").value_counts().items():
         if count:  # the default bands are the status colours, and the legend names their score ranges
             boxes = _trace(fig, ranges.get(band, band))
