@@ -141,9 +141,9 @@ def strategy_map(frames: Mapping[str, pd.DataFrame], scorecard_id: str, review: 
     fills = {name: colour for name, _, colour in groups}
     for name, shown_name, colour in groups:
         mask = (band.where(band != "", status) == name).to_numpy()
-        if scored is not None and not mask.any():
-            data.append(scatter(x=[None], y=[None], mode="markers", marker={"color": colour, "size": 12,
-                                "symbol": "square"}, name=shown_name, showlegend=True, hoverinfo="skip"))
+        if scored is not None and not mask.any() and name not in (NO_DATA, NO_TARGET):  # an empty band: legend only
+            data.append(scatter(x=[None], y=[None], mode="lines", fill="toself", fillcolor=colour,
+                                line={"color": MUTED, "width": 1}, name=shown_name, hoverinfo="skip"))
             continue
         if not mask.any():
             continue
