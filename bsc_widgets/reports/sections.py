@@ -388,7 +388,7 @@ def scores_table(report: ReviewReport) -> Html:
 
 
 def strategy_map(report: ReviewReport) -> Html:
-    """The strategy map, objectives coloured by status with their scores."""
+    """The strategy map, objectives in the colour band of their scores, with the bands as its legend."""
     fig = strategy_map_chart(report.frames, report.scorecard, report.review, period=report.period)
     return section(figure(fig, "strategy-map"), "strategy map")
 
@@ -434,7 +434,7 @@ def _filled_note(kpis: pd.DataFrame) -> str:
     filled = kpis["filled"].astype(str).value_counts()
     parts = [f"{plural(int(filled[f]), 'KPI')} {w}" for f, w in (("carried", "carried forward"),
              ("zero", "scored 0"), ("red", "counted as red")) if filled.get(f, 0)]
-    return f" ({', '.join(parts)} without data)" if parts else ""
+    return f"; without data of their own, {', '.join(parts)}, not counted as data" if parts else ""
 
 
 def kpi_table(report: ReviewReport) -> Html:
