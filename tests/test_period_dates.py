@@ -63,7 +63,7 @@ def test_a_store_of_schema_three_gets_the_dates_when_opened(sample_store: Path) 
     write_deltalake(str(sample_store / "store_info"), info, mode="overwrite")
     (sample_store / "_bsc_versions.json").unlink()
     store = Store.open(sample_store)
-    assert store.schema_version == SCHEMA_VERSION == 4
+    assert store.schema_version == SCHEMA_VERSION
     key = ["kpi_id", "period"]
     pd.testing.assert_frame_equal(store.read("actuals").sort_values(key).reset_index(drop=True),
                                   before.sort_values(key).reset_index(drop=True))

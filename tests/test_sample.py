@@ -25,7 +25,7 @@ def sample(tmp_path_factory: pytest.TempPathFactory) -> Store:
 
 
 LEFT_TO_DEFAULTS = {"bands", "missing_policy", "rollup"}
-"""Columns the sample's CSV files leave out: blank or their defaults (the default colour bands, ignore, weighted_mean)."""
+"""Columns the sample's CSV files leave out: blank or their defaults (default colour bands, ignore, weighted_mean)."""
 
 
 def test_csv_headers_are_the_schema_columns() -> None:

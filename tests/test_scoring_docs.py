@@ -1,4 +1,4 @@
-"""The worked examples of docs/scoring.md sections 9-11 (colour bands, missing data, roll-up methods), on real stores."""
+"""The worked examples of docs/scoring.md sections 9-11 (colour bands, missing data, roll-up methods)."""
 
 from __future__ import annotations
 
