@@ -44,48 +44,73 @@ def _float(value: object) -> float | None:
     return None if is_blank(value) else float(value)  # type: ignore[arg-type]
 
 
+def kpi_scheme_codes(kpis: pd.DataFrame, scorecards: pd.DataFrame) -> tuple[list[BandScheme], IntArray]:
+    """The distinct band schemes of ``kpis`` and each KPI's position among them (its own, else its scorecard's).
+
+    Resolved per scorecard and per distinct typed scheme, not per KPI, so that it costs
+    the same for ten or fifty thousand KPIs.
+    """
+    unique: list[BandScheme] = []
+    seen: dict[int, int] = {}
+
+    def code(found: BandScheme) -> int:
+        if id(found) not in seen:
+            seen[id(found)] = len(unique)
+            unique.append(found)
+        return seen[id(found)]
+
+    cards = card_schemes(scorecards)
+    card_code = {sid: code(found) for sid, found in cards.items()}
+    fallback = code(scheme(None))
+    card = kpis["scorecard_id"].astype(object)
+    out = card.map(card_code).fillna(fallback).to_numpy(np.int64).copy()
+    if "bands" in kpis and len(kpis):
+        own = kpis["bands"].astype(object)
+        typed = own.notna().to_numpy(dtype=bool) & (own.fillna("").astype(str).str.strip() != "").to_numpy(dtype=bool)
+        if typed.any():
+            pairs = pd.DataFrame({"text": own[typed].astype(str).to_numpy(), "card": card[typed].to_numpy()})
+            groups, distinct = pd.factorize(pd.MultiIndex.from_frame(pairs))
+            rows = np.flatnonzero(typed)
+            for position, (text, sid) in enumerate(distinct):
+                lowers = cards.get(str(sid), scheme(None)).lowers
+                out[rows[groups == position]] = code(scheme(text, lowers[-1], lowers[1]))
+    return unique, out
+
+
 def kpi_schemes(kpis: pd.DataFrame, scorecards: pd.DataFrame) -> list[BandScheme]:
     """Each KPI's band scheme (its own, else its scorecard's), in the order of ``kpis``."""
-    cards = card_schemes(scorecards)
-    own = kpis["bands"] if "bands" in kpis else pd.Series([None] * len(kpis), index=kpis.index)
-    out = []
-    for card, text in zip(kpis["scorecard_id"].astype(str), own, strict=True):
-        fallback = cards.get(card, scheme(None))
-        out.append(fallback if is_blank(text) else scheme(text, *_thresholds(fallback)))
-    return out
+    unique, codes = kpi_scheme_codes(kpis, scorecards)
+    return [unique[int(c)] for c in codes]
 
 
-def _thresholds(fallback: BandScheme) -> tuple[float, float]:
-    return fallback.lowers[-1], fallback.lowers[1]
+def band_codes(score: npt.ArrayLike, schemes: Sequence[BandScheme], which: npt.ArrayLike | None = None) -> IntArray:
+    """Position of each score's band in its scheme; -1 without a score.
 
-
-def band_codes(score: npt.ArrayLike, schemes: Sequence[BandScheme]) -> IntArray:
-    """Position of each score's band in its row's scheme (``score`` is (rows, periods)); -1 without a score."""
+    ``score`` is (rows, ...); row i uses ``schemes[which[i]]`` (``which`` defaults to
+    ``0, 1, 2, …``: one scheme per row).  Rows sharing a scheme are banded in one step.
+    """
     s = np.asarray(score, dtype=np.float64)
+    rows = np.arange(len(s)) if which is None else np.asarray(which, dtype=np.int64)
     out = np.full(s.shape, -1, dtype=np.int64)
-    texts = [sc.text() + "|" + ",".join(map(repr, sc.lowers)) for sc in schemes]
-    codes, uniques = pd.factorize(pd.Series(texts, dtype=object))
-    for code in range(len(uniques)):
-        rows = codes == code
-        lowers = schemes[int(np.flatnonzero(rows)[0])].lowers
-        block = s[rows]
+    for code in np.unique(rows):
+        mine = rows == code
+        block = s[mine]
         position = np.zeros(block.shape, dtype=np.int64)
-        for bound in lowers[1:]:
+        for bound in schemes[int(code)].lowers[1:]:
             position += reaches(block, bound)
-        out[rows] = np.where(np.isnan(block), -1, position)
+        out[mine] = np.where(np.isnan(block), -1, position)
     return out
 
 
-def labels(codes: IntArray, schemes: Sequence[BandScheme]) -> tuple[npt.NDArray[np.object_], npt.NDArray[np.object_]]:
-    """The band names and colours of band positions (``codes`` is (rows, periods)); empty without a band."""
-    width = max((len(sc.bands) for sc in schemes), default=0)
-    names = np.array([[*sc.names, *[""] * (width - len(sc.bands)), ""] for sc in schemes], dtype=object)
-    colours = np.array([[*sc.colours, *[""] * (width - len(sc.bands)), ""] for sc in schemes], dtype=object)
-    if not len(schemes):
-        empty = np.empty(codes.shape, dtype=object)
-        return empty, empty
-    rows = np.arange(len(schemes))[:, None]
-    return names[rows, codes], colours[rows, codes]  # code -1 picks the trailing ""
+def labels(codes: IntArray, schemes: Sequence[BandScheme],
+           which: npt.ArrayLike | None = None) -> tuple[npt.NDArray[np.object_], npt.NDArray[np.object_]]:
+    """The band names and colours of band positions (``codes`` as :func:`band_codes` gives them); "" without a band."""
+    width = max((len(sc.bands) for sc in schemes), default=0) + 1
+    names = np.array([[*sc.names, *[""] * (width - len(sc.bands))] for sc in schemes] or [[""]], dtype=object)
+    colours = np.array([[*sc.colours, *[""] * (width - len(sc.bands))] for sc in schemes] or [[""]], dtype=object)
+    rows = np.arange(len(codes)) if which is None else np.asarray(which, dtype=np.int64)
+    pick = rows.reshape(-1, *([1] * (np.ndim(codes) - 1)))
+    return names[pick, codes], colours[pick, codes]  # code -1 picks the trailing ""
 
 
 def lowest_band_score(schemes: Sequence[BandScheme]) -> npt.NDArray[np.float64]:
@@ -94,10 +119,14 @@ def lowest_band_score(schemes: Sequence[BandScheme]) -> npt.NDArray[np.float64]:
 
 
 class _Review(Protocol):
-    kpis: pd.DataFrame
-    objectives: pd.DataFrame
-    perspectives: pd.DataFrame
-    scorecards: pd.DataFrame
+    @property
+    def kpis(self) -> pd.DataFrame: ...
+    @property
+    def objectives(self) -> pd.DataFrame: ...
+    @property
+    def perspectives(self) -> pd.DataFrame: ...
+    @property
+    def scorecards(self) -> pd.DataFrame: ...
 
 
 R = TypeVar("R", bound=_Review)
@@ -108,17 +137,25 @@ def add_bands(review: R, kpis: pd.DataFrame, scorecards: pd.DataFrame) -> R:
 
     ``kpis`` are the KPI records scored (their own schemes), ``scorecards`` every scorecard.
     """
-    own = dict(zip(kpis["kpi_id"].astype(str), kpi_schemes(kpis, scorecards), strict=True))
+    kpi_unique, kpi_codes = kpi_scheme_codes(kpis, scorecards)
     cards = card_schemes(scorecards)
-    default = scheme(None)
-    for frame, schemes in (
-        (review.kpis, [own.get(k, default) for k in review.kpis["kpi_id"].astype(str)]),
-        *((f, [cards.get(c, default) for c in f["scorecard_id"].astype(str)])
-          for f in (review.objectives, review.perspectives, review.scorecards)),
-    ):
-        names, colours = labels(band_codes(frame["score"].to_numpy(np.float64)[:, None], schemes)[:, 0:1], schemes)
-        frame["band"] = pd.Categorical(names[:, 0])
-        frame["band_colour"] = pd.Categorical(colours[:, 0])
+    card_unique = [*cards.values(), scheme(None)]
+    card_index = pd.Index(list(cards))
+    for frame, key in ((review.kpis, "kpi_id"), (review.objectives, "scorecard_id"),
+                       (review.perspectives, "scorecard_id"), (review.scorecards, "scorecard_id")):
+        # One scheme per distinct key (a KPI, a scorecard), looked up through the key's categories: no loop over rows.
+        keys = pd.Categorical(frame[key])
+        categories = pd.Index(keys.categories.astype(str))
+        if key == "kpi_id":
+            at = pd.Index(kpis["kpi_id"].astype(object)).get_indexer(categories)
+            per_key, unique = np.where(at >= 0, kpi_codes[np.maximum(at, 0)], 0), kpi_unique
+        else:
+            at = card_index.get_indexer(categories)
+            per_key, unique = np.where(at >= 0, at, len(cards)), card_unique
+        rows = per_key[np.asarray(keys.codes, dtype=np.int64)] if len(categories) else np.zeros(len(frame), np.int64)
+        names, colours = labels(band_codes(frame["score"].to_numpy(np.float64), unique, rows), unique, rows)
+        frame["band"] = pd.Categorical(names)
+        frame["band_colour"] = pd.Categorical(colours)
     return review
 
 

@@ -27,10 +27,10 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from ..model.bands import POLICIES, Policy, policy
+from ..model.bands import POLICIES, parse_policy, policy
 from ..model.periods import period_at
 from ..model.values import is_blank
-from .bands import kpi_schemes, lowest_band_score
+from .bands import kpi_scheme_codes, lowest_band_score
 from .formulas import RED, STATUSES
 
 IntArray = npt.NDArray[np.int64]
@@ -48,13 +48,27 @@ class Results(Protocol):
     as_of: IntArray
 
 
-def kpi_policies(kpis: pd.DataFrame, scorecards: pd.DataFrame) -> list[Policy]:
-    """Each KPI's policy (its own, else its scorecard's, else ``ignore``), in the order of ``kpis``."""
-    cards = dict(zip(scorecards["scorecard_id"].astype(str),
-                     scorecards["missing_policy"] if "missing_policy" in scorecards else [None] * len(scorecards),
-                     strict=True))
-    own = kpis["missing_policy"] if "missing_policy" in kpis else pd.Series([None] * len(kpis), index=kpis.index)
-    return [policy(text, cards.get(card)) for card, text in zip(kpis["scorecard_id"].astype(str), own, strict=True)]
+def kpi_policies(kpis: pd.DataFrame, scorecards: pd.DataFrame) -> tuple[IntArray, IntArray]:
+    """Each KPI's policy (its own, else its scorecard's, else ``ignore``) as (kind, periods) arrays.
+
+    ``kind`` is a position in :data:`POLICIES`; ``periods`` the N of ``carry_forward:N``.
+    Resolved per scorecard and per distinct typed policy, not per KPI.
+    """
+    texts = scorecards["missing_policy"] if "missing_policy" in scorecards else [None] * len(scorecards)
+    cards = {sid: policy(text) for sid, text in zip(scorecards["scorecard_id"].astype(str), texts, strict=True)}
+    card = kpis["scorecard_id"].astype(object)
+    kinds = card.map({s: POLICIES.index(p.kind) for s, p in cards.items()}).fillna(0).to_numpy(np.int64).copy()
+    periods = card.map({s: p.periods for s, p in cards.items()}).fillna(0).to_numpy(np.int64).copy()
+    if "missing_policy" in kpis and len(kpis):
+        own = kpis["missing_policy"].astype(object)
+        for text in own.dropna().unique():
+            if is_blank(text):
+                continue
+            found, _ = parse_policy(str(text))
+            if found is not None:  # a policy that is not one (only a store that skipped the checks) follows the card's
+                rows = (own == text).to_numpy(dtype=bool)
+                kinds[rows], periods[rows] = POLICIES.index(found.kind), found.periods
+    return kinds, periods
 
 
 def lookback(frames: Mapping[str, pd.DataFrame]) -> int:
@@ -62,11 +76,6 @@ def lookback(frames: Mapping[str, pd.DataFrame]) -> int:
     texts = [t for table in ("scorecards", "kpis") if "missing_policy" in frames[table]
              for t in frames[table]["missing_policy"].dropna().unique() if not is_blank(t)]
     return max((policy(t).periods for t in texts), default=0)
-
-
-def _kinds(policies: list[Policy]) -> tuple[IntArray, IntArray]:
-    kinds = np.array([POLICIES.index(p.kind) for p in policies], dtype=np.int64)
-    return kinds, np.array([p.periods for p in policies], dtype=np.int64)
 
 
 def carry_forward(result: Results, kpis: pd.DataFrame, scorecards: pd.DataFrame, review_freq: str) -> None:
@@ -78,7 +87,7 @@ def carry_forward(result: Results, kpis: pd.DataFrame, scorecards: pd.DataFrame,
     """
     v = result.values
     actual = v["actual"].astype(np.float64)
-    kinds, periods = _kinds(kpi_policies(kpis, scorecards))
+    kinds, periods = kpi_policies(kpis, scorecards)
     index = np.asarray(result.periods, dtype=np.int64)
     n_k, n_p = actual.shape
     missing = np.asarray(v["due"], dtype=bool) & np.isnan(actual)
@@ -104,13 +113,14 @@ def carry_forward(result: Results, kpis: pd.DataFrame, scorecards: pd.DataFrame,
 def fill_scores(result: Results, kpis: pd.DataFrame, scorecards: pd.DataFrame) -> None:
     """Score the still-missing due periods of ``zero`` and ``red`` KPIs (in place; call after scoring)."""
     v = result.values
-    kinds, _ = _kinds(kpi_policies(kpis, scorecards))
+    kinds, _ = kpi_policies(kpis, scorecards)
     missing = np.asarray(v["due"], dtype=bool) & np.isnan(v["actual"].astype(np.float64))
     zero = (kinds == POLICIES.index("zero"))[:, None] & missing
     red = (kinds == POLICIES.index("red"))[:, None] & missing
     if not (zero.any() or red.any()):
         return
-    low = lowest_band_score(kpi_schemes(kpis, scorecards))[:, None]
+    unique, codes = kpi_scheme_codes(kpis, scorecards)
+    low = lowest_band_score(unique)[codes][:, None]
     v["score"] = np.where(zero, 0.0, np.where(red, low, v["score"]))
     v["status"] = np.where(zero | red, STATUSES.index(RED), v["status"]).astype(v["status"].dtype)
     v["filled"] = np.where(zero, ZERO, np.where(red, RED_FILL, v["filled"])).astype(np.int8)

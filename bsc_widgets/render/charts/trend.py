@@ -105,7 +105,8 @@ def _band_shading(frames: Mapping[str, pd.DataFrame], kpi: pd.DataFrame, targets
     xs = [x for x, _ in rows]
     lows = np.array([[lo for *_, lo, _ in zones] for _, zones in rows], dtype=np.float64)
     highs = np.array([[hi for *_, hi in zones] for _, zones in rows], dtype=np.float64)
-    drawn = np.concatenate([np.asarray(t["y"], dtype=np.float64) for t in data if t.get("y") is not None] or [[]])
+    drawn = np.concatenate([np.asarray(t["y"], dtype=np.float64) for t in data if t.get("y") is not None]
+                            or [np.empty(0)])
     finite = np.concatenate([drawn, lows.ravel(), highs.ravel()])
     finite = finite[np.isfinite(finite)]
     bottom, top = (float(finite.min()), float(finite.max())) if len(finite) else (0.0, 1.0)
