@@ -153,9 +153,9 @@ def add_bands(review: R, kpis: pd.DataFrame, scorecards: pd.DataFrame) -> R:
             at = card_index.get_indexer(categories)
             per_key, unique = np.where(at >= 0, at, len(cards)), card_unique
         rows = per_key[np.asarray(keys.codes, dtype=np.int64)] if len(categories) else np.zeros(len(frame), np.int64)
-        names, colours = labels(band_codes(frame["score"].to_numpy(np.float64), unique, rows), unique, rows)
-        frame["band"] = pd.Categorical(names)
-        frame["band_colour"] = pd.Categorical(colours)
+        positions = band_codes(frame["score"].to_numpy(np.float64), unique, rows)
+        for column, attribute in (("band", "names"), ("band_colour", "colours")):
+            frame[column] = _categorical(positions, rows, [getattr(sc, attribute) for sc in unique])
     return review
 
 
@@ -193,3 +193,13 @@ def band_zones(polarity: str, row: Mapping[str, Any], bands: BandScheme) -> list
 def _value(row: Mapping[str, Any], name: str) -> float:
     value = row.get(name)
     return float("nan") if value is None or value != value else float(value)
+
+
+def _categorical(positions: IntArray, rows: IntArray, texts: Sequence[tuple[str, ...]]) -> pd.Categorical:
+    """A categorical of ``texts[rows[i]][positions[i]]`` ("" for position -1), built from codes (no text per row)."""
+    categories = sorted({t for group in texts for t in group} | {""})
+    lookup = {t: i for i, t in enumerate(categories)}
+    width = max((len(group) for group in texts), default=0) + 1
+    table = np.array([[*(lookup[t] for t in group), *[lookup[""]] * (width - len(group))] for group in texts]
+                     or [[lookup[""]]], dtype=np.int64)
+    return pd.Categorical.from_codes(table[rows, positions] if len(rows) else np.zeros(0, np.int64), categories)
