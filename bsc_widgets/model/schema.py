@@ -234,7 +234,7 @@ TABLES: dict[str, TableSpec] = {
                       old_value="ignore"),
                 Column("rollup", "choice", "How scores roll up: weighted_mean, worst or best child (the default of "
                        "the scorecard's objectives and perspectives, and how its perspectives combine).",
-                       choices=_ROLLUPS, default="weighted_mean", old_value="weighted_mean"),
+                       required=True, choices=_ROLLUPS, default="weighted_mean", old_value="weighted_mean"),
             ),
         ),
         TableSpec(
