@@ -143,3 +143,10 @@ def test_bsc_score_shows_bands_roll_up_and_the_carried_value(banded: Path) -> No
     nps = next(line for line in lines if line.strip().startswith("nps:"))
     assert "44*" in nps and "2026Q2's carried forward" in nps
     assert any(", band critical" in line for line in lines)
+
+
+def test_the_report_index_shows_the_band_and_the_legend(report: Path) -> None:
+    page = (report / "index.html").read_text(encoding="utf-8")
+    for name, colour, span in LEGEND:
+        assert f'background:{colour};' in page and f">{name}</span> {html.escape(span)}" in page
+    assert "<th>Band</th>" in page
