@@ -62,6 +62,11 @@ PROBLEM_CODES: dict[str, str] = {
     "target_rule_range": "a range KPI whose band would be computed by its expression",
     "calculated_actual": "an actual typed for a calculated KPI (its actuals are computed)",
     "calculated_target": "a target typed for a KPI whose targets are computed by its expression",
+    "bands_format": "a colour-band scheme that cannot be read (a band without name, colour or lowest score)",
+    "bands_colour": "a colour band whose colour is not a #rrggbb colour code",
+    "bands_count": "a colour-band scheme with fewer than 3 or more than 6 bands",
+    "bands_order": "colour bands that do not start at 0 and rise to at most 10",
+    "missing_policy": "a missing-data policy other than ignore, zero, red or carry_forward:N",
     # the store
     "in_use": "a record other records still use cannot be removed",
     # scoring (bsc_widgets.scoring.gaps)

@@ -12,6 +12,7 @@ from plans import with_markup
 
 from bsc_widgets import InputError, Store, check_smart, score_review
 from bsc_widgets.render import charts, theme
+from bsc_widgets.scoring.bands import card_scheme as review_bands
 from bsc_widgets.scoring.formulas import STATUSES
 
 Frames = dict[str, pd.DataFrame]
@@ -70,10 +71,12 @@ def test_strategy_map_colours_boxes_by_status(frames: Frames) -> None:
     review = score_review(frames, "2026Q3", "org")
     fig = charts.strategy_map(frames, "org", review)
     objs = review.objectives
-    for status, count in objs["status"].astype(str).value_counts().items():
-        if count:
-            boxes = _trace(fig, status)
-            assert boxes.fillcolor == theme.STATUS_COLOURS[status]
+    bands = review_bands(frames["scorecards"], "org")
+    ranges = {name: f"{name} ({span})" for name, _, span in theme.legend(bands)}
+    for band, count in objs["band"].astype(str).replace("", "no data").value_counts().items():
+        if count:  # the default bands are the status colours, and the legend names their score ranges
+            boxes = _trace(fig, ranges.get(band, band))
+            assert boxes.fillcolor == theme.STATUS_COLOURS[band]
             assert len(boxes.x) == 6 * count  # five corners and a gap per box
     text = dict(zip([t.split("</b>")[0].removeprefix("<b>") for t in _trace(fig, "objective titles").text],
                     _trace(fig, "objective titles").text, strict=True))
@@ -214,7 +217,8 @@ def test_chart_texts_from_the_plan_are_escaped(frames: Frames) -> None:
         trend = charts.kpi_trend(marked, kpi_id, period="2026Q3", review=review)
         escaped = _assert_escaped(trend)
         assert trend.layout.title.text.startswith("<b>&lt;a href=")
-        assert all(t.meta.startswith("&lt;a href=") and t.hovertemplate.endswith("%{meta}") for t in trend.data)
+        assert all(t.meta.startswith("&lt;a href=") and t.hovertemplate.endswith("%{meta}") for t in trend.data
+               if t.hoverinfo != "skip")  # the colour-band ribbons have no hover text
         assert trend.layout.yaxis.title.text.startswith("&lt;a href=")
 
 

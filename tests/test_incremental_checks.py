@@ -21,6 +21,7 @@ INITIATIVES = ["I1", "I2", "I9"]
 PERIODS = ["2026-01", "2026-02", "2026Q1", "2026Q2", "2026", "2027"]
 DATES = [None, "2026-01-15", "2026-06-30", "2027-03-01"]
 NUMBERS = [None, 0.0, 5.0, 10.0, -3.0]
+BANDS = [None, "low #d62728 0; mid #ff9f1c 3.33; high #2ca02c 6.67", "low #d62728 0; high #2ca02c 5"]
 
 
 def _maybe(options: list[Any]) -> st.SearchStrategy[Any]:
@@ -32,7 +33,8 @@ ROWS: dict[str, st.SearchStrategy[dict[str, Any]]] = {
         "scorecard_id": _maybe(CARDS[:3]), "name": st.just("A scorecard"), "parent_id": _maybe([None, *CARDS]),
         "horizon_start": _maybe([None, "2026-01", "2027Q1"]), "horizon_end": _maybe([None, "2026-12", "2025"]),
         "review_frequency": _maybe(["M", "Q", "A"]), "green_from": _maybe([6.0, 3.0]),
-        "amber_from": _maybe([3.0, 5.0]), "dot_votes": _maybe([1, 3])}),
+        "amber_from": _maybe([3.0, 5.0]), "dot_votes": _maybe([1, 3]), "bands": _maybe(BANDS),
+        "missing_policy": _maybe([None, "carry_forward:2", "carry_forward:0"])}),
     "perspectives": st.fixed_dictionaries({
         "scorecard_id": _maybe(CARDS), "perspective_id": _maybe(PERSPECTIVES), "name": st.just("P"),
         "position": st.integers(1, 3)}),
@@ -47,7 +49,8 @@ ROWS: dict[str, st.SearchStrategy[dict[str, Any]]] = {
         "aggregation": _maybe(["sum", "last"]),
         "expression": _maybe([None, None, "k1 + k2", "k2 * 2", "k1 / [k3]", "org.k4", "dept.k1 - k9", "k3 +",
                               "sum(k1, k2)"]),
-        "target_rule": _maybe(["typed", "expression"])}),
+        "target_rule": _maybe(["typed", "expression"]), "bands": _maybe(BANDS),
+        "missing_policy": _maybe([None, "zero", "often"])}),
     "targets": st.fixed_dictionaries({
         "kpi_id": _maybe(KPIS), "period": _maybe(PERIODS), "scorecard_id": _maybe(CARDS),
         "target": _maybe(NUMBERS), "red_flag": _maybe(NUMBERS), "lower": _maybe(NUMBERS), "upper": _maybe(NUMBERS),

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import BscValidationError, Problem
+from .bands import POLICY_HELP, parse_bands, parse_policy
 from .calculated import (
     calculated_rows,
     coarser,
@@ -105,6 +106,29 @@ def _check_scorecards(frames: Frames) -> list[Problem]:
                      "choose an end period after the start period")
     out += _problems("scorecards", _rows(sc, sc["amber_from"] >= sc["green_from"]), "amber_from", "thresholds_order",
                      "must be below green_from", "choose an amber threshold below the green threshold")
+    return out + _check_scoring_texts(frames, "scorecards")
+
+
+def _check_scoring_texts(frames: Frames, table: str) -> list[Problem]:
+    """The colour bands and missing-data policy each record of ``table`` types (scorecards, KPIs)."""
+    frame = frames[table]
+    out: list[Problem] = []
+    for column in ("bands", "missing_policy"):
+        if column not in frame:
+            continue
+        typed = frame[column]
+        filled = typed.notna() & (typed.astype(str).str.strip() != "")
+        for text in typed[filled].astype(str).unique():
+            if column == "bands":
+                _, problem = parse_bands(text)
+                found = None if problem is None else (problem.code, problem.message, problem.fix)
+            else:
+                _, message = parse_policy(text)
+                found = None if message is None else ("missing_policy", message, POLICY_HELP)
+            if found is not None:
+                code, message, fix = found
+                out += _problems(table, _rows(frame, filled & (typed == text)), column, code, message,
+                                 "use " + fix if column == "missing_policy" else fix)
     return out
 
 
@@ -409,6 +433,7 @@ CHECKS: tuple[tuple[str, Check], ...] = (
     ("objectives", _check_objectives),
     ("links", _check_links),
     ("kpis", _check_kpis),
+    ("kpis", partial(_check_scoring_texts, table="kpis")),
     ("targets", _check_targets),
     ("actuals", _check_actuals),
     ("initiatives", _check_initiatives),

@@ -25,10 +25,11 @@ SCHEMA_CHANGES: dict[int, tuple[str, tuple[str, ...]]] = {
     3: ("periods can be closed (new table `closed_periods`)", ("closed_periods",)),
     4: ("every table with a `period` also stores it as dates (`period_start`, `period_end`)",
         ("targets", "actuals", "comments", "closed_periods")),
-    5: ("a KPI can be calculated from other KPIs (new `kpis` columns `expression` and `target_rule`); "
+    5: ("a KPI can be calculated from other KPIs (new `kpis` columns `expression` and `target_rule`); colour "
+        "bands, missing-data policies and roll-up methods (new columns `bands`, `missing_policy`, `rollup`); "
         "stakeholders propose, discuss, vote for and sign off the plan (new tables `candidates`, `discussion`, "
         "`votes`, `signoffs`; scorecards get `dot_votes`)",
-        ("scorecards", "kpis", "candidates", "discussion", "votes", "signoffs")),
+        ("scorecards", "perspectives", "objectives", "kpis", "candidates", "discussion", "votes", "signoffs")),
 }
 """What each schema version changed, and the tables an upgrade to it rewrites (new columns get ``old_value``)
 or creates (a new table)."""
@@ -186,6 +187,10 @@ def _text(name: str, doc: str, max_length: int, **rules: Any) -> Column:
 
 
 _SCORECARD = _id("scorecard_id", "Scorecard the record belongs to.", references="scorecards.scorecard_id")
+_BANDS_DOC = ("Colour bands: 3-6 of 'name #colour lowest-score', separated by ';', lowest first, e.g. "
+              "'critical #7f0000 0; red #d62728 2; amber #ff9f1c 3.33; green #2ca02c 6.67; exceeding #1f77b4 9' "
+              "(docs/scoring.md, Colour bands).")
+_ROLLUPS = ("weighted_mean", "worst", "best")
 _WEIGHT = Column(
     "weight", "float", "Relative weight in the roll-up (any positive number).", default=1.0, positive=True
 )
@@ -228,6 +233,14 @@ TABLES: dict[str, TableSpec] = {
                 Column("dot_votes", "int", "Dots each participant may give to candidate objectives and KPIs in a "
                        "vote (docs/workshop-app.md, Propose, vote and sign off).", default=5, minimum=1, maximum=100,
                        old_value=5),
+                _text("bands", _BANDS_DOC + " Blank: red, amber and green from amber_from and green_from.",
+                      LINE_LENGTH),
+                _text("missing_policy", "How a KPI without an actual in a review period counts: ignore, zero, red "
+                      "or carry_forward:N (docs/scoring.md, Missing data).", NAME_LENGTH, default="ignore",
+                      old_value="ignore"),
+                Column("rollup", "choice", "How scores roll up: weighted_mean, worst or best child (the default of "
+                       "the scorecard's objectives and perspectives, and how its perspectives combine).",
+                       required=True, choices=_ROLLUPS, default="weighted_mean", old_value="weighted_mean"),
             ),
         ),
         TableSpec(
@@ -241,6 +254,8 @@ TABLES: dict[str, TableSpec] = {
                 Column("position", "int", "Display order, 1 at the top.", required=True, minimum=1),
                 _text("description", "What this perspective asks.", LONG_TEXT_LENGTH),
                 _WEIGHT,
+                Column("rollup", "choice", "How its objectives' scores combine: weighted_mean, worst or best "
+                       "(blank: the scorecard's).", choices=_ROLLUPS),
             ),
         ),
         TableSpec(
@@ -258,6 +273,8 @@ TABLES: dict[str, TableSpec] = {
                 _id("supports", "Objective of the parent scorecard this one supports (cascade).",
                     required=False, references="objectives.objective_id"),
                 Column("position", "int", "Order inside the perspective.", default=1, minimum=1),
+                Column("rollup", "choice", "How its KPIs' scores combine: weighted_mean, worst or best (blank: "
+                       "the scorecard's).", choices=_ROLLUPS),
             ),
         ),
         TableSpec(
@@ -302,6 +319,9 @@ TABLES: dict[str, TableSpec] = {
                 Column("target_rule", "choice", "Calculated KPIs: 'typed' (targets and red flags are entered) or "
                        "'expression' (computed by the expression from the inputs' targets and red flags).",
                        choices=("typed", "expression"), default="typed", old_value="typed"),
+                _text("bands", _BANDS_DOC + " Blank: the scorecard's.", LINE_LENGTH),
+                _text("missing_policy", "How a review period without an actual counts: ignore, zero, red or "
+                      "carry_forward:N (blank: the scorecard's).", NAME_LENGTH),
             ),
         ),
         TableSpec(

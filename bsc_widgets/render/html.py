@@ -13,13 +13,14 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from ..model.bands import BandScheme
 from ..model.due import NOBODY
 from ..model.values import is_missing
 from ..model.words import MISSING, day, plural
 from ..scoring.formulas import AMBER, NO_DATA, NO_TARGET, RED
 from .plotly_bundle import plotly_js as bundled_plotly_js
 from .printing import PRINT_CSS, PRINT_FIT_JS
-from .theme import ACCENT, FONT, INK, MUTED, PANEL, RULE, STATUS_COLOURS, status_colour
+from .theme import ACCENT, FONT, INK, MUTED, PANEL, RULE, STATUS_COLOURS, band_colour, legend, status_colour, text_on
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
@@ -58,6 +59,21 @@ def chip(status: object, text: str | None = None) -> str:
     shown = str(status) if not is_missing(status) and str(status) else NO_DATA
     label = html.escape(text if text is not None else shown)
     return f'<span class="bsc-chip" style="background:{status_colour(shown)}">{label}</span>'
+
+
+def band_chip(band: object, colour: object, status: object = NO_DATA, text: str | None = None) -> str:
+    """A label in the colour of a score's band (the status colour when it has no band), reading the band name."""
+    fill = band_colour(colour, status)
+    name = "" if is_missing(band) else str(band)
+    label = html.escape(text if text is not None else name or (NO_DATA if is_missing(status) else str(status)))
+    return f'<span class="bsc-chip" style="background:{fill};color:{text_on(fill)}">{label}</span>'
+
+
+def band_legend(bands: BandScheme, title: str = "Colour bands") -> str:
+    """The bands of a scheme, highest first, each a chip with its score range."""
+    items = " ".join(f'<span class="bsc-legend-item">{band_chip(name, colour)} {esc(span)}</span>'
+                     for name, colour, span in legend(bands))
+    return f'<div class="bsc-legend"><b>{esc(title)}</b> (score 0–10): {items}</div>'
 
 
 def table(frame: pd.DataFrame, classes: str = "") -> str:
@@ -164,6 +180,7 @@ REPORT_CSS = f"""
 .bsc-asof{{color:{MUTED};font-size:.85em;border-top:1px solid {RULE};padding-top:.6em}}
 .bsc-earlier ul{{margin:.2em 0;padding-left:1.2em}}
 .bsc-figure{{overflow-x:auto;break-inside:avoid;page-break-inside:avoid}}
+.bsc-legend{{margin:.3em 0 .8em;font-size:.9em}}.bsc-legend-item{{margin-right:.9em;white-space:nowrap}}
 .bsc blockquote{{border-left:4px solid {RULE};margin:.5em 0;padding:.1em .9em;color:{INK}}}
 {PRINT_CSS}"""
 """Styles of the report sections (class names start with ``bsc``; print styles included); the title emits them."""

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 
 import pandas as pd
 
+from ..model.bands import ROLLUP_WORDS
 from ..model.periods import FREQUENCIES, period_columns
 from ..model.plan import overdue, require_scorecard
 from ..model.values import is_missing
@@ -31,6 +32,12 @@ def _terminal(value: object, decimals: int = 2) -> str:
     return number(value, decimals, ascii_minus=True)
 
 
+def _band(row: object) -> str:
+    """The row's colour band when it is not named like its status (a scheme other than red / amber / green)."""
+    band = str(getattr(row, "band", "") or "")
+    return f", band {band}" if band and band != str(getattr(row, "status", "")) else ""
+
+
 def review_as_text(review: Review) -> str:
     """A readable report: per period and scorecard, the headline, perspectives, objectives and KPIs."""
     lines: list[str] = []
@@ -39,7 +46,8 @@ def review_as_text(review: Review) -> str:
             sid = card.scorecard_id
             lines += [f"{card.name} [{sid}] — {period}",
                       f"Score {_terminal(card.score)} / 10 ({card.status}), coverage {percent(card.coverage)}, "
-                      f"change {_terminal(card.score_change)} ({card.trend or 'no previous score'})", ""]
+                      f"change {_terminal(card.score_change)} ({card.trend or 'no previous score'})"
+                      f"{_band(card)}, roll-up: {ROLLUP_WORDS[str(card.rollup)]}", ""]
             persp = review.perspectives
             persp = persp[(persp["period"] == period) & (persp["scorecard_id"] == sid)]
             objs = review.objectives
@@ -47,11 +55,12 @@ def review_as_text(review: Review) -> str:
             kpis = review.kpis
             kpis = kpis[(kpis["period"] == period) & (kpis["scorecard_id"] == sid)]
             for p in persp.itertuples():
-                lines.append(f"{p.name}: {_terminal(p.score)} ({p.status}), coverage {percent(p.coverage)}, {p.trend}")
+                lines.append(f"{p.name}: {_terminal(p.score)} ({p.status}{_band(p)}), coverage {percent(p.coverage)}, "
+                             f"{p.trend}, roll-up: {ROLLUP_WORDS[str(p.rollup)]}")
                 for o in objs[objs["perspective_id"] == p.perspective_id].itertuples():
                     cascade = (f", departments {_terminal(o.cascade_score)}" if o.cascade_children else "")
-                    lines.append(f"  {o.objective_id} {o.title}: {_terminal(o.score)} ({o.status}), "
-                                 f"coverage {percent(o.coverage)}{cascade}")
+                    lines.append(f"  {o.objective_id} {o.title}: {_terminal(o.score)} ({o.status}{_band(o)}), "
+                                 f"coverage {percent(o.coverage)}{cascade}, roll-up: {ROLLUP_WORDS[str(o.rollup)]}")
                     for k in kpis[kpis["objective_id"] == o.objective_id].itertuples():
                         d = int(k.decimals) if not pd.isna(k.decimals) else 1
                         goal = (f"band {_terminal(k.lower, d)}–{_terminal(k.upper, d)}" if k.polarity == "range"
@@ -61,11 +70,17 @@ def review_as_text(review: Review) -> str:
                             notes.append(f"{k.missing_sub_periods} of {k.sub_periods} missing")
                         if not k.due:
                             notes.append(f"not due, as of {k.as_of}")
+                        if str(k.filled) == "carried":
+                            notes.append(f"no actual: {k.carried_from}'s carried forward")
+                        elif str(k.filled) in ("zero", "red"):
+                            notes.append(f"no actual: counted as {k.filled} (missing-data policy)")
                         if k.target_gaps:
                             notes.append(f"targets incomplete: no target for {k.target_gap_periods}")
                         extra = f" [{'; '.join(notes)}]" if notes else ""
-                        lines.append(f"      {k.kpi_id}: {_terminal(k.actual, d)} vs {goal} → {_terminal(k.score)} "
-                                     f"{k.status}, {k.trend or MISSING}, forecast {k.forecast}{extra}")
+                        carried = "*" if str(k.filled) == "carried" else ""
+                        lines.append(f"      {k.kpi_id}: {_terminal(k.actual, d)}{carried} vs {goal} → "
+                                     f"{_terminal(k.score)} {k.status}{_band(k)}, {k.trend or MISSING}, "
+                                     f"forecast {k.forecast}{extra}")
                         lines += _lineage_lines(review, period, k)
             lines.append("")
     return "\n".join(lines).rstrip() + "\n"

@@ -1,7 +1,10 @@
 """The one theme: colours, symbols and fonts every renderer uses (forms, HTML reports, charts, xlsx, the index).
 
 Statuses take their colour from :data:`STATUS_COLOURS` everywhere; a lighter fill (Excel
-cells) is a :func:`tint` of the same colour, never a second palette.  Numbers,
+cells) is a :func:`tint` of the same colour, never a second palette.  Scores are drawn in
+the colour of their **band** (the scorecard's or the KPI's scheme, the default three bands
+being the status colours): :func:`band_colour` picks it, :func:`legend` lists a scheme's
+bands with their score ranges, and :func:`text_on` the text colour that reads on any fill.  Numbers,
 percentages and dates are written by :mod:`bsc_widgets.model.words`, frequency words come
 from :mod:`bsc_widgets.model.periods`; both are re-exported here so that a renderer needs
 one import.
@@ -9,6 +12,7 @@ one import.
 
 from __future__ import annotations
 
+from ..model.bands import DEFAULT_COLOURS, ROLLUP_WORDS, BandScheme, bound_text
 from ..model.periods import FREQUENCIES, PERIOD_NOUNS
 from ..model.words import MISSING, capitalised, day, number, percent, plural
 from ..scoring.formulas import AMBER, DOWN, FLAT, GREEN, NO_DATA, NO_TARGET, RED, STATUSES, UP
@@ -27,6 +31,7 @@ __all__ = [
     "MUTED",
     "PANEL",
     "PERIOD_NOUNS",
+    "ROLLUP_WORDS",
     "RULE",
     "SERIES_COLOURS",
     "STATUSES",
@@ -34,13 +39,16 @@ __all__ = [
     "TASK_COLOURS",
     "TEXT_ON_STATUS",
     "TREND_SYMBOLS",
+    "band_colour",
     "capitalised",
     "day",
+    "legend",
     "level_colour",
     "number",
     "percent",
     "plural",
     "status_colour",
+    "text_on",
     "tint",
     "trend_symbol",
 ]
@@ -64,9 +72,9 @@ LINK = "#1f4e79"
 """Links and the actuals line of a chart."""
 
 STATUS_COLOURS: dict[str, str] = {
-    GREEN: "#2e9d5b",
-    AMBER: "#f2a900",
-    RED: "#d64541",
+    GREEN: DEFAULT_COLOURS[GREEN],
+    AMBER: DEFAULT_COLOURS[AMBER],
+    RED: DEFAULT_COLOURS[RED],
     NO_DATA: "#b4bcc4",
     NO_TARGET: "#8e99a4",
 }
@@ -137,3 +145,30 @@ def tint(colour: str, strength: float = 0.3) -> str:
     rgb = [int(colour[i:i + 2], 16) for i in (1, 3, 5)]
     mixed = [round(255 - (255 - c) * strength) for c in rgb]
     return "".join(f"{c:02X}" for c in mixed)
+
+
+def band_colour(colour: object, status: object = NO_DATA) -> str:
+    """The fill of a result: its band's colour, else (no score) the colour of its status."""
+    text = "" if colour is None or colour != colour else str(colour)
+    return text if text.startswith("#") else status_colour(status)
+
+
+def text_on(colour: str) -> str:
+    """Text colour that reads well on ``colour`` (``#rrggbb``): white on dark fills, ink on light ones."""
+    known = {c: t for s, c in STATUS_COLOURS.items() for t in [TEXT_ON_STATUS[s]]}
+    if colour in known:
+        return known[colour]
+    r, g, b = (int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5))
+    return "#ffffff" if 0.299 * r + 0.587 * g + 0.114 * b < 0.6 else INK
+
+
+def legend(bands: BandScheme) -> list[tuple[str, str, str]]:
+    """The bands of a scheme, highest first, as (name, colour, score range in words, e.g. '6.67 to 9')."""
+    out = []
+    for position in range(len(bands.bands) - 1, -1, -1):
+        band = bands.bands[position]
+        top = bands.upper(position)
+        low = bound_text(band.lower)
+        span = f"{low} to 10" if top >= 10 else f"{low} to below {bound_text(top)}"
+        out.append((band.name, band.colour, span))
+    return out

@@ -1,7 +1,9 @@
 """The Excel workbook of a plan: an About sheet, a scorecard sheet per review period, a sheet per table.
 
 Scorecard sheets show, for every scorecard, its perspectives, objectives and KPIs with
-actual, target, red flag, score, status (coloured), trend and forecast, as scored by
+actual, target, red flag, score, status (coloured), colour band (in the band's colour, with
+the scorecard's bands as a legend below), trend, forecast, the roll-up method and what the
+missing-data policy filled, as scored by
 :func:`~bsc_widgets.scoring.score_review`.  Table sheets hold each table's records with
 the store's column names; the ``actuals`` and ``targets`` sheets can be edited and
 imported back with ``bsc import``.  This module only draws: what goes in is gathered by
@@ -28,16 +30,19 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from ..errors import InputError
+from ..model.bands import BandScheme, scheme
 from ..model.values import plain
 from ..scoring import Review
-from .theme import STATUS_COLOURS, tint, trend_symbol
+from ..scoring.bands import card_schemes
+from .theme import ROLLUP_WORDS, STATUS_COLOURS, legend, text_on, tint, trend_symbol
 
 STATUS_FILLS = {status: tint(colour, 0.35) for status, colour in STATUS_COLOURS.items()}
 """Cell fill of each status: a light tint of the theme's status colour."""
 BOLD = Font(bold=True)
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
-SCORE_COLUMNS = ["level", "id", "name", "actual", "target", "red flag", "unit", "score", "status", "trend",
-                 "forecast", "coverage", "calculated as"]
+SCORE_COLUMNS = ["level", "id", "name", "actual", "target", "red flag", "unit", "score", "status", "band", "trend",
+                 "forecast", "coverage", "roll-up", "missing data", "calculated as"]
+_WIDTHS = (12, 16, 60, 12, 12, 12, 10, 8, 11, 11, 9, 18, 10, 14, 30, 40)
 LINEAGE_HEADERS = ["period", "calculated KPI", "expression", "actual", "why blank", "input", "input name",
                    "input actual", "input target", "input red flag", "input unit"]
 """Columns of the Lineage sheet: how each calculated KPI was computed, one row per input and period."""
@@ -80,8 +85,9 @@ def write_workbook(path: str | os.PathLike[str], frames: Mapping[str, pd.DataFra
     about.title = "About"
     _about(about, source, review, scorecard)
     if review is not None:
+        schemes = card_schemes(frames["scorecards"]) if "scorecards" in frames else {}
         for period in review.periods:
-            _scorecard_sheet(book.create_sheet(f"Scorecard {period}"), review, period)
+            _scorecard_sheet(book.create_sheet(f"Scorecard {period}"), review, period, schemes)
         if not review.lineage.empty:
             _lineage_sheet(book.create_sheet("Lineage"), review.lineage)
     for name, frame in frames.items():
@@ -115,7 +121,7 @@ def _about(sheet: Worksheet, source: str, review: Review | None, scorecard: str 
     sheet.column_dimensions["B"].width = 100
 
 
-def _scorecard_sheet(sheet: Worksheet, review: Review, period: str) -> None:
+def _scorecard_sheet(sheet: Worksheet, review: Review, period: str, schemes: Mapping[str, BandScheme]) -> None:
     in_period = {level: frame[frame["period"] == period] for level, frame in review.tables().items()}
     for card in in_period["scorecards"].itertuples():
         append_row(sheet, [f"{card.name} [{card.scorecard_id}] — review {period}"])
@@ -134,9 +140,26 @@ def _scorecard_sheet(sheet: Worksheet, review: Review, period: str) -> None:
                 for kpi in kpis[kpis["objective_id"] == obj.objective_id].itertuples():
                     _score_row(sheet, "kpi", kpi.kpi_id, "    " + kpi.name, kpi, kpi, kpi.unit, None)
         sheet.append([])
+        _legend(sheet, schemes.get(str(sid), scheme(None)))
+        sheet.append([])
     sheet.freeze_panes = "A3"
-    for letter, width in zip("ABCDEFGHIJKLM", (12, 16, 60, 12, 12, 12, 10, 8, 11, 9, 18, 10, 40), strict=True):
-        sheet.column_dimensions[letter].width = width
+    for j, width in enumerate(_WIDTHS, start=1):
+        sheet.column_dimensions[get_column_letter(j)].width = width
+
+
+def _legend(sheet: Worksheet, bands: BandScheme) -> None:
+    """The scorecard's colour bands, highest first: each band name in its colour with its score range."""
+    append_row(sheet, ["Colour bands", "score 0-10"])
+    sheet.cell(sheet.max_row, 1).font = BOLD
+    for name, colour, span in legend(bands):
+        append_row(sheet, ["", name, span])
+        _paint(sheet.cell(sheet.max_row, 2), colour)
+
+
+def _paint(cell: Any, colour: str) -> None:
+    """Fill ``cell`` with a band colour, its text in the colour that reads on it."""
+    cell.fill = PatternFill("solid", fgColor=colour.lstrip("#").upper())
+    cell.font = Font(bold=True, color=text_on(colour).lstrip("#").upper())
 
 
 def _score_row(sheet: Worksheet, level: str, ident: str, name: str, row: Any, kpi: Any, unit: Any,
@@ -149,19 +172,23 @@ def _score_row(sheet: Worksheet, level: str, ident: str, name: str, row: Any, kp
     else:
         values += [None, None, None, None]
     status = str(row.status)
-    values += [_as_float(row.score), status, (trend_symbol(row.trend) if str(row.trend) else ""),
+    values += [_as_float(row.score), status, str(row.band) or None,
+               (trend_symbol(row.trend) if str(row.trend) else ""),
                str(kpi.forecast) if kpi is not None else None,
-               None if kpi is not None else _as_float(row.coverage), _calculated_as(kpi)]
+               None if kpi is not None else _as_float(row.coverage),
+               None if kpi is not None else ROLLUP_WORDS.get(str(row.rollup)), _filled(kpi), _calculated_as(kpi)]
     append_row(sheet, values)
     number = sheet.max_row
     decimals = int(kpi.decimals) if kpi is not None and not pd.isna(kpi.decimals) else 1
     for col in (4, 5, 6):
         sheet.cell(number, col).number_format = "#,##0" + ("." + "0" * decimals if decimals else "")
     sheet.cell(number, 8).number_format = "0.0"
-    sheet.cell(number, 12).number_format = "0%"
+    sheet.cell(number, SCORE_COLUMNS.index("coverage") + 1).number_format = "0%"
     fill = PatternFill("solid", fgColor=STATUS_FILLS.get(status, "FFFFFF"))
     for col in (8, 9):
         sheet.cell(number, col).fill = fill
+    if str(row.band_colour).startswith("#"):
+        _paint(sheet.cell(number, SCORE_COLUMNS.index("band") + 1), str(row.band_colour))
     sheet.cell(number, 3).alignment = Alignment(indent=0)
     if font is not None:
         for col in range(1, len(values) + 1):
@@ -188,6 +215,14 @@ def _lineage_sheet(sheet: Worksheet, lineage: pd.DataFrame) -> None:
     for letter, width in zip("ABCDEFGHIJK", (10, 22, 40, 12, 40, 18, 40, 12, 12, 12, 14), strict=True):
         sheet.column_dimensions[letter].width = width
     sheet.freeze_panes = "A2"
+
+
+def _filled(kpi: Any) -> str | None:
+    """What the missing-data policy did for a KPI row, in words (None when it measured its actual)."""
+    filled = "" if kpi is None else str(kpi.filled)
+    if filled == "carried":
+        return f"no actual: {kpi.carried_from}'s carried forward"
+    return {"zero": "no actual: scored 0", "red": "no actual: counted as red"}.get(filled)
 
 
 def _as_float(value: Any) -> float | None:

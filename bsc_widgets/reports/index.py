@@ -11,7 +11,7 @@ from typing import Any
 
 from ..model.plan import IN_PROGRESS_BELOW
 from ..model.words import number, percent
-from ..render.theme import FONT, INK, LINK, PANEL, RULE, STATUS_COLOURS, status_colour
+from ..render.theme import FONT, INK, LINK, PANEL, RULE, STATUS_COLOURS, band_colour, status_colour, text_on
 from ..scoring.formulas import AMBER, NO_TARGET, RED, STATUSES
 from .pinning import RESULTS_SUFFIX, load_results
 from .runner import ReportResult
@@ -26,6 +26,7 @@ table{border-collapse:collapse;width:100%;margin:.5em 0 1.5em}th{text-align:left
 td.num{text-align:right;font-variant-numeric:tabular-nums}.chip{display:inline-block;padding:.05em .6em;
   border-radius:.8em;color:#fff;font-weight:600;font-size:.85em;-webkit-print-color-adjust:exact;
   print-color-adjust:exact}
+.legend{margin-right:.8em;white-space:nowrap}
 .failed{color:$red}a{color:$link}.progress{border:2px dashed $amber;border-radius:4px;padding:0 .4em;
   font-size:.85em;white-space:nowrap}
 """.replace("$font", FONT).replace("$red", STATUS_COLOURS[RED]).replace("$ink", INK).replace(
@@ -50,6 +51,27 @@ def _kpi_counts(kpis: dict[str, Any]) -> str:
                     f"{counts[s]}</span>" for s in STATUSES if counts.get(s))
 
 
+def _chip(name: str, colour: str) -> str:
+    fill = band_colour(colour)
+    return (f'<span class="chip" style="background:{fill};color:{text_on(fill)}">'
+            f"{html.escape(name)}</span>")
+
+
+def _band(headline: dict[str, Any]) -> str:
+    """The headline score's colour band as a chip (empty for a results file written before bands)."""
+    name = str(headline.get("band") or "")
+    return _chip(name, str(headline.get("band_colour") or "")) if name else ""
+
+
+def _legend(bands: list[list[str]] | None) -> str:
+    """The scorecard's colour bands, highest first, with their score ranges (as its reports' headlines hold them)."""
+    if not bands:
+        return ""
+    items = " ".join(f'<span class="legend">{_chip(name, colour)} {html.escape(span)}</span>'
+                     for name, colour, span in bands)
+    return f"<p>Colour bands (score 0–10): {items}</p>"
+
+
 def _links(folder: Path, name: str) -> str:
     shown = [(f"{name}.pdf", "PDF"), (f"{name}{RESULTS_SUFFIX}", "results"), (f"{name}.ipynb", "notebook")]
     return " · ".join(f'<a href="{html.escape(file)}">{label}</a>' for file, label in shown
@@ -59,7 +81,8 @@ def _links(folder: Path, name: str) -> str:
 def write_index(results: Sequence[ReportResult], out: str | os.PathLike[str]) -> Path:
     """Write ``index.html`` linking every report with its numbers, read from its results file (failures: the reason).
 
-    Per report: the headline score, status, coverage and change, how many KPIs are of each
+    Per scorecard: its colour bands as a legend.  Per report: the headline score, status,
+    colour band, coverage and change, how many KPIs are of each
     status, how many items of work need attention, and links to its PDF, results file and
     executed notebook.
     """
@@ -83,7 +106,7 @@ def write_index(results: Sequence[ReportResult], out: str | os.PathLike[str]) ->
                     f'<tr><td><a href="{html.escape(r.job.name)}.html">{html.escape(r.job.period)}</a>{progress}</td>'
                     f'<td class="num">{number(h.get("score"))}</td>'
                     f'<td><span class="chip" style="background:{colour}">'
-                    f'{html.escape(str(h.get("status")))}</span></td>'
+                    f'{html.escape(str(h.get("status")))}</span></td><td>{_band(h)}</td>'
                     f'<td class="num">{percent(h.get("coverage"))}</td>'
                     f'<td class="num">{number(h.get("score_change"), sign=True)}{provisional}</td>'
                     f'<td class="kpis">{_kpi_counts(numbers.get("kpis", {}))}</td>'
@@ -93,9 +116,11 @@ def write_index(results: Sequence[ReportResult], out: str | os.PathLike[str]) ->
                 link = (f'<a href="{html.escape(r.job.name)}.ipynb">executed notebook</a>' if r.notebook
                         else "no notebook")
                 cells.append(f'<tr class="failed"><td>{html.escape(r.job.period)}</td>'
-                             f'<td colspan="6">failed: {html.escape(str(r.error))}</td><td>{link}</td></tr>')
-        parts.append(f"<h2>{html.escape(str(name))} <small>({html.escape(scorecard)})</small></h2><table><thead><tr>"
-                     "<th>Period</th><th>Score</th><th>Status</th><th>Coverage</th><th>Change</th>"
+                             f'<td colspan="7">failed: {html.escape(str(r.error))}</td><td>{link}</td></tr>')
+        bands = next((r.headline.get("bands") for r in rows if r.headline and r.headline.get("bands")), None)
+        parts.append(f"<h2>{html.escape(str(name))} <small>({html.escape(scorecard)})</small></h2>{_legend(bands)}"
+                     "<table><thead><tr><th>Period</th><th>Score</th><th>Status</th><th>Band</th><th>Coverage</th>"
+                     "<th>Change</th>"
                      "<th>KPIs by status</th><th>Needs attention</th><th>Files</th>"
                      f"</tr></thead><tbody>{''.join(cells)}</tbody></table>")
     failed = sum(not r.ok for r in results)

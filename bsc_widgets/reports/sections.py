@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..model.bands import BandScheme
 from ..model.collaboration import signoff_state
 from ..model.periods import (
     FREQUENCIES,
@@ -43,8 +44,22 @@ from ..model.values import is_blank, is_missing
 from ..model.words import MISSING, capitalised, day, number, percent, plural
 from ..render.charts import gantt, kpi_trend
 from ..render.charts import strategy_map as strategy_map_chart
-from ..render.html import REPORT_CSS, Html, attention_table, chip, esc, figure, note, plotly_loader, section, table
-from ..render.theme import LEVEL_STATUS, trend_symbol
+from ..render.html import (
+    REPORT_CSS,
+    Html,
+    attention_table,
+    band_chip,
+    band_legend,
+    chip,
+    esc,
+    figure,
+    note,
+    plotly_loader,
+    section,
+    table,
+)
+from ..render.theme import LEVEL_STATUS, ROLLUP_WORDS, legend, trend_symbol
+from ..scoring.bands import card_scheme
 from ..scoring.calculated import with_calculated
 from ..scoring.diff import GAINED, IMPROVED, LOST, WORSENED
 from ..scoring.formulas import AMBER, FLAT_BELOW, NO_DATA, NO_TARGET, RED, STATUSES
@@ -175,7 +190,9 @@ def headline_values(report: ReviewReport) -> dict[str, Any]:
 
     progress = report.progress
     return {"scorecard": report.scorecard, "name": str(report.card["name"]), "period": report.period,
-            "score": value(row["score"]), "status": str(row["status"]), "coverage": value(row["coverage"]),
+            "score": value(row["score"]), "status": str(row["status"]), "band": str(row["band"]),
+            "band_colour": str(row["band_colour"]), "rollup": str(row["rollup"]),
+            "bands": [list(item) for item in legend(_scheme(report))], "coverage": value(row["coverage"]),
             "previous_score": value(row["previous_score"]), "score_change": value(row["score_change"]),
             "trend": str(row["trend"]), "in_progress": progress.in_progress, "progress": progress.label,
             "period_end": progress.ends.isoformat()}
@@ -192,10 +209,16 @@ def headline(report: ReviewReport) -> Html:
     kpis = _own(report.review.kpis, report)
     counts = kpis["status"].astype(str).value_counts()
     chips = " ".join(f"{chip(s)} {int(counts[s])}" for s in STATUSES if counts.get(s, 0))
+    bands = _scheme(report)
+    in_band = kpis["band"].astype(str).value_counts()
+    band_chips = " ".join(f"{band_chip(b.name, b.colour)} {int(in_band[b.name])}" for b in reversed(bands.bands)
+                          if in_band.get(b.name, 0))
     body = (f'<div class="bsc-headline"><div class="bsc-score">{number(h["score"])}<small> / 10</small></div>'
-            f'<div class="bsc-facts">{progress}<div>Status {chip(h["status"])}</div>'
-            f"<div>Coverage <b>{percent(h['coverage'])}</b> of the KPI weight has data</div>"
-            f"<div>Change <b>{change}</b></div><div>KPIs: {chips or 'none'}</div></div></div>")
+            f'<div class="bsc-facts">{progress}<div>Status {chip(h["status"])} · band '
+            f'{band_chip(h["band"], h["band_colour"], h["status"])} · roll-up: {esc(ROLLUP_WORDS[h["rollup"]])}</div>'
+            f"<div>Coverage <b>{percent(h['coverage'])}</b> of the KPI weight has data{_filled_note(kpis)}</div>"
+            f"<div>Change <b>{change}</b></div><div>KPIs: {chips or 'none'}</div>"
+            f"<div>KPIs by band: {band_chips or 'none'}</div></div></div>{band_legend(bands)}")
     return section(body, "headline", {HEADLINE_MIME: json.dumps(h)})
 
 
@@ -345,26 +368,30 @@ def scores_table(report: ReviewReport) -> Html:
     rows: list[str] = []
     for p in persp.itertuples(index=False):
         rows.append(f'<tr class="bsc-group"><td>{esc(p.name)}</td><td class="num">{number(p.score)}</td>'
-                    f"<td>{chip(p.status)}</td><td class='num'>{percent(p.coverage)}</td>"
+                    f"<td>{chip(p.status)}</td><td>{band_chip(p.band, p.band_colour, p.status)}</td>"
+                    f"<td>{esc(ROLLUP_WORDS[str(p.rollup)])}</td><td class='num'>{percent(p.coverage)}</td>"
                     f"<td class='num'>{number(p.score_change, sign=True)}</td><td>{trend_symbol(p.trend)}</td>"
                     "<td></td></tr>")
         for o in objs[(objs["perspective_id"] == p.perspective_id).to_numpy(dtype=bool)].itertuples(index=False):
             dept = (f"{number(o.cascade_score)} ({int(o.cascade_children)})" if o.cascade_children else "")
             rows.append(f"<tr><td>&nbsp;&nbsp;<b>{esc(o.objective_id)}</b> {esc(o.title)}</td>"
                         f"<td class='num'>{number(o.score)}</td><td>{chip(o.status)}</td>"
-                        f"<td class='num'>{percent(o.coverage)}</td>"
+                        f"<td>{band_chip(o.band, o.band_colour, o.status)}</td>"
+                        f"<td>{esc(ROLLUP_WORDS[str(o.rollup)])}</td><td class='num'>{percent(o.coverage)}</td>"
                         f"<td class='num'>{number(o.score_change, sign=True)}</td>"
                         f"<td>{trend_symbol(o.trend)}</td><td class='num'>{dept}</td></tr>")
-    head = "".join(f"<th>{c}</th>" for c in ("Perspective / objective", "Score", "Status", "Coverage", "Change",
-                                              "Trend", "Departments (n)"))
+    head = "".join(f"<th>{c}</th>" for c in ("Perspective / objective", "Score", "Status", "Band", "Roll-up",
+                                              "Coverage", "Change", "Trend", "Departments (n)"))
     body = f'<table class="bsc-table"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
     return section(body + note("Scores run from 0 to 10; coverage is the share of the weight that had data. "
-                                 "Departments: the weighted score of the department objectives that support it."),
+                                 "Departments: the weighted score of the department objectives that support it. "
+                                 "Roll-up: how the children's scores combine (weighted mean, or the worst or best "
+                                 "child's score)."),
                     "scores")
 
 
 def strategy_map(report: ReviewReport) -> Html:
-    """The strategy map, objectives coloured by status with their scores."""
+    """The strategy map, objectives in the colour band of their scores, with the bands as its legend."""
     fig = strategy_map_chart(report.frames, report.scorecard, report.review, period=report.period)
     return section(figure(fig, "strategy-map"), "strategy map")
 
@@ -388,6 +415,31 @@ def _kpis(report: ReviewReport) -> pd.DataFrame:
     return kpis.assign(digits=kpis["decimals"].fillna(1).astype(int))
 
 
+def _scheme(report: ReviewReport) -> BandScheme:
+    """The scorecard's colour bands."""
+    return card_scheme(report.frames["scorecards"], report.scorecard)
+
+
+_FILL_WORDS = {"zero": "no actual: scored 0 (missing data counts as zero)",
+               "red": "no actual: counted in the lowest band (missing data counts as red)"}
+
+
+def _fill_words(k: Any) -> list[str]:
+    """What filled a missing actual of a KPI row, in words (empty when nothing did)."""
+    filled = str(k.filled)
+    if filled == "carried":
+        return [f"no actual: {esc(k.carried_from)}'s carried forward"]
+    return [_FILL_WORDS[filled]] if filled in _FILL_WORDS else []
+
+
+def _filled_note(kpis: pd.DataFrame) -> str:
+    """How many KPIs were filled by the missing-data policy (they do not count as coverage)."""
+    filled = kpis["filled"].astype(str).value_counts()
+    parts = [f"{plural(int(filled[f]), 'KPI')} {w}" for f, w in (("carried", "carried forward"),
+             ("zero", "scored 0"), ("red", "counted as red")) if filled.get(f, 0)]
+    return f"; without data of their own, {', '.join(parts)}, not counted as data" if parts else ""
+
+
 def kpi_table(report: ReviewReport) -> Html:
     """Every KPI: actual, target, variance, score, status, trend, forecast and missing sub-periods."""
     kpis = _kpis(report)
@@ -404,19 +456,26 @@ def kpi_table(report: ReviewReport) -> Html:
             notes.append(f"blank: {esc(k.calc_missing)}")
         calculated = (f"<br><span class='bsc-note'>calculated as <code>{esc(k.expression)}</code></span>"
                       if _is_calculated(k.expression) else "")
+        notes += _fill_words(k)
+        carried = "*" if str(k.filled) == "carried" else ""
         rows.append({
             "Objective": f"<b>{esc(k.objective_id)}</b>",
             "KPI": f'<span id="kpi-{esc(k.kpi_id)}"></span>{esc(k.name)}{calculated}',
             "Unit": esc(k.unit),
-            "Actual": f"<span class='bsc-num'>{number(k.actual, d)}</span>",
+            "Actual": f"<span class='bsc-num'>{number(k.actual, d)}{carried}</span>",
             "Target": f"<span class='bsc-num'>{_target_text(k, d)}</span>",
             "Variance": f"<span class='bsc-num'>{number(k.variance, d, sign=True)}</span>",
             "Score": f"<span class='bsc-num'>{number(k.score)}</span>", "Status": chip(k.status),
+            "Band": band_chip(k.band, k.band_colour, k.status),
             "Trend": trend_symbol(k.trend), "Forecast": _forecast_text(k, d),
             "Missing": "; ".join(notes),
         })
     shown = table(pd.DataFrame(rows)) if rows else note("This scorecard has no KPIs.")
-    return section(shown + note("Variance: actual minus target (for range KPIs, the distance outside the band). "
+    carried = (kpis["filled"].astype(str) == "carried").to_numpy(dtype=bool)
+    footnote = (note("* carried forward: no actual for this period, so the latest earlier actual is shown and "
+                     "scored (the missing-data policy); it does not count as coverage.") if carried.any() else "")
+    return section(shown + footnote + note("Variance: actual minus target (for range KPIs, the distance outside the "
+                                             "band). "
                                   "Forecast: the actuals so far projected to the end of the horizon (a seasonal "
                                   "model once two full seasons show, a straight line otherwise), with its 80 % "
                                   "prediction interval in brackets; on course or off course when the whole "

@@ -38,6 +38,7 @@ import pyarrow.compute as pc
 
 from ..model.periods import PER_YEAR, convert_index, convert_indices, period_at, period_columns, ratio
 from . import formulas as scores
+from . import missing
 from .calculated import with_calculated
 from .forecast import SEASONS, forecast
 from .formulas import TARGET_FIELDS
@@ -191,7 +192,9 @@ def kpi_arrays(frames: Mapping[str, pd.DataFrame], kpis: pd.DataFrame, review_fr
         values.setdefault(name, np.full(shape, np.nan))
     values["calc_missing"] = calculated.reasons(kpis["kpi_id"].tolist(), values["actual"], review_freq, wanted)
     result = KpiArrays(wanted, values, as_of, labels, forecast_period)
+    missing.carry_forward(result, kpis, frames["scorecards"], review_freq)  # missing-data policies
     _score(result, kpis, frames["scorecards"])
+    missing.fill_scores(result, kpis, frames["scorecards"])
     return result
 
 

@@ -16,13 +16,17 @@ import numpy.typing as npt
 import pandas as pd
 
 from ..errors import InputError
+from ..model.bands import ROLLUPS
 from ..model.periods import FREQUENCIES, frequency, parse_period, period_index
 from ..model.plan import scorecard_family, top_down
 from . import formulas as scores
+from . import missing
+from .bands import add_bands
 from .forecast import FORECASTS
 from .formulas import TARGET_FIELDS
 from .kpis import kpi_arrays, period_labels
 from .lineage import LINEAGE_COLUMNS, lineage
+from .methods import rollup_methods
 from .rollups import Rollup, previous, weighted_rollup
 
 IntArray = npt.NDArray[np.int64]
@@ -81,7 +85,8 @@ def score_review(frames: Mapping[str, pd.DataFrame], periods: str | Sequence[str
     (``cascade_score``).  ``frames`` is what :meth:`Store.read_all` returns.
     """
     freq, wanted = _review_indices(periods)
-    computed = np.asarray(sorted(set(wanted) | {i - 1 for i in wanted}), dtype=np.int64)
+    back = range(1, max(1, missing.lookback(frames)) + 1)  # the previous period; more to carry actuals from
+    computed = np.asarray(sorted(set(wanted) | {i - lag for i in wanted for lag in back}), dtype=np.int64)
     prev_pos = np.searchsorted(computed, computed - 1)
     prev_pos = np.where((prev_pos < len(computed)) & (computed[np.minimum(prev_pos, len(computed) - 1)]
                                                       == computed - 1), prev_pos, -1)
@@ -110,15 +115,18 @@ def score_review(frames: Mapping[str, pd.DataFrame], periods: str | Sequence[str
     kv = k.values
     kpi_weight = kpis["weight"].to_numpy(np.float64)
     kv["previous_score"] = previous(kv["score"], prev_pos)
-    obj_roll = weighted_rollup(kpis["_o"].to_numpy(), kv["score"], (~np.isnan(kv["score"])).astype(np.float64),
-                               kpi_weight, len(objs))
+    obj_method = rollup_methods(objs, cards_all)
+    obj_roll = weighted_rollup(kpis["_o"].to_numpy(), kv["score"], missing.measured(kv), kpi_weight, len(objs),
+                               obj_method)
     obj_weight = objs["weight"].to_numpy(np.float64)
     cascade = weighted_rollup(_positions(objs["supports"], obj_index), obj_roll.score, obj_roll.coverage,
-                              obj_weight, len(objs))
-    persp_roll = weighted_rollup(objs["_p"].to_numpy(), obj_roll.score, obj_roll.coverage, obj_weight, len(persp))
+                              obj_weight, len(objs), obj_method)
+    persp_method, card_method = rollup_methods(persp, cards_all), rollup_methods(cards, cards_all)
+    persp_roll = weighted_rollup(objs["_p"].to_numpy(), obj_roll.score, obj_roll.coverage, obj_weight, len(persp),
+                                 persp_method)
     card_roll = weighted_rollup(_positions(persp["scorecard_id"], pd.Index(cards["scorecard_id"])),
                                 persp_roll.score, persp_roll.coverage, persp["weight"].to_numpy(np.float64),
-                                len(cards))
+                                len(cards), card_method)
 
     shown = set(family[:1] if scorecard else family)
     wpos = np.searchsorted(computed, np.asarray(wanted, dtype=np.int64))
@@ -135,15 +143,17 @@ def score_review(frames: Mapping[str, pd.DataFrame], periods: str | Sequence[str
                "previous_score": kv["previous_score"], "score_change": kv["score"] - kv["previous_score"],
                "forecast_value": kv["forecast_value"], "forecast_lower": kv["forecast_lower"],
                "forecast_upper": kv["forecast_upper"], "forecast_target": kv["forecast_target"],
-               "calc_missing": kv["calc_missing"]},
+               "calc_missing": kv["calc_missing"], "carried_from": kv["carried_from"]},
         codes={"status": (kv["status"], scores.STATUSES),
                "trend": (scores.trend_codes(kv["score"] - kv["previous_score"]), scores.TRENDS),
-               "forecast": (kv["forecast"], FORECASTS), "as_of": (k.as_of, k.as_of_labels)},
+               "forecast": (kv["forecast"], FORECASTS), "as_of": (k.as_of, k.as_of_labels),
+               "filled": (kv["filled"], missing.FILLS)},
     )
     kpi_frame["forecast_period"] = pd.Categorical(np.tile(k.forecast_period[kpis["scorecard_id"].isin(shown)],
                                                           len(wpos)))
 
-    def level(table: pd.DataFrame, columns: list[str], roll: Rollup, extra: Rollup | None = None) -> pd.DataFrame:
+    def level(table: pd.DataFrame, columns: list[str], roll: Rollup, method: IntArray,
+              extra: Rollup | None = None) -> pd.DataFrame:
         green, amber = _thresholds(cards_all, table["scorecard_id"])
         prev = previous(roll.score, prev_pos)
         arrays = {"score": roll.score, "coverage": roll.coverage, "children": roll.children,
@@ -154,17 +164,19 @@ def score_review(frames: Mapping[str, pd.DataFrame], periods: str | Sequence[str
         arrays |= {"previous_score": prev, "score_change": roll.score - prev}
         return build.frame(table, columns, table["scorecard_id"].isin(shown).to_numpy(), arrays, codes={
             "status": (scores.rollup_status_codes(roll.score, green, amber), scores.STATUSES),
-            "trend": (scores.trend_codes(roll.score - prev), scores.TRENDS)})
+            "trend": (scores.trend_codes(roll.score - prev), scores.TRENDS),
+            "rollup": (np.broadcast_to(method[:, None], roll.score.shape), ROLLUPS)})
 
-    return Review(
+    return add_bands(Review(
         periods=labels,
         kpis=kpi_frame,
         objectives=level(objs, ["scorecard_id", "perspective_id", "objective_id", "title", "weight", "supports"],
-                         obj_roll, cascade),
-        perspectives=level(persp, ["scorecard_id", "perspective_id", "name", "position", "weight"], persp_roll),
-        scorecards=level(cards, ["scorecard_id", "name"], card_roll),
+                         obj_roll, obj_method, cascade),
+        perspectives=level(persp, ["scorecard_id", "perspective_id", "name", "position", "weight"], persp_roll,
+                           persp_method),
+        scorecards=level(cards, ["scorecard_id", "name"], card_roll, card_method),
         lineage=lineage(kpis, kv, kpis["scorecard_id"].isin(shown).to_numpy(), wpos, labels),
-    )
+    ), kpis, cards_all)
 
 
 @dataclass(frozen=True)

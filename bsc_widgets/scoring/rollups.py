@@ -33,11 +33,13 @@ class Rollup:
 
 
 def weighted_rollup(parent: IntArray, score: npt.NDArray[Any], coverage: FloatArray, weight: FloatArray,
-                    parents: int) -> Rollup:
+                    parents: int, method: IntArray | None = None) -> Rollup:
     """Roll children up into ``parents`` parents.
 
     ``parent`` (C,) gives each child's parent position (-1: no parent); ``score`` and
-    ``coverage`` are (C, P); ``weight`` is (C,).
+    ``coverage`` are (C, P); ``weight`` is (C,).  ``method`` (N,) picks each parent's
+    roll-up: 0 the weighted mean (the default), 1 the worst child, 2 the best
+    (:data:`bsc_widgets.model.bands.ROLLUPS`); coverage is the same for all three.
     """
     periods = score.shape[1]
     keep = parent >= 0
@@ -62,6 +64,10 @@ def weighted_rollup(parent: IntArray, score: npt.NDArray[Any], coverage: FloatAr
     np.minimum.at(low, key[scored], s[scored])
     np.maximum.at(high, key[scored], s[scored])
     mean = np.clip(mean, low.reshape(parents, periods), high.reshape(parents, periods))
+    if method is not None:
+        chosen = np.asarray(method)[:, None]
+        mean = np.where(np.isnan(mean), np.nan, np.where(chosen == 1, low.reshape(parents, periods),
+                                                         np.where(chosen == 2, high.reshape(parents, periods), mean)))
     cov = np.clip(cov, 0.0, 1.0)
     return Rollup(mean, cov, total(np.ones_like(w)).astype(np.int64), total(scored.astype(np.float64)).astype(np.int64))
 

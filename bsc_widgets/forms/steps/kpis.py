@@ -9,14 +9,16 @@ from typing import TYPE_CHECKING, Any
 import ipywidgets as widgets
 import pandas as pd
 
+from ...model.bands import BANDS_EXAMPLE, POLICY_HELP, BandScheme
 from ...model.coerce import coerce
 from ...model.rules import check_expressions
 from ...model.schema import TABLES
 from ...model.values import is_blank, is_missing
 from ...model.words import number
-from ...render.theme import STATUS_COLOURS, TEXT_ON_STATUS, status_colour
+from ...render.theme import status_colour, text_on
+from ...scoring.bands import band_codes, band_zones, kpi_schemes
 from ...scoring.calculated import latest_value
-from ...scoring.formulas import AMBER_FROM, GREEN_FROM, NO_TARGET, colour_zones, preview
+from ...scoring.formulas import AMBER_FROM, GREEN_FROM, NO_TARGET, preview
 from ..coach import SmartCoach
 from ..display import message
 from ..failures import guarded
@@ -33,9 +35,15 @@ if TYPE_CHECKING:
 
 KPI_FIELDS = ["kpi_id", "objective_id", "name", "definition", "unit", "polarity", "frequency", "aggregation",
               "expression", "target_rule", "baseline", "baseline_period", "weight", "owner", "source", "indicator",
-              "decimals"]
+              "decimals", "bands", "missing_policy"]
 EXPRESSION_INPUTS = ("kpi_id", "frequency", "aggregation", "expression", "decimals")
 """Fields whose change re-checks the expression and its preview."""
+KPI_LABELS = {"objective_id": "Objective", "indicator": "Leading / lagging", "expression": "Expression",
+              "target_rule": "Targets of a calculated KPI", "bands": "Colour bands (blank: the scorecard's)",
+              "missing_policy": "When an actual is missing (blank: the scorecard's)"}
+KPI_HELP = {"bands": f"Only when this KPI needs its own bands: 3 to 6, lowest first, e.g. {BANDS_EXAMPLE}.",
+            "missing_policy": f"Only when this KPI differs from its scorecard: {POLICY_HELP}."}
+"""Help under the KPI's scoring fields, in plain words."""
 
 
 class KpiStep(Viewable):
@@ -51,9 +59,9 @@ class KpiStep(Viewable):
         frames = workshop.frames()
         self.form = RecordForm(workshop.store, "kpis", fixed={"scorecard_id": sid}, fields=KPI_FIELDS,
                                options={"objective_id": objective_options(frames, sid)}, noun="KPI",
-                               labels={"objective_id": "Objective", "indicator": "Leading / lagging",
-                                       "expression": "Expression", "target_rule": "Targets of a calculated KPI"},
-                               describe=lambda r: f"{r['kpi_id']} — {r['name']}")
+                               labels=KPI_LABELS, describe=lambda r: f"{r['kpi_id']} — {r['name']}")
+        for name, text in KPI_HELP.items():
+            self.form.fields[name].help.value = f"<span style='color:#666;font-size:90%'>{html.escape(text)}</span>"
         self.grid = TargetGrid(workshop.store, workshop.scorecard or {})
         self.sample = widgets.Text(description="Sample actual:", style={"description_width": "110px"})
         self.sample_period = widgets.Dropdown(description="Period:", style={"description_width": "60px"})
@@ -158,33 +166,40 @@ class KpiStep(Viewable):
         green = GREEN_FROM if is_missing(card.get("green_from")) else float(card["green_from"])
         amber = AMBER_FROM if is_missing(card.get("amber_from")) else float(card["amber_from"])
         score, status = preview(str(kpi["polarity"]), actual, row, green, amber)
-        self.preview.value = self._bands(str(kpi["polarity"]), actual, row, score, status, green, amber)
+        frames = self.workshop.frames()
+        bands = kpi_schemes(pd.DataFrame([{**kpi, "scorecard_id": self.workshop.scorecard_id}]),
+                            frames["scorecards"])[0]
+        self.preview.value = self._bands(str(kpi["polarity"]), actual, row, score, status, bands)
 
     @staticmethod
-    def _bands(polarity: str, actual: float, row: dict[str, Any], score: float, status: str, green: float,
-               amber: float) -> str:
+    def _bands(polarity: str, actual: float, row: dict[str, Any], score: float, status: str,
+               bands: BandScheme) -> str:
         if status == NO_TARGET:
             return "<b>No target</b> for this period yet: fill in the grid first."
-        cells = "".join(f"<td style='background:{STATUS_COLOURS[c]};color:{TEXT_ON_STATUS[c]};padding:4px 10px'>"
-                        f"{html.escape(text)}</td>" for c, text in zone_words(polarity, row, green, amber))
+        cells = "".join(f"<td style='background:{colour};color:{text_on(colour)};padding:4px 10px'>"
+                        f"<b>{html.escape(name)}</b><br>{html.escape(text)}</td>"
+                        for name, colour, text in zone_words(polarity, row, bands))
+        position = int(band_codes([[score]], [bands])[0, 0])
+        band = bands.bands[position]
         return (f"<table style='border-collapse:collapse'><tr>{cells}</tr></table>"
-                f"<p>An actual of <b>{actual:g}</b> scores <b>{number(score)}</b> / 10: "
+                f"<p>An actual of <b>{actual:g}</b> scores <b>{number(score)}</b> / 10: band "
+                f"<b style='color:{band.colour}'>{html.escape(band.name)}</b>, status "
                 f"<b style='color:{status_colour(status)}'>{html.escape(status)}</b>.</p>")
 
 
-def zone_words(polarity: str, row: dict[str, Any], green: float, amber: float) -> list[tuple[str, str]]:
-    """The ranges of actuals that score red, amber and green against one target row, in plain words."""
-    zones = colour_zones(polarity, row, green, amber)
+def zone_words(polarity: str, row: dict[str, Any], bands: BandScheme) -> list[tuple[str, str, str]]:
+    """The ranges of actuals in each colour band against one target row, in plain words, ordered by actual."""
+    zones = sorted(band_zones(polarity, row, bands), key=lambda z: (z[2], z[3]))
 
     def show(value: float) -> str:
         return number(value, None)
 
     words = []
-    for status, low, high in zones:
+    for name, colour, low, high in zones:
         if low == float("-inf"):
-            words.append((status, f"below {show(high)}"))
+            words.append((name, colour, f"below {show(high)}"))
         elif high == float("inf"):
-            words.append((status, f"above {show(low)}"))
+            words.append((name, colour, f"above {show(low)}"))
         else:
-            words.append((status, f"{show(low)} – {show(high)}"))
+            words.append((name, colour, f"{show(low)} – {show(high)}"))
     return words

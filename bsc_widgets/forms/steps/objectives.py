@@ -9,6 +9,7 @@ import ipywidgets as widgets
 import pandas as pd
 
 from ...errors import BscValidationError, ConflictError
+from ...model.bands import ROLLUP_WORDS, ROLLUPS
 from ...render.charts import strategy_map
 from ..coach import SmartCoach
 from ..display import message, show_in, wide
@@ -20,7 +21,14 @@ from ..workshop import Workshop, no_scorecard
 if TYPE_CHECKING:
     import plotly.graph_objects as go
 
-OBJECTIVE_FIELDS = ["objective_id", "perspective_id", "title", "description", "owner", "weight", "supports"]
+OBJECTIVE_FIELDS = ["objective_id", "perspective_id", "title", "description", "owner", "weight", "supports", "rollup"]
+ROLLUP_LABEL = "Roll-up (blank: the scorecard's)"
+"""The roll-up field's label on the objective and perspective forms."""
+
+
+def rollup_options() -> list[tuple[str, str]]:
+    """The roll-up methods in plain words, as a drop-down offers them."""
+    return [(ROLLUP_WORDS[method], method) for method in ROLLUPS]
 
 
 def objective_options(frames: dict[str, pd.DataFrame], scorecard_id: str | None) -> list[tuple[str, str]]:
@@ -49,12 +57,15 @@ class ObjectivesStep(Viewable):
         store = workshop.store
         frames = workshop.frames()
         self.perspectives = RecordForm(store, "perspectives", fixed={"scorecard_id": sid},
-                                       fields=["perspective_id", "name", "position", "description", "weight"],
-                                       noun="perspective", describe=lambda r: f"{r['position']}. {r['name']}")
+                                       fields=["perspective_id", "name", "position", "description", "weight",
+                                               "rollup"], options={"rollup": rollup_options()},
+                                       labels={"rollup": ROLLUP_LABEL}, noun="perspective",
+                                       describe=lambda r: f"{r['position']}. {r['name']}")
         self.objectives = RecordForm(
             store, "objectives", fixed={"scorecard_id": sid}, fields=self._objective_fields(frames),
-            options={"perspective_id": self._perspective_options(frames), "supports": self._parent_options(frames)},
-            labels={"supports": "Supports (parent objective)"}, noun="objective",
+            options={"perspective_id": self._perspective_options(frames), "supports": self._parent_options(frames),
+                     "rollup": rollup_options()},
+            labels={"supports": "Supports (parent objective)", "rollup": ROLLUP_LABEL}, noun="objective",
             describe=lambda r: f"{r['objective_id']} — {r['title']}")
         options = objective_options(frames, sid)
         self.links = RecordForm(store, "links", fixed={"scorecard_id": sid}, fields=["cause", "effect", "note"],

@@ -1,27 +1,55 @@
-"""Step 1 — Vision and mission: vision, mission, values, planning horizon, review frequency."""
+"""Step 1 — Vision and mission: vision, mission, values, planning horizon, review frequency, and how it scores
+(thresholds, colour bands, missing data, roll-up)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import html
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
 
+from ...model.bands import BANDS_EXAMPLE, POLICY_HELP, bound_text
+from ...model.values import is_missing
+from ...render.html import band_legend
+from ...scoring.bands import card_scheme
 from ..coach import SmartCoach
+from ..fields import Field
 from ..record_form import RecordForm
 from ..view import Viewable
 from ..workshop import no_scorecard
+from .objectives import rollup_options
 
 if TYPE_CHECKING:
     from ..workshop import Workshop
 
 FIELDS = ["name", "vision", "mission", "values", "horizon_start", "horizon_end", "review_frequency",
-          "green_from", "amber_from"]
+          "green_from", "amber_from", "bands", "missing_policy", "rollup"]
 LABELS = {"values": "Values (one per line)", "horizon_start": "Horizon from", "horizon_end": "Horizon to",
-          "green_from": "Green from score", "amber_from": "Amber from score"}
+          "green_from": "Green from score", "amber_from": "Amber from score", "bands": "Colour bands",
+          "missing_policy": "When an actual is missing", "rollup": "Roll-up"}
+HELP = {"bands": f"3 to 6 bands, lowest first: a name, a colour and the lowest score of each, e.g. {BANDS_EXAMPLE}. "
+                 "Leave blank for red, amber and green from the two thresholds above.",
+        "missing_policy": f"One of: {POLICY_HELP}. A KPI may say otherwise.",
+        "rollup": "How scores combine into objectives, perspectives and the scorecard: the weighted mean, or the "
+                  "worst or best child's score. An objective or perspective may say otherwise."}
+"""Help under the scoring fields, in plain words."""
+ROUNDED = ("green_from", "amber_from")
+"""Score thresholds shown to two decimals (6.67 means exactly 20/3, docs/scoring.md)."""
+
+
+def rounded(field: Field) -> None:
+    """Show a score field's number to two decimals at most (6.67, 3.33), as the scoring rules read them."""
+    show: Callable[[Any], None] = field.set
+
+    def set_rounded(value: Any) -> None:
+        show(value if is_missing(value) or isinstance(value, str) else bound_text(float(value)))
+
+    field.set = set_rounded  # type: ignore[method-assign]
 
 
 class VisionStep(Viewable):
-    """The scorecard's statement of direction, edited in one form."""
+    """The scorecard's statement of direction and its scoring choices, edited in one form, with its colour bands."""
 
     def __init__(self, workshop: Workshop) -> None:
         self.workshop = workshop
@@ -31,7 +59,21 @@ class VisionStep(Viewable):
             self.widget = no_scorecard()
             return
         self.form = RecordForm(workshop.store, "scorecards", fixed={"scorecard_id": workshop.scorecard_id},
-                               fields=FIELDS, labels=LABELS, noun="scorecard", single=True)
-        self.form.on_change(lambda _: self.coach.refresh(workshop.frames(), "scorecard", workshop.scorecard_id))
-        self.coach.refresh(workshop.frames(), "scorecard", workshop.scorecard_id)
-        self.widget = widgets.VBox([self.form.widget, self.coach.widget])
+                               fields=FIELDS, labels=LABELS, noun="scorecard", single=True,
+                               options={"rollup": rollup_options()})
+        for name in ROUNDED:
+            rounded(self.form.fields[name])
+        for name, text in HELP.items():
+            self.form.fields[name].help.value = f"<span style='color:#666;font-size:90%'>{html.escape(text)}</span>"
+        self.form.load(self.form.current)
+        self.legend = widgets.HTML()
+        self.form.on_change(lambda _: self.refresh())
+        self.refresh()
+        self.widget = widgets.VBox([self.form.widget, self.legend, self.coach.widget])
+
+    def refresh(self) -> None:
+        """Show the saved colour bands as a legend and the coach's findings."""
+        frames = self.workshop.frames()
+        sid = str(self.workshop.scorecard_id)
+        self.legend.value = str(band_legend(card_scheme(frames["scorecards"], sid), "This scorecard's colour bands"))
+        self.coach.refresh(frames, "scorecard", sid)

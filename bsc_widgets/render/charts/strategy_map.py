@@ -1,4 +1,4 @@
-"""The strategy map: perspectives as bands, objectives as boxes (coloured by status with a review), links as arrows.
+"""The strategy map: perspectives as rows, objectives as boxes (in their score's colour band), links as arrows.
 
 The map draws every box, label and arrow with a handful of scatter traces (one per status
 colour) rather than one shape or annotation per objective, so that it stays fast for
@@ -17,8 +17,9 @@ import plotly.graph_objects as go
 from ...errors import InputError
 from ...model.plan import require_scorecard
 from ...scoring import Review
-from ...scoring.formulas import NO_DATA, STATUSES
-from ..theme import INK, MISSING, MUTED, SERIES_COLOURS, STATUS_COLOURS, TEXT_ON_STATUS, number
+from ...scoring.bands import card_scheme
+from ...scoring.formulas import NO_DATA, NO_TARGET
+from ..theme import INK, MISSING, MUTED, SERIES_COLOURS, STATUS_COLOURS, legend, number, text_on
 from .figure import figure, gaps, scatter, text, wrap
 
 NEUTRAL = "#ffffff"
@@ -59,7 +60,7 @@ def _objective_scores(review: Review | None, period: str | None) -> pd.DataFrame
     if shown not in review.periods:
         raise InputError(f"period {shown} is not in the review; it holds {', '.join(review.periods)}")
     rows = review.objectives[review.objectives["period"] == shown]
-    return rows.astype({"objective_id": str, "status": str}).set_index("objective_id")
+    return rows.astype({"objective_id": str, "status": str, "band": str}).set_index("objective_id")
 
 
 def _arrows(objs: pd.DataFrame, links: pd.DataFrame) -> tuple[list[float | None], list[float | None], list[float]]:
@@ -88,8 +89,9 @@ def strategy_map(frames: Mapping[str, pd.DataFrame], scorecard_id: str, review: 
 
     Perspectives are horizontal bands (ordered by position, top first), objectives boxes
     with their id and wrapped title, and cause-and-effect links arrows.  With ``review``
-    the boxes are coloured by the objective's status in ``period`` (default: the
-    review's last period) and show the score; objectives without data are grey.
+    the boxes are coloured by the band of the objective's score in ``period`` (default:
+    the review's last period; the scorecard's colour bands, listed in the legend) and
+    show the score; objectives without data are grey.
     Raises :class:`~bsc_widgets.errors.InputError` for an unknown scorecard.
     """
     require_scorecard(frames["scorecards"], scorecard_id)  # InputError naming the known scorecards
@@ -100,12 +102,15 @@ def strategy_map(frames: Mapping[str, pd.DataFrame], scorecard_id: str, review: 
     objs, bands, columns = _map_layout(persp, objs)
     scored = _objective_scores(review, period)
     ids = objs["objective_id"].astype(str)
+    colour_bands = card_scheme(frames["scorecards"], scorecard_id)
     if scored is not None:
         status = ids.map(scored["status"]).fillna(NO_DATA).astype(str)
+        band = ids.map(scored["band"]).fillna("").astype(str)
         score = ids.map(scored["score"]).astype(np.float64)
         score_text = np.where(score.isna(), "no data", score.map(lambda s: f"{number(s, 1)} / 10"))
     else:
         status = pd.Series("", index=objs.index)
+        band = pd.Series("", index=objs.index)
         score = pd.Series(np.nan, index=objs.index)
         score_text = np.full(len(objs), "")
 
@@ -129,23 +134,32 @@ def strategy_map(frames: Mapping[str, pd.DataFrame], scorecard_id: str, review: 
                                      "color": SERIES_COLOURS["link"]}))
     corners_x = np.array([-1, 1, 1, -1, -1]) * _BOX_W / 2
     corners_y = np.array([-1, -1, 1, 1, -1]) * _BOX_H / 2
-    groups = [("", NEUTRAL)] if scored is None else [(s, STATUS_COLOURS[s]) for s in STATUSES]
-    for name, colour in groups:
-        mask = (status == name).to_numpy()
+    # One trace per band, highest first, so that the legend reads as the scheme (empty bands too).
+    groups = [("", "", NEUTRAL)] if scored is None else [
+        *((name, f"{name} ({span})", colour) for name, colour, span in legend(colour_bands)),
+        *((s, s, STATUS_COLOURS[s]) for s in (NO_DATA, NO_TARGET))]
+    fills = {name: colour for name, _, colour in groups}
+    for name, shown_name, colour in groups:
+        mask = (band.where(band != "", status) == name).to_numpy()
+        if scored is not None and not mask.any() and name not in (NO_DATA, NO_TARGET):  # an empty band: legend only
+            data.append(scatter(x=[None], y=[None], mode="lines", fill="toself", fillcolor=colour,
+                                line={"color": MUTED, "width": 1}, name=shown_name, hoverinfo="skip"))
+            continue
         if not mask.any():
             continue
         bx = objs["x"].to_numpy()[mask][:, None] + corners_x[None, :]
         by = objs["y"].to_numpy()[mask][:, None] + corners_y[None, :]
         data.append(scatter(x=gaps(bx), y=gaps(by), mode="lines", fill="toself", fillcolor=colour,
-                             line={"color": MUTED, "width": 1}, hoverinfo="skip", name=name or "objectives",
+                             line={"color": MUTED, "width": 1}, hoverinfo="skip", name=shown_name or "objectives",
                              showlegend=bool(name)))
     titles = [wrap(t) for t in objs["title"]]
-    text_colour = status.map(TEXT_ON_STATUS).fillna(INK).to_numpy(dtype=object)
+    text_colour = band.where(band != "", status).map(fills).map(lambda c: text_on(c) if isinstance(c, str) else INK)
+    text_colour = text_colour.to_numpy(dtype=object)
     label = [f"<b>{text(i)}</b>  {s}<br>{t}" if s else f"<b>{text(i)}</b><br>{t}"
              for i, s, t in zip(ids, score_text, titles, strict=True)]
     hover = [f"<b>{text(i)}</b> {text(t)}<br>owner: {text(o, MISSING)}"
-             + (f"<br>score: {number(sc)} ({st})" if st else "")
-             for i, t, o, sc, st in zip(ids, objs["title"], objs["owner"], score, status, strict=True)]
+             + (f"<br>score: {number(sc)} ({st}{', band ' + text(b) if b else ''})" if st else "")
+             for i, t, o, sc, st, b in zip(ids, objs["title"], objs["owner"], score, status, band, strict=True)]
     data.append(scatter(x=objs["x"], y=objs["y"], mode="text", text=label, hovertext=hover, hoverinfo="text",
                          textfont={"size": 11, "color": text_colour.tolist()}, showlegend=False,
                          name="objective titles"))

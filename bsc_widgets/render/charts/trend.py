@@ -22,6 +22,7 @@ from ...model.periods import (
     period_index,
 )
 from ...scoring import Review
+from ...scoring.bands import band_zones, kpi_schemes
 from ...scoring.forecast import GROWTH, SEASONS, forecast_path
 from ..theme import GRID, SERIES_COLOURS
 from .figure import figure, scatter, text
@@ -42,7 +43,8 @@ def kpi_trend(frames: Mapping[str, pd.DataFrame], kpi_id: str, *, period: str | 
     period is shaded; the target path runs on to the last target.  With ``review`` the
     KPI's forecast for that period is drawn as a dotted path from the last actual, period
     by period to the horizon end (the seasonal shape when the model has seasons), inside a
-    shaded band of its prediction interval at each period.
+    shaded band of its prediction interval at each period. Ribbons in the colours of the KPI's
+    bands show, for each target period, the actuals that fall in each band.
     Raises :class:`~bsc_widgets.errors.InputError` for an unknown KPI.
     """
     kpis = frames["kpis"]
@@ -82,6 +84,7 @@ def kpi_trend(frames: Mapping[str, pd.DataFrame], kpi_id: str, *, period: str | 
                          customdata=actuals["period"], hovertemplate=f"%{{customdata}}: actual {fmt}"))
     if review is not None and shown is not None and len(actuals):
         data += _forecast(review, kpi, str(shown), actuals, fmt)
+    data = _band_shading(frames, match, targets, data) + data  # drawn first: below the lines
     shapes = [] if shown is None else [
         {"type": "rect", "xref": "x", "yref": "paper", "x0": first_day(shown),
          "x1": last_day(shown) + dt.timedelta(days=1),
@@ -93,6 +96,40 @@ def kpi_trend(frames: Mapping[str, pd.DataFrame], kpi_id: str, *, period: str | 
                    height=320, shapes=shapes, margin={"l": 60, "r": 20, "t": 50, "b": 40}, hovermode="x unified",
                    legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 1, "xanchor": "right"},
                    xaxis={"gridcolor": GRID}, yaxis={"gridcolor": GRID, "title": {"text": unit}})
+
+
+BAND_OPACITY = 0.13
+"""How strongly the colour bands shade a trend chart (the lines stay readable on them)."""
+
+
+def _band_shading(frames: Mapping[str, pd.DataFrame], kpi: pd.DataFrame, targets: pd.DataFrame,
+                  data: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The KPI's colour bands as ribbons along its target path: per target period, the actuals each band spans."""
+    polarity = str(kpi.iloc[0]["polarity"])
+    bands = kpi_schemes(kpi, frames["scorecards"])[0]
+    rows = [(x, band_zones(polarity, row, bands)) for x, row in zip(targets["_x"], targets.to_dict("records"),
+                                                                     strict=True)]
+    rows = [(x, zones) for x, zones in rows if zones]
+    if not rows:
+        return []
+    xs = [x for x, _ in rows]
+    lows = np.array([[lo for *_, lo, _ in zones] for _, zones in rows], dtype=np.float64)
+    highs = np.array([[hi for *_, hi in zones] for _, zones in rows], dtype=np.float64)
+    drawn = np.concatenate([np.asarray(t["y"], dtype=np.float64) for t in data if t.get("y") is not None]
+                            or [np.empty(0)])
+    finite = np.concatenate([drawn, lows.ravel(), highs.ravel()])
+    finite = finite[np.isfinite(finite)]
+    bottom, top = (float(finite.min()), float(finite.max())) if len(finite) else (0.0, 1.0)
+    pad = (top - bottom) * 0.08 or abs(top) * 0.1 or 1.0
+    lows, highs = np.clip(lows, bottom - pad, top + pad), np.clip(highs, bottom - pad, top + pad)
+    out, seen = [], set()
+    for j, (name, colour, *_) in enumerate(rows[0][1]):
+        label = f"{name} band" + (" (above)" if name in seen else "")
+        seen.add(name)
+        fill = "rgba({}, {}, {}, {})".format(*(int(colour[i:i + 2], 16) for i in (1, 3, 5)), BAND_OPACITY)
+        out.append(scatter(x=[*xs, *xs[::-1]], y=[*lows[:, j], *highs[::-1, j]], mode="lines", fill="toself",
+                           fillcolor=fill, line={"width": 0}, hoverinfo="skip", showlegend=False, name=label))
+    return out
 
 
 def _forecast(review: Review, kpi: pd.Series, period: str, actuals: pd.DataFrame, fmt: str) -> list[dict[str, Any]]:
