@@ -38,7 +38,6 @@ import pyarrow.compute as pc
 
 from ..model.periods import PER_YEAR, convert_index, convert_indices, period_at, period_columns, ratio
 from . import formulas as scores
-from .forecast import SEASONS, forecast
 from .formulas import TARGET_FIELDS
 
 FloatArray = npt.NDArray[np.float64]
@@ -147,12 +146,14 @@ class _Group:
 
 
 def kpi_arrays(frames: Mapping[str, pd.DataFrame], kpis: pd.DataFrame, review_freq: str,
-               review_indices: Sequence[int], forecast_for: Sequence[int] | None = None) -> KpiArrays:
+               review_indices: Sequence[int], forecast_for: Sequence[int] | None = None,
+               forecast: bool = True) -> KpiArrays:
     """Actuals and targets of ``kpis`` brought to each review period, scored, with forecasts.
 
     ``review_indices`` are period indices of ``review_freq`` (see :func:`~bsc_widgets.model.periods.period_index`).
     Seasonal forecast models are fitted only for the review periods in ``forecast_for``
-    (all when None); the others get the straight-line forecast.
+    (all when None); the others get the straight-line forecast.  With ``forecast`` False no
+    forecast is made: the forecast values are NaN and the forecast codes -1 (none).
     """
     kpis = kpis.reset_index(drop=True)
     wanted = np.asarray(sorted(set(review_indices)), dtype=np.int64)
@@ -171,7 +172,8 @@ def kpi_arrays(frames: Mapping[str, pd.DataFrame], kpis: pd.DataFrame, review_fr
         rows = np.flatnonzero(kpi_freq == freq)
         if not len(rows):
             continue
-        group = _frequency_group(kpis, rows, freq, review_freq, wanted, fit, actuals, targets, horizon)
+        group = _frequency_group(kpis, rows, freq, review_freq, wanted, fit if forecast else None, actuals,
+                                 targets, horizon)
         for name, arr in group.values.items():
             if name not in values:
                 values[name] = (np.full(shape, np.nan) if arr.dtype == np.float64 else
@@ -180,8 +182,8 @@ def kpi_arrays(frames: Mapping[str, pd.DataFrame], kpis: pd.DataFrame, review_fr
         as_of[rows] = np.where(group.as_of >= 0, group.as_of + len(labels), -1)
         labels += group.as_of_labels
         forecast_period[rows] = group.forecast_period
-    for name, default in (("due", True), ("sub_periods", 0), ("missing_sub_periods", 0), ("forecast", 2),
-                          ("target_gaps", 0)):
+    for name, default in (("due", True), ("sub_periods", 0), ("missing_sub_periods", 0),
+                          ("forecast", 2 if forecast else -1), ("target_gaps", 0)):
         values.setdefault(name, np.full(shape, default))
     values.setdefault("target_gap_periods", np.full(shape, "", dtype=object))
     for name in ("forecast_value", "forecast_lower", "forecast_upper", "forecast_target"):
@@ -205,9 +207,9 @@ def _horizon_end_index(scorecards: pd.DataFrame, kpis: pd.DataFrame) -> dict[str
 
 
 def _frequency_group(kpis: pd.DataFrame, rows: IntArray, freq: str, review_freq: str, wanted: IntArray,
-                     fit: npt.NDArray[np.bool_], actuals: _Encoded, targets: _Encoded,
+                     fit: npt.NDArray[np.bool_] | None, actuals: _Encoded, targets: _Encoded,
                      horizon: Mapping[str, IntArray]) -> _Group:
-    """Results of the KPIs at positions ``rows`` (all of frequency ``freq``)."""
+    """Results of the KPIs at positions ``rows`` (all of frequency ``freq``); no forecasts when ``fit`` is None."""
     local = np.full(len(kpis), -1, dtype=np.int64)
     local[rows] = np.arange(len(rows))
     act = _restrict(actuals, local, freq)
@@ -282,8 +284,12 @@ def _frequency_group(kpis: pd.DataFrame, rows: IntArray, freq: str, review_freq:
         gap_count = np.zeros((n_k, n_p), dtype=np.int64)
         gap_periods = np.full((n_k, n_p), "", dtype=object)
 
-    forecasts = forecast(values, tgrid, np.asarray(cutoff, dtype=np.int64), horizon_idx - t0,
-                         kpis["polarity"].to_numpy(dtype=str)[rows], SEASONS.get(freq, 0), fit)
+    forecasts: dict[str, npt.NDArray[np.generic]] = {}
+    if fit is not None:
+        from .forecast import SEASONS, forecast  # imported when forecasting: scipy.stats is slow to import
+
+        forecasts = forecast(values, tgrid, np.asarray(cutoff, dtype=np.int64), horizon_idx - t0,
+                             kpis["polarity"].to_numpy(dtype=str)[rows], SEASONS.get(freq, 0), fit)
     labels = [str(period_at(freq, t0 + i)) for i in range(width)]
     horizon_col = horizon_idx - t0
     forecast_period = np.where((horizon_idx >= 0) & (horizon_col < width),

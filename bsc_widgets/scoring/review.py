@@ -19,7 +19,6 @@ from ..errors import InputError
 from ..model.periods import FREQUENCIES, frequency, parse_period, period_index
 from ..model.plan import scorecard_family, top_down
 from . import formulas as scores
-from .forecast import FORECASTS
 from .formulas import TARGET_FIELDS
 from .kpis import kpi_arrays, period_labels
 from .rollups import Rollup, previous, weighted_rollup
@@ -70,12 +69,14 @@ def _thresholds(scorecards: pd.DataFrame, owner: pd.Series) -> tuple[npt.NDArray
 
 
 def score_review(frames: Mapping[str, pd.DataFrame], periods: str | Sequence[str],
-                 scorecard: str | None = None) -> Review:
+                 scorecard: str | None = None, forecast: bool = True) -> Review:
     """Score ``periods`` (one period string or several of the same frequency).
 
     With ``scorecard`` the results are those of that scorecard; its departments are
     scored too, so that each objective shows how the objectives supporting it score
-    (``cascade_score``).  ``frames`` is what :meth:`Store.read_all` returns.
+    (``cascade_score``).  ``frames`` is what :meth:`Store.read_all` returns.  With
+    ``forecast`` False (for callers that need only scores, statuses and roll-ups) no
+    forecast is made: the forecast columns are there but empty.
     """
     freq, wanted = _review_indices(periods)
     computed = np.asarray(sorted(set(wanted) | {i - 1 for i in wanted}), dtype=np.int64)
@@ -100,7 +101,12 @@ def score_review(frames: Mapping[str, pd.DataFrame], periods: str | Sequence[str
     kpis = kpis.sort_values(["_o", "kpi_id"]).reset_index(drop=True)
     kpis["perspective_id"] = objs["perspective_id"].to_numpy()[kpis["_o"]] if len(objs) else None
 
-    k = kpi_arrays(frames, kpis, freq, computed.tolist(), forecast_for=wanted)
+    k = kpi_arrays(frames, kpis, freq, computed.tolist(), forecast_for=wanted, forecast=forecast)
+    forecast_labels: Sequence[str] = ()  # no forecast, no categories
+    if forecast:
+        from .forecast import FORECASTS  # imported when forecasting: scipy.stats is slow to import
+
+        forecast_labels = FORECASTS
     kv = k.values
     kpi_weight = kpis["weight"].to_numpy(np.float64)
     kv["previous_score"] = previous(kv["score"], prev_pos)
@@ -130,7 +136,7 @@ def score_review(frames: Mapping[str, pd.DataFrame], periods: str | Sequence[str
                "forecast_upper": kv["forecast_upper"], "forecast_target": kv["forecast_target"]},
         codes={"status": (kv["status"], scores.STATUSES),
                "trend": (scores.trend_codes(kv["score"] - kv["previous_score"]), scores.TRENDS),
-               "forecast": (kv["forecast"], FORECASTS), "as_of": (k.as_of, k.as_of_labels)},
+               "forecast": (kv["forecast"], forecast_labels), "as_of": (k.as_of, k.as_of_labels)},
     )
     kpi_frame["forecast_period"] = pd.Categorical(np.tile(k.forecast_period[kpis["scorecard_id"].isin(shown)],
                                                           len(wpos)))
