@@ -46,33 +46,51 @@ IntArray = npt.NDArray[np.int64]
 BAND_FIELDS = ("lower", "upper", "tolerance")  # used by range KPIs; the others by higher / lower KPIs
 
 
+FREQ_CODES = tuple(PER_YEAR)  # a period's frequency as a small integer: its position here
+
+
 @dataclass(frozen=True)
 class _Encoded:
-    """Rows of actuals or targets as integer codes: KPI position and period index."""
+    """Rows of actuals or targets as integer codes: KPI position and period index.
+
+    ``kpi`` is the row's KPI position, or the number of KPIs (one past the last) for rows of
+    another KPI; ``freq`` the position of the period's frequency in :data:`FREQ_CODES` (-1
+    when the period is not one).
+    """
 
     kpi: IntArray
     index: IntArray
-    freq: npt.NDArray[np.str_]
+    freq: npt.NDArray[np.int8]
     values: dict[str, FloatArray]
+
+
+def _arrow_strings(series: pd.Series) -> pa.Array:
+    """A text column as one Arrow string array (zero-copy for pandas' Arrow-backed strings)."""
+    arr = pa.array(series, type=pa.string(), from_pandas=True)
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks() if arr.num_chunks != 1 else arr.chunk(0)
+    return arr
+
+
+def _floats(series: pd.Series) -> FloatArray:
+    if pd.api.types.is_float_dtype(series.dtype):
+        return series.to_numpy(dtype=np.float64, na_value=np.nan)
+    return pd.to_numeric(series, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
 
 
 def _encode(frame: pd.DataFrame, kpi_ids: pa.Array, fields: Sequence[str]) -> _Encoded:
     """KPI positions (via Arrow hashing) and period indices (parsing each distinct period once)."""
     if frame.empty:
         empty = np.empty(0, np.int64)
-        return _Encoded(empty, empty, np.empty(0, "<U1"), {f: np.empty(0) for f in fields})
-    kpi = pc.index_in(pa.array(frame["kpi_id"], type=pa.string()), value_set=kpi_ids)
-    kpi_pos = kpi.to_numpy(zero_copy_only=False)
-    keep = ~pd.isna(kpi_pos)
-    periods = period_columns(frame["period"])
-    keep = keep & periods["freq"].notna().to_numpy(dtype=bool)
-    index = periods["index"].to_numpy(dtype=np.int64, na_value=-1)
-    freq = periods["freq"].fillna("").to_numpy(dtype="<U1")
-    values = {f: pd.to_numeric(frame[f], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
-              for f in fields}
-    return _Encoded(
-        kpi_pos[keep].astype(np.int64), index[keep], freq[keep], {f: v[keep] for f, v in values.items()}
-    )
+        return _Encoded(empty, empty, np.empty(0, np.int8), {f: np.empty(0) for f in fields})
+    kpi = pc.fill_null(pc.index_in(_arrow_strings(frame["kpi_id"]), value_set=kpi_ids), len(kpi_ids))
+    periods = pc.dictionary_encode(_arrow_strings(frame["period"]))
+    parsed = period_columns(pd.Series(periods.dictionary.to_numpy(zero_copy_only=False), dtype=object))
+    codes = pc.fill_null(periods.indices, len(parsed)).to_numpy()  # a missing period: one past the last
+    index = np.append(parsed["index"].to_numpy(dtype=np.int64, na_value=-1), -1)
+    letters = parsed["freq"].to_numpy(dtype=object)
+    freq = np.array([FREQ_CODES.index(f) if f in FREQ_CODES else -1 for f in letters] + [-1], dtype=np.int8)
+    return _Encoded(kpi.to_numpy().astype(np.int64), index[codes], freq[codes], {f: _floats(frame[f]) for f in fields})
 
 
 def _aggregate(block: FloatArray, rule: str) -> FloatArray:
@@ -210,7 +228,7 @@ def _frequency_group(kpis: pd.DataFrame, rows: IntArray, freq: str, review_freq:
                      fit: npt.NDArray[np.bool_] | None, actuals: _Encoded, targets: _Encoded,
                      horizon: Mapping[str, IntArray]) -> _Group:
     """Results of the KPIs at positions ``rows`` (all of frequency ``freq``); no forecasts when ``fit`` is None."""
-    local = np.full(len(kpis), -1, dtype=np.int64)
+    local = np.full(len(kpis) + 1, -1, dtype=np.int64)  # the last entry: rows of KPIs not scored
     local[rows] = np.arange(len(rows))
     act = _restrict(actuals, local, freq)
     tgt = _restrict(targets, local, freq)
@@ -321,7 +339,9 @@ def _target_gaps(tgrid: Mapping[str, FloatArray], blocks: IntArray, present: npt
 
 
 def _restrict(enc: _Encoded, local: IntArray, freq: str) -> _Encoded:
-    keep = (local[enc.kpi] >= 0) & (enc.freq == freq) if len(enc.kpi) else np.zeros(0, bool)
+    """The rows of ``enc`` whose KPI has a position in ``local`` (>= 0; one entry per KPI and one past) and
+    whose period is of frequency ``freq``."""
+    keep = np.flatnonzero((enc.freq == FREQ_CODES.index(freq)) & (local[enc.kpi] >= 0))
     return _Encoded(enc.kpi[keep], enc.index[keep], enc.freq[keep], {k: v[keep] for k, v in enc.values.items()})
 
 

@@ -176,24 +176,31 @@ class _Builder:
               arrays: Mapping[str, npt.NDArray[np.generic]], after: Mapping[str, npt.NDArray[np.generic]] | None = None,
               codes: Mapping[str, tuple[npt.NDArray[np.generic], Sequence[str]]] | None = None) -> pd.DataFrame:
         entities = np.flatnonzero(rows)
-        e = np.tile(entities, len(self.wpos))
-        p = np.repeat(self.wpos, len(entities))
+        every = len(entities) == len(rows)
+        periods = len(self.wpos)
+
+        def cells(arr: npt.NDArray[np.generic]) -> npt.NDArray[np.generic]:
+            """The (entity, wanted period) cells of an (entity x computed period) array, period-major."""
+            picked = np.asarray(arr).T[self.wpos]  # (wanted periods, entities): one gather
+            return (picked if every else picked[:, entities]).ravel()
+
         out: dict[str, object] = {}
         for col in columns:
             series = table[col]
             if pd.api.types.is_numeric_dtype(series):
-                out[col] = series.to_numpy()[e]
+                out[col] = np.tile(series.to_numpy()[entities], periods)
             else:
                 values, uniques = pd.factorize(series)
-                out[col] = pd.Categorical.from_codes(values[e], categories=pd.Index(uniques).astype(str))
-        out["period"] = pd.Categorical.from_codes(np.repeat(np.arange(len(self.wpos)), len(entities)),
-                                                  categories=self.labels)
+                out[col] = pd.Categorical.from_codes(np.tile(values[entities], periods),
+                                                     categories=pd.Index(uniques).astype(str), validate=False)
+        out["period"] = pd.Categorical.from_codes(np.repeat(np.arange(periods), len(entities)),
+                                                  categories=self.labels, validate=False)
         out["period_index"] = np.repeat(self.indices, len(entities))
         for name, arr in arrays.items():
-            out[name] = arr[e, p]
+            out[name] = cells(arr)
         for name, (code, categories) in (codes or {}).items():
-            out[name] = pd.Categorical.from_codes(np.asarray(code)[e, p].astype(np.int64),
+            out[name] = pd.Categorical.from_codes(cells(code).astype(np.int64),
                                                   categories=pd.Index(categories, dtype=object))
         for name, arr in (after or {}).items():
-            out[name] = arr[e, p]
+            out[name] = cells(arr)
         return pd.DataFrame(out)
