@@ -192,10 +192,12 @@ def run_polars(data: Path, first: int, last: int) -> pa.Table:
               .then(year * 4 + (col("period").str.slice(5, 2).cast(pl.Int64) - 1) // 3)
               .when(col("frequency") == "Q").then(year * 4 + col("period").str.slice(5, 1).cast(pl.Int64) - 1)))
     kq_cols = ["kpi_id", "q", "actual", *fields, "has_target"]
+    # "last": the rows sorted by period first (group_by keeps the order of rows within a group).
     rules = {"sum": lambda c: col(c).sum(), "mean": lambda c: col(c).mean(), "min": lambda c: col(c).min(),
-             "max": lambda c: col(c).max(), "last": lambda c: col(c).sort_by("period").last()}
-    monthly = [at.filter((col("frequency") == "M") & (col("aggregation") == rule))
-               .group_by("kpi_id", "q")
+             "max": lambda c: col(c).max(), "last": lambda c: col(c).last()}
+    by_rule = {rule: at.filter((col("frequency") == "M") & (col("aggregation") == rule)) for rule in rules}
+    by_rule["last"] = by_rule["last"].sort("period")
+    monthly = [by_rule[rule].group_by("kpi_id", "q")
                .agg(agg("value").alias("actual"), *(agg(f).alias(f) for f in fields), col("has_target").all())
                for rule, agg in rules.items()]
     quarterly = at.filter(col("frequency") == "Q").select(col("value").alias("actual"), "kpi_id", "q", *fields,
@@ -205,7 +207,7 @@ def run_polars(data: Path, first: int, last: int) -> pa.Table:
             .with_columns(upto=pl.when(col("due")).then(col("own")).otherwise(col("own") - 1)).sort("upto"))
     annual = (grid.join_asof(at.filter(col("frequency") == "A").select("kpi_id", "y", "value", *fields,
                                                                        "has_target").sort("y"),
-                             left_on="upto", right_on="y", by="kpi_id", strategy="backward")
+                             left_on="upto", right_on="y", by="kpi_id", strategy="backward", check_sortedness=False)
               .filter(~col("due") | (col("y") == col("own"))).rename({"value": "actual"}))
     kq = pl.concat([m.select(kq_cols) for m in monthly] + [quarterly.select(kq_cols), annual.select(kq_cols)])
     a_, lo, up, w, t, r = (col(c) for c in ("actual", "lower", "upper", "tolerance", "target", "red_flag"))

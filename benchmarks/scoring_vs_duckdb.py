@@ -76,11 +76,15 @@ def _quarter_labels(first: int, last: int) -> list[str]:
 
 def _bsc(data: Path, first: int, last: int, forecast: bool) -> Callable[[], object]:
     from bsc_widgets.scoring import score_review
+    from bsc_widgets.scoring.formulas import TARGET_FIELDS
 
     quarters = _quarter_labels(first, last)
+    # Of the two large tables only the columns scoring uses, as the peers' scans read; the plan tables whole.
+    columns = {"actuals": ["kpi_id", "period", "value"], "targets": ["kpi_id", "period", *TARGET_FIELDS]}
 
     def run() -> object:
-        frames = {name: pq.read_table(data / f"{name}.parquet").to_pandas() for name in TABLES}
+        frames = {name: pq.read_table(data / f"{name}.parquet", columns=columns.get(name)).to_pandas()
+                  for name in TABLES}
         return score_review(frames, quarters, forecast=forecast)
 
     return run

@@ -26,6 +26,7 @@ Rules (docs/scoring.md has worked examples):
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -39,6 +40,7 @@ import pyarrow.compute as pc
 from ..model.periods import PER_YEAR, convert_index, convert_indices, period_at, period_columns, ratio
 from . import formulas as scores
 from .formulas import TARGET_FIELDS
+from .threads import WORKERS, map_parts
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -157,10 +159,54 @@ class KpiArrays:
 
 @dataclass
 class _Group:
+    """Results of one part (KPIs of one frequency), and what their forecasts start from."""
+
     values: dict[str, npt.NDArray[np.generic]]
     as_of: IntArray
     as_of_labels: list[str]
     forecast_period: npt.NDArray[np.object_]
+    grid: FloatArray  # (K, W) actuals on the part's grid of periods
+    target_grid: dict[str, FloatArray]  # (K, W) per target field
+    cutoff: IntArray  # (P,) last grid column known at each review period
+    horizon_col: IntArray  # (K,) grid column of each KPI's horizon end
+
+
+@dataclass(frozen=True)
+class _Part:
+    """KPIs computed together: all of one frequency (``rows``: their positions); large frequencies in chunks."""
+
+    freq: str
+    rows: IntArray
+
+
+CHUNK = 5000
+"""KPIs of one frequency are split into chunks (one per core) from about this many KPIs on."""
+
+
+def _parts(kpi_freq: npt.NDArray[np.str_]) -> list[_Part]:
+    parts = []
+    for freq in PER_YEAR:
+        rows = np.flatnonzero(kpi_freq == freq)
+        chunks = max(1, min(WORKERS, len(rows) // CHUNK))
+        parts += [_Part(freq, chunk) for chunk in np.array_split(rows, chunks) if len(chunk)]
+    return parts
+
+
+def _split(enc: _Encoded, parts: Sequence[_Part], n_kpis: int) -> list[_Encoded]:
+    """The rows of ``enc`` of each part: of its KPIs and of its frequency (one stable sort, then slices)."""
+    part_of = np.full(n_kpis + 1, len(parts), dtype=np.int16)  # the last entry: rows of KPIs not scored
+    freq_of = np.full(len(parts) + 1, -2, dtype=np.int8)
+    for i, p in enumerate(parts):
+        part_of[p.rows] = i
+        freq_of[i] = FREQ_CODES.index(p.freq)
+    row_part = part_of[enc.kpi]
+    row_part = np.where(freq_of[row_part] == enc.freq, row_part, len(parts)).astype(np.int16)
+    order = np.argsort(row_part, kind="stable")
+    bounds = np.concatenate([[0], np.cumsum(np.bincount(row_part, minlength=len(parts) + 1))])
+    kpi, index, freq = enc.kpi[order], enc.index[order], enc.freq[order]
+    values = {f: v[order] for f, v in enc.values.items()}
+    return [_Encoded(kpi[a:b], index[a:b], freq[a:b], {f: v[a:b] for f, v in values.items()})
+            for a, b in itertools.pairwise(bounds[:-1])]
 
 
 def kpi_arrays(frames: Mapping[str, pd.DataFrame], kpis: pd.DataFrame, review_freq: str,
@@ -177,21 +223,23 @@ def kpi_arrays(frames: Mapping[str, pd.DataFrame], kpis: pd.DataFrame, review_fr
     wanted = np.asarray(sorted(set(review_indices)), dtype=np.int64)
     fit = np.isin(wanted, list(forecast_for)) if forecast_for is not None else np.ones(len(wanted), dtype=bool)
     ids = pa.array(kpis["kpi_id"], type=pa.string())
-    actuals = _encode(frames["actuals"], ids, ["value"])
-    targets = _encode(frames["targets"], ids, TARGET_FIELDS)
-    kpi_freq = kpis["frequency"].to_numpy(dtype=str)
+    # Stages: encode the rows, split them into parts, compute the parts side by side, forecast, merge, score.
+    parts = _parts(kpis["frequency"].to_numpy(dtype=str))
+    actuals, targets = map_parts(lambda job: _split(_encode(frames[job[0]], ids, job[1]), parts, len(kpis)),
+                                 [("actuals", ["value"]), ("targets", TARGET_FIELDS)])
     horizon = _horizon_end_index(frames["scorecards"], kpis)
+    columns = {c: kpis[c].to_numpy(dtype=str) for c in ("aggregation", "polarity")}
+    groups = map_parts(lambda i: _frequency_group(columns, parts[i].rows, parts[i].freq, review_freq, wanted,
+                                                  actuals[i], targets[i], horizon), range(len(parts)))
     shape = (len(kpis), len(wanted))
     values: dict[str, npt.NDArray[np.generic]] = {name: np.full(shape, np.nan) for name in ("actual", *TARGET_FIELDS)}
     as_of = np.full(shape, -1, dtype=np.int64)
     labels: list[str] = []
     forecast_period = np.full(len(kpis), "", dtype=object)
-    for freq in PER_YEAR:
-        rows = np.flatnonzero(kpi_freq == freq)
-        if not len(rows):
-            continue
-        group = _frequency_group(kpis, rows, freq, review_freq, wanted, fit if forecast else None, actuals,
-                                 targets, horizon)
+    for part, group in zip(parts, groups, strict=True):
+        rows = part.rows
+        if forecast:
+            group.values.update(_forecasts(group, columns["polarity"][rows], part.freq, fit))
         for name, arr in group.values.items():
             if name not in values:
                 values[name] = (np.full(shape, np.nan) if arr.dtype == np.float64 else
@@ -224,14 +272,15 @@ def _horizon_end_index(scorecards: pd.DataFrame, kpis: pd.DataFrame) -> dict[str
     return out
 
 
-def _frequency_group(kpis: pd.DataFrame, rows: IntArray, freq: str, review_freq: str, wanted: IntArray,
-                     fit: npt.NDArray[np.bool_] | None, actuals: _Encoded, targets: _Encoded,
-                     horizon: Mapping[str, IntArray]) -> _Group:
-    """Results of the KPIs at positions ``rows`` (all of frequency ``freq``); no forecasts when ``fit`` is None."""
-    local = np.full(len(kpis) + 1, -1, dtype=np.int64)  # the last entry: rows of KPIs not scored
+def _frequency_group(columns: Mapping[str, npt.NDArray[np.str_]], rows: IntArray, freq: str, review_freq: str,
+                     wanted: IntArray, act: _Encoded, tgt: _Encoded, horizon: Mapping[str, IntArray]) -> _Group:
+    """Results of the KPIs at positions ``rows`` (all of frequency ``freq``) from their actuals and targets.
+
+    ``columns`` holds every KPI's aggregation and polarity; ``act`` and ``tgt`` only rows of
+    these KPIs at this frequency (see :func:`_split`).
+    """
+    local = np.full(len(columns["polarity"]) + 1, -1, dtype=np.int64)
     local[rows] = np.arange(len(rows))
-    act = _restrict(actuals, local, freq)
-    tgt = _restrict(targets, local, freq)
     finer_or_equal = PER_YEAR[freq] >= PER_YEAR[review_freq]
     step = ratio(freq, review_freq) if finer_or_equal else 1
     # The grid spans the data, the review periods and the horizon end, aligned to review blocks.
@@ -246,8 +295,8 @@ def _frequency_group(kpis: pd.DataFrame, rows: IntArray, freq: str, review_freq:
     values = _grid(local[act.kpi] * width + (act.index - t0), act.values["value"], n_k, width)
     tflat = local[tgt.kpi] * width + (tgt.index - t0)
     tgrid = {f: _grid(tflat, tgt.values[f], n_k, width) for f in TARGET_FIELDS}
-    rules = kpis["aggregation"].to_numpy(dtype=str)[rows]
-    is_range = kpis["polarity"].to_numpy(dtype=str)[rows] == "range"
+    rules = columns["aggregation"][rows]
+    is_range = columns["polarity"][rows] == "range"
 
     if finer_or_equal:
         blocks = (wanted * step - t0)[:, None] + np.arange(step)[None, :]  # (P, step) grid columns
@@ -278,9 +327,7 @@ def _frequency_group(kpis: pd.DataFrame, rows: IntArray, freq: str, review_freq:
         missing = step - count
         cutoff = blocks[:, -1]
         gap_count = gaps.sum(axis=-1)
-        gap_periods = np.full((n_k, n_p), "", dtype=object)
-        for k, p in np.argwhere(gap_count > 0):
-            gap_periods[k, p] = ", ".join(str(period_at(freq, t0 + int(c))) for c in blocks[p][gaps[k, p]])
+        gap_periods = _gap_periods(gaps, blocks, freq, t0)
     else:
         per = ratio(review_freq, freq)
         own = wanted // per - t0  # grid column of the KPI period containing each review period's end
@@ -302,22 +349,40 @@ def _frequency_group(kpis: pd.DataFrame, rows: IntArray, freq: str, review_freq:
         gap_count = np.zeros((n_k, n_p), dtype=np.int64)
         gap_periods = np.full((n_k, n_p), "", dtype=object)
 
-    forecasts: dict[str, npt.NDArray[np.generic]] = {}
-    if fit is not None:
-        from .forecast import SEASONS, forecast  # imported when forecasting: scipy.stats is slow to import
-
-        forecasts = forecast(values, tgrid, np.asarray(cutoff, dtype=np.int64), horizon_idx - t0,
-                             kpis["polarity"].to_numpy(dtype=str)[rows], SEASONS.get(freq, 0), fit)
     labels = [str(period_at(freq, t0 + i)) for i in range(width)]
     horizon_col = horizon_idx - t0
     forecast_period = np.where((horizon_idx >= 0) & (horizon_col < width),
                                np.asarray([*labels, ""], dtype=object)[np.clip(horizon_col, 0, width)], "")
     return _Group(
         values={"actual": actual, **agg_targets, "due": due, "sub_periods": expected,
-                "missing_sub_periods": missing, "target_gaps": gap_count, "target_gap_periods": gap_periods,
-                **forecasts},
-        as_of=as_of, as_of_labels=labels, forecast_period=forecast_period,
+                "missing_sub_periods": missing, "target_gaps": gap_count, "target_gap_periods": gap_periods},
+        as_of=as_of, as_of_labels=labels, forecast_period=forecast_period, grid=values, target_grid=tgrid,
+        cutoff=np.asarray(cutoff, dtype=np.int64), horizon_col=horizon_col,
     )
+
+
+def _forecasts(group: _Group, polarity: npt.NDArray[np.str_], freq: str,
+               fit: npt.NDArray[np.bool_]) -> dict[str, npt.NDArray[np.generic]]:
+    """Forecasts of one part's KPIs (run one part at a time: the seasonal fits are not thread-safe)."""
+    from .forecast import SEASONS, forecast  # imported when forecasting: scipy.stats is slow to import
+
+    return forecast(group.grid, group.target_grid, group.cutoff, group.horizon_col, polarity, SEASONS.get(freq, 0),
+                    fit)
+
+
+def _gap_periods(gaps: npt.NDArray[np.bool_], blocks: IntArray, freq: str, t0: int) -> npt.NDArray[np.object_]:
+    """(K, P) text naming the sub-periods marked in ``gaps`` (K, P, step), e.g. "2026-01, 2026-03"."""
+    out = np.full(gaps.shape[:2], "", dtype=object)
+    step = gaps.shape[-1]
+    pattern = (gaps * (1 << np.arange(step))).sum(axis=-1)  # which sub-periods, as bits
+    kk, pp = np.nonzero(pattern)
+    if len(kk):
+        # Each (review period, pattern) is written once, however many KPIs share it.
+        combos, inverse = np.unique(pp * (1 << step) + pattern[kk, pp], return_inverse=True)
+        texts = [", ".join(str(period_at(freq, t0 + int(c))) for i, c in enumerate(blocks[combo >> step])
+                           if combo >> i & 1) for combo in combos.tolist()]
+        out[kk, pp] = np.asarray(texts, dtype=object)[inverse]
+    return out
 
 
 def _target_gaps(tgrid: Mapping[str, FloatArray], blocks: IntArray, present: npt.NDArray[np.bool_],
@@ -336,13 +401,6 @@ def _target_gaps(tgrid: Mapping[str, FloatArray], blocks: IntArray, present: npt
     gaps = np.asarray(present & missing, dtype=bool)
     incomplete = np.asarray(gaps.any(axis=-1) & (~missing).any(axis=-1), dtype=bool)
     return gaps & incomplete[..., None], incomplete
-
-
-def _restrict(enc: _Encoded, local: IntArray, freq: str) -> _Encoded:
-    """The rows of ``enc`` whose KPI has a position in ``local`` (>= 0; one entry per KPI and one past) and
-    whose period is of frequency ``freq``."""
-    keep = np.flatnonzero((enc.freq == FREQ_CODES.index(freq)) & (local[enc.kpi] >= 0))
-    return _Encoded(enc.kpi[keep], enc.index[keep], enc.freq[keep], {k: v[keep] for k, v in enc.values.items()})
 
 
 def _score(result: KpiArrays, kpis: pd.DataFrame, scorecards: pd.DataFrame) -> None:

@@ -22,6 +22,7 @@ from . import formulas as scores
 from .formulas import TARGET_FIELDS
 from .kpis import kpi_arrays, period_labels
 from .rollups import Rollup, previous, weighted_rollup
+from .threads import map_parts
 
 IntArray = npt.NDArray[np.int64]
 
@@ -191,16 +192,18 @@ class _Builder:
                 out[col] = np.tile(series.to_numpy()[entities], periods)
             else:
                 values, uniques = pd.factorize(series)
-                out[col] = pd.Categorical.from_codes(np.tile(values[entities], periods),
+                out[col] = pd.Categorical.from_codes(np.tile(values[entities].astype(np.int32), periods),
                                                      categories=pd.Index(uniques).astype(str), validate=False)
-        out["period"] = pd.Categorical.from_codes(np.repeat(np.arange(periods), len(entities)),
+        out["period"] = pd.Categorical.from_codes(np.repeat(np.arange(periods, dtype=np.int32), len(entities)),
                                                   categories=self.labels, validate=False)
         out["period_index"] = np.repeat(self.indices, len(entities))
-        for name, arr in arrays.items():
-            out[name] = cells(arr)
-        for name, (code, categories) in (codes or {}).items():
-            out[name] = pd.Categorical.from_codes(cells(code).astype(np.int64),
+        later = {**arrays, **{name: code for name, (code, _) in (codes or {}).items()}, **(after or {})}
+        gathered = dict(zip(later, map_parts(cells, later.values()), strict=True))
+        for name in arrays:
+            out[name] = gathered[name]
+        for name, (_, categories) in (codes or {}).items():
+            out[name] = pd.Categorical.from_codes(gathered[name].astype(np.int32),
                                                   categories=pd.Index(categories, dtype=object))
-        for name, arr in (after or {}).items():
-            out[name] = cells(arr)
-        return pd.DataFrame(out)
+        for name in after or {}:
+            out[name] = gathered[name]
+        return pd.DataFrame(out, copy=False)  # the columns are new: no need to copy them into one block
