@@ -162,8 +162,9 @@ class _Group:
     """Results of one part (KPIs of one frequency), and what their forecasts start from."""
 
     values: dict[str, npt.NDArray[np.generic]]
-    as_of: IntArray
-    as_of_labels: list[str]
+    as_of: IntArray  # grid columns, -1 when no actual is shown
+    first: int  # period index of the grid's first column
+    width: int  # grid columns
     forecast_period: npt.NDArray[np.object_]
     grid: FloatArray  # (K, W) actuals on the part's grid of periods
     target_grid: dict[str, FloatArray]  # (K, W) per target field
@@ -234,7 +235,6 @@ def kpi_arrays(frames: Mapping[str, pd.DataFrame], kpis: pd.DataFrame, review_fr
     shape = (len(kpis), len(wanted))
     values: dict[str, npt.NDArray[np.generic]] = {name: np.full(shape, np.nan) for name in ("actual", *TARGET_FIELDS)}
     as_of = np.full(shape, -1, dtype=np.int64)
-    labels: list[str] = []
     forecast_period = np.full(len(kpis), "", dtype=object)
     for part, group in zip(parts, groups, strict=True):
         rows = part.rows
@@ -245,9 +245,8 @@ def kpi_arrays(frames: Mapping[str, pd.DataFrame], kpis: pd.DataFrame, review_fr
                 values[name] = (np.full(shape, np.nan) if arr.dtype == np.float64 else
                                 np.full(shape, "", dtype=object) if arr.dtype == object else np.zeros(shape, arr.dtype))
             values[name][rows] = arr
-        as_of[rows] = np.where(group.as_of >= 0, group.as_of + len(labels), -1)
-        labels += group.as_of_labels
         forecast_period[rows] = group.forecast_period
+    labels = _as_of_labels(parts, groups, as_of)
     for name, default in (("due", True), ("sub_periods", 0), ("missing_sub_periods", 0),
                           ("forecast", 2 if forecast else -1), ("target_gaps", 0)):
         values.setdefault(name, np.full(shape, default))
@@ -257,6 +256,25 @@ def kpi_arrays(frames: Mapping[str, pd.DataFrame], kpis: pd.DataFrame, review_fr
     result = KpiArrays(wanted, values, as_of, labels, forecast_period)
     _score(result, kpis, frames["scorecards"])
     return result
+
+
+def _as_of_labels(parts: Sequence[_Part], groups: Sequence[_Group], as_of: IntArray) -> list[str]:
+    """The periods an actual can be "as of": per frequency, every period the parts' grids span.
+
+    Fills ``as_of`` (K, P) with positions in that list (-1 where no actual is shown).
+    """
+    spans: dict[str, tuple[int, int]] = {}
+    for part, group in zip(parts, groups, strict=True):
+        lo, hi = spans.get(part.freq, (group.first, group.first + group.width))
+        spans[part.freq] = min(lo, group.first), max(hi, group.first + group.width)
+    labels: list[str] = []
+    offset = {}
+    for freq, (lo, hi) in spans.items():
+        offset[freq] = len(labels) - lo
+        labels += [str(period_at(freq, i)) for i in range(lo, hi)]
+    for part, group in zip(parts, groups, strict=True):
+        as_of[part.rows] = np.where(group.as_of >= 0, group.as_of + group.first + offset[part.freq], -1)
+    return labels
 
 
 def _horizon_end_index(scorecards: pd.DataFrame, kpis: pd.DataFrame) -> dict[str, IntArray]:
@@ -356,7 +374,7 @@ def _frequency_group(columns: Mapping[str, npt.NDArray[np.str_]], rows: IntArray
     return _Group(
         values={"actual": actual, **agg_targets, "due": due, "sub_periods": expected,
                 "missing_sub_periods": missing, "target_gaps": gap_count, "target_gap_periods": gap_periods},
-        as_of=as_of, as_of_labels=labels, forecast_period=forecast_period, grid=values, target_grid=tgrid,
+        as_of=as_of, first=t0, width=width, forecast_period=forecast_period, grid=values, target_grid=tgrid,
         cutoff=np.asarray(cutoff, dtype=np.int64), horizon_col=horizon_col,
     )
 
