@@ -139,8 +139,10 @@ def score_review(frames: Mapping[str, pd.DataFrame], periods: str | Sequence[str
                "trend": (scores.trend_codes(kv["score"] - kv["previous_score"]), scores.TRENDS),
                "forecast": (kv["forecast"], forecast_labels), "as_of": (k.as_of, k.as_of_labels)},
     )
-    kpi_frame["forecast_period"] = pd.Categorical(np.tile(k.forecast_period[kpis["scorecard_id"].isin(shown)],
-                                                          len(wpos)))
+    # One code per KPI, repeated per period (categories sorted, as pd.Categorical would have them).
+    period_codes, period_names = pd.factorize(k.forecast_period[kpis["scorecard_id"].isin(shown)], sort=True)
+    kpi_frame["forecast_period"] = pd.Categorical.from_codes(np.tile(period_codes, len(wpos)),
+                                                             categories=pd.Index(period_names).astype(str))
 
     def level(table: pd.DataFrame, columns: list[str], roll: Rollup, extra: Rollup | None = None) -> pd.DataFrame:
         green, amber = _thresholds(cards_all, table["scorecard_id"])
