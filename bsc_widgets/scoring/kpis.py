@@ -279,14 +279,15 @@ def _as_of_labels(parts: Sequence[_Part], groups: Sequence[_Group], as_of: IntAr
 
 def _horizon_end_index(scorecards: pd.DataFrame, kpis: pd.DataFrame) -> dict[str, IntArray]:
     """Per frequency, the index of the period containing each KPI's horizon end (-1 if none)."""
-    ends = scorecards.set_index("scorecard_id")["horizon_end"]
-    end_of = kpis["scorecard_id"].map(ends)
-    out = {}
-    ends = period_columns(end_of)
+    # Converted once per scorecard, then given to each KPI (a KPI of no known scorecard has none).
+    ends = period_columns(scorecards["horizon_end"])
     index = ends["index"].to_numpy(dtype=np.int64, na_value=-1)
     letters = ends["freq"].to_numpy(dtype=object)
+    card = pd.Index(scorecards["scorecard_id"]).get_indexer(kpis["scorecard_id"])
+    out = {}
     for freq in PER_YEAR:
-        out[freq] = convert_indices(index, letters, freq)
+        per_card = np.append(convert_indices(index, letters, freq), -1)
+        out[freq] = per_card[np.where(card >= 0, card, len(per_card) - 1)]
     return out
 
 
@@ -425,8 +426,8 @@ def _score(result: KpiArrays, kpis: pd.DataFrame, scorecards: pd.DataFrame) -> N
     """Add variance, score and status codes to ``result`` (in place)."""
     v = result.values
     polarity = kpis["polarity"].to_numpy(dtype=str)[:, None]
-    a = v["actual"].astype(np.float64)
-    t = {f: v[f].astype(np.float64) for f in TARGET_FIELDS}
+    a = np.asarray(v["actual"], dtype=np.float64)  # no copy: they are float arrays already
+    t = {f: np.asarray(v[f], dtype=np.float64) for f in TARGET_FIELDS}
     score = scores.score(polarity, a, t["target"], t["red_flag"], t["lower"], t["upper"], t["tolerance"])
     has_t = scores.has_target(polarity, t["target"], t["red_flag"], t["lower"], t["upper"], t["tolerance"])
     thresholds = scorecards.set_index("scorecard_id")[["green_from", "amber_from"]]
