@@ -1,6 +1,12 @@
-"""Synthetic enterprise for benchmarks: N department scorecards x K KPIs x M monthly periods.
+"""Synthetic enterprises for benchmarks, written as plain parquet files (one per table) so that every
+engine reads the same data.
 
-Written as plain parquet files (one per table) so that every engine reads the same data.
+- :func:`build`: N department scorecards x K KPIs x M monthly periods, a perfectly regular plan.
+- :func:`build_varied`: an irregular plan — a department cascade, scorecards with different numbers
+  of objectives and KPIs (some objectives and perspectives without any), monthly, quarterly and
+  annual KPIs with every aggregation rule, targets that change every period (some missing,
+  some incomplete), missing actuals and KPIs that start late or never report, and scorecards
+  with their own colour thresholds.
 """
 
 from __future__ import annotations
@@ -18,11 +24,12 @@ from bsc_widgets.model.schema import TABLES
 PERSPECTIVES = ("financial", "customer", "internal", "learning")
 
 
-def _table(name: str, columns: dict[str, object]) -> pa.Table:
-    """Arrow table in the store's schema (system columns left null)."""
+def _table(name: str, columns: dict[str, object], nan_is_null: bool = False) -> pa.Table:
+    """Arrow table in the store's schema (system columns left null; NaN written as null with ``nan_is_null``)."""
     schema = TABLES[name].arrow_schema()
     n = len(next(iter(columns.values())))  # type: ignore[arg-type]
-    arrays = [pa.array(columns[f.name], type=f.type) if f.name in columns else pa.nulls(n, f.type) for f in schema]
+    arrays = [pa.array(columns[f.name], type=f.type, from_pandas=nan_is_null) if f.name in columns
+              else pa.nulls(n, f.type) for f in schema]
     return pa.Table.from_arrays(arrays, schema=schema)
 
 
@@ -142,3 +149,117 @@ def seasonal_frames(kpis: int = 40, months: int = 48, first: Period = SEASONAL_F
                                       "scorecard_id": card * (kpis * months), "value": value.ravel()}),
     }
     return {name: tbl.to_pandas() for name, tbl in tables.items()}
+
+
+FREQUENCY_MIX = {"M": 0.7, "Q": 0.2, "A": 0.1}
+
+
+def _periods_of(freq: str, first: Period, months: int) -> list[str]:
+    """The periods of ``freq`` that lie inside the ``months`` months from ``first`` (whole periods only)."""
+    start = period_index(first)
+    step = {"M": 1, "Q": 3, "A": 12}[freq]
+    return [str(period_at(freq, m // step)) for m in range(start, start + months) if (m + 1) % step == 0]
+
+
+def build_varied(out: Path, scorecards: int = 1000, kpis_per_card: int = 64, months: int = 60,
+                 first: Period = FIRST_MONTH, seed: int = 11) -> dict[str, int]:
+    """Write an irregular enterprise to ``out`` (about ``kpis_per_card`` KPIs per scorecard on average).
+
+    Scorecard ``d0000`` is the company; each other scorecard ``di`` is a department of
+    ``d{(i - 1) // 8}``, and each of its objectives supports an objective of its parent in the
+    same perspective.  Returns row counts per table.
+    """
+    rng = np.random.default_rng(seed)
+    out.mkdir(parents=True, exist_ok=True)
+    n = scorecards
+    cards = np.array([f"d{i:04d}" for i in range(n)], dtype=object)
+    parents = np.array([None] + [cards[(i - 1) // 8] for i in range(1, n)], dtype=object)
+    last = period_at("M", period_index(first) + months - 1)
+    custom = rng.random(n) < 0.25  # a quarter of the scorecards set their own thresholds
+    green = np.where(custom, rng.choice([7.5, 6.67, 8.0], n), np.nan)
+    amber = np.where(custom, rng.choice([4.0, 3.33, 5.0], n), np.nan)
+    tables: dict[str, pa.Table] = {}
+    tables["scorecards"] = _table("scorecards", nan_is_null=True, columns={
+        "scorecard_id": cards, "name": [f"Department {i}" for i in range(n)], "parent_id": parents,
+        "horizon_start": [str(first)] * n, "horizon_end": [str(last)] * n, "review_frequency": ["Q"] * n,
+        "green_from": green, "amber_from": amber})
+    p_card = np.repeat(cards, len(PERSPECTIVES))
+    tables["perspectives"] = _table("perspectives", {
+        "scorecard_id": p_card, "perspective_id": np.tile(PERSPECTIVES, n),
+        "name": np.tile([p.title() for p in PERSPECTIVES], n), "position": np.tile(np.arange(1, 5), n),
+        "weight": rng.choice([1.0, 1.5, 2.0], len(p_card))})
+    # Objectives: 3 to 14 per scorecard, spread over the perspectives at random (some get none).
+    per_card = rng.integers(3, 15, n)
+    o_card = np.repeat(cards, per_card)
+    o_num = np.concatenate([np.arange(c) for c in per_card])
+    o_ids = np.char.add(o_card.astype(str), np.char.add("-o", o_num.astype(str))).astype(object)
+    o_persp = np.array(PERSPECTIVES, dtype=object)[rng.integers(0, 4, len(o_ids))]
+    o_pos = np.repeat(np.arange(n), per_card)
+    supports = np.full(len(o_ids), None, dtype=object)
+    by_card_persp: dict[tuple[int, str], list[str]] = {}
+    for oid, card, persp in zip(o_ids, o_pos, o_persp, strict=True):
+        by_card_persp.setdefault((int(card), str(persp)), []).append(str(oid))
+    for j, (card, persp) in enumerate(zip(o_pos, o_persp, strict=True)):
+        if card > 0:
+            above = by_card_persp.get(((int(card) - 1) // 8, str(persp)))
+            if above:
+                supports[j] = above[j % len(above)]
+    tables["objectives"] = _table("objectives", {
+        "objective_id": o_ids, "scorecard_id": o_card, "perspective_id": o_persp,
+        "title": [f"Objective {k}" for k in o_num], "weight": rng.choice([1.0, 2.0], len(o_ids)),
+        "supports": supports, "position": o_num + 1})
+    # KPIs: about kpis_per_card per scorecard (half to one and a half times), each on an objective of its card.
+    k_per_card = rng.integers(kpis_per_card // 2, kpis_per_card * 3 // 2 + 1, n)
+    n_kpi = int(k_per_card.sum())
+    k_card_pos = np.repeat(np.arange(n), k_per_card)
+    k_card = cards[k_card_pos]
+    k_num = np.concatenate([np.arange(c) for c in k_per_card])
+    k_ids = np.char.add(k_card.astype(str), np.char.add("-k", k_num.astype(str))).astype(object)
+    o_start = np.concatenate([[0], np.cumsum(per_card)[:-1]])
+    k_obj = o_ids[o_start[k_card_pos] + rng.integers(0, per_card[k_card_pos])]
+    polarity = rng.choice(["higher", "lower", "range"], n_kpi, p=[0.6, 0.25, 0.15])
+    freq = rng.choice(list(FREQUENCY_MIX), n_kpi, p=list(FREQUENCY_MIX.values()))
+    aggregation = rng.choice(["sum", "mean", "last", "min", "max"], n_kpi)
+    tables["kpis"] = _table("kpis", {
+        "kpi_id": k_ids, "scorecard_id": k_card, "objective_id": k_obj, "name": k_ids, "polarity": polarity,
+        "frequency": freq, "aggregation": aggregation, "weight": rng.choice([1.0, 2.0, 3.0], n_kpi),
+        "decimals": np.ones(n_kpi, dtype=np.int64)})
+    # Targets and actuals per frequency: a level per KPI, targets growing by a step every period.
+    level = rng.uniform(50, 150, n_kpi)
+    growth = rng.uniform(-0.01, 0.03, n_kpi)
+    late = np.where(rng.random(n_kpi) < 0.1, rng.integers(1, months, n_kpi), 0)  # starts reporting late (months)
+    silent = rng.random(n_kpi) < 0.01  # never reports
+    no_early_target = rng.random(n_kpi) < 0.03  # targets only from the second year
+    parts_t: list[dict[str, np.ndarray]] = []
+    parts_a: list[dict[str, np.ndarray]] = []
+    for f in FREQUENCY_MIX:
+        rows = np.flatnonzero(freq == f)
+        periods = np.array(_periods_of(f, first, months), dtype=object)
+        if not len(rows) or not len(periods):
+            continue
+        step = {"M": 1, "Q": 3, "A": 12}[f]
+        n_p = len(periods)
+        kk, pp = np.repeat(rows, n_p), np.tile(np.arange(n_p), len(rows))
+        month = (pp + 1) * step - 1  # the last month of each period, counted from ``first``
+        target = level[kk] * (1 + growth[kk]) ** (month / 12) * step ** (aggregation[kk] == "sum")
+        spread = target * rng.uniform(0.05, 0.2, len(kk))
+        pol = polarity[kk]
+        ranged = pol == "range"
+        keep_t = ~(no_early_target[kk] & (month < 12)) & (rng.random(len(kk)) > 0.003)
+        parts_t.append({
+            "kpi_id": k_ids[kk][keep_t], "period": periods[pp][keep_t], "scorecard_id": k_card[kk][keep_t],
+            "target": np.where(ranged, np.nan, target)[keep_t],
+            "red_flag": np.where(ranged, np.nan, np.where(pol == "lower", target + spread, target - spread))[keep_t],
+            "lower": np.where(ranged, target - spread, np.nan)[keep_t],
+            "upper": np.where(ranged, target + spread, np.nan)[keep_t],
+            "tolerance": np.where(ranged, spread, np.nan)[keep_t]})
+        value = target + rng.normal(0, 1, len(kk)) * spread * 1.5
+        keep_a = (rng.random(len(kk)) > 0.03) & (month >= late[kk]) & ~silent[kk]
+        parts_a.append({"kpi_id": k_ids[kk][keep_a], "period": periods[pp][keep_a],
+                        "scorecard_id": k_card[kk][keep_a], "value": value[keep_a]})
+    tables["targets"] = _table("targets", {c: np.concatenate([p[c] for p in parts_t]) for c in parts_t[0]},
+                               nan_is_null=True)
+    tables["actuals"] = _table("actuals", {c: np.concatenate([p[c] for p in parts_a]) for c in parts_a[0]})
+    for name, tbl in tables.items():
+        pq.write_table(tbl, out / f"{name}.parquet")
+    return {name: tbl.num_rows for name, tbl in tables.items()}

@@ -1,193 +1,299 @@
-"""Score and roll up a synthetic enterprise with bsc-widgets and with one DuckDB SQL query.
+"""Score an irregular synthetic enterprise with bsc-widgets, an expert DuckDB query and an expert polars query.
 
-    python benchmarks/scoring_vs_duckdb.py [--scorecards 1000] [--kpis 50] [--months 60] [--repeat 3]
+    python benchmarks/scoring_vs_duckdb.py [--scorecards 1000] [--kpis 64] [--months 60] [--rounds 4]
+                                           [--data DIR] [--forecast]
 
-Builds 1,000 department scorecards x 50 KPIs x 60 monthly periods (3 million targets and
-about 2.94 million actuals, 2 % missing) as parquet files, then, in the same run and on the
-same files, times:
+Builds (:func:`enterprise.build_varied`) a department cascade of 1,000 scorecards with 3 to 14
+objectives and 32 to 96 KPIs each (about 64,000 KPIs: 70 % monthly, 20 % quarterly, 10 %
+annual; sum / mean / last / min / max; higher / lower / range), targets that change every
+period (some missing, some incomplete), missing actuals, KPIs that start late or never
+report, and scorecards with their own thresholds — about 3 million targets and actuals as
+parquet files — and scores every quarter of the 60 months (20 review periods) with:
 
-- bsc-widgets: read the parquet files and ``score_review`` every quarter (20 review periods):
-  KPI actuals and targets aggregated by each KPI's rule, scores, statuses, trends, forecasts,
-  cascades and objective / perspective / scorecard roll-ups with coverage (the seasonal
-  forecast fits are cached per series, so with ``--repeat`` above 1 the later runs reuse
-  them: use ``--repeat 1`` for the cold time);
-- DuckDB: one SQL query over the same parquet files computing the same KPI scores, statuses
-  and trends and the three roll-ups with coverage (no forecast or cascade: DuckDB does less).
+- **bsc-widgets**: read the parquet files with pyarrow, then ``score_review(frames, quarters,
+  forecast=False)`` (forecasts are not something the peers compute; ``--forecast`` times the
+  engine with them as well, for information);
+- **DuckDB** and **polars**: the queries in :mod:`peers`, written as their expert users would
+  (each monthly KPI aggregated only by its own rule, one GROUP BY per rule joined by UNION
+  ALL; the quarter computed once per row; annual KPIs by an as-of join; the result fetched as
+  Arrow; polars lazy from ``scan_parquet``).
 
-Both results are compared (scores must agree to 1e-9) and the ratio bsc / DuckDB printed.
-The goal is a ratio <= 1.0.
+Fair timing: every run is a fresh process (``python this-file --run ENGINE``); the rounds are
+interleaved (bsc, DuckDB, polars, then DuckDB, polars, bsc, ... — each round starts with the
+next engine) and there are at least 4. Each process reports its import time, its first call
+(cold: nothing cached in the process) and a second call in the same process (warm). The
+medians of the first calls give the headline ratio bsc / faster peer; the coldest first call
+(the largest) and the medians of import + first call and of the second call are printed too.
+
+Cross-check (not timed): each process writes its results; all rounds of all engines must agree
+with bsc's first round on every KPI-, objective-, perspective- and scorecard-quarter: score,
+coverage and change within 1e-12 relative (|a - b| <= 1e-12 * max(1, |a|, |b|)), the same
+missing values, and identical statuses and trends. The script exits with status 1 when they
+do not. The goal is a ratio <= 1.0.
+
+Measured (DuckDB 2.0.1, polars 2.1.0, pyarrow 26, numpy 2.4; a shared 2-core machine whose load
+average was 10 to 30 while other jobs ran, so single runs move by a factor of two or more; the
+rounds are interleaved so that all engines see the same load over a round):
+
+- ``--scorecards 200`` (200 scorecards, 12,829 KPIs, 593,162 targets, 546,653 actuals; before:
+  score_review read every column and ran one part at a time — ratio 1.32, per round 1.29-1.35):
+  median first call bsc 10.24 s, DuckDB 10.49 s, polars 22.57 s; coldest 17.46 / 16.12 / 37.68 s;
+  second call in the same process 7.97 / 10.48 / 19.92 s. Ratio bsc / DuckDB 0.98 (per round
+  1.08, 1.47, 0.68, 0.76), 0.96 with the imports. Results agree to 3.7e-14.
+- default size (1,000 scorecards, 64,580 KPIs: 45,277 monthly, 12,917 quarterly, 6,386 annual;
+  2,980,037 targets, 2,744,623 actuals; the engine was still being changed during rounds 1-2):
+  median first call bsc 33.38 s, DuckDB 17.64 s, polars 124.32 s; coldest 89.75 / 72.67 / 231.63 s
+  (load average near 30); ratio 1.89, per round 1.24, 2.17, 1.57, 1.16. Results agree to 4.4e-14
+  over 1,291,600 KPI-quarters, 171,900 objective-, 80,000 perspective- and 20,000
+  scorecard-quarters. In the quietest round (4) the first calls took 10.40 s (bsc) and 8.98 s
+  (DuckDB), the second calls 2.43 s and 8.04 s: bsc's first call in a fresh process costs far
+  more than its later calls at this size (fresh memory being touched for the first time, which
+  is slow on a loaded machine), DuckDB's does not. A second run with the final engine, begun
+  at load average 5 that rose to 35 again: round 1 first call bsc 21.56 s (second call 7.13 s),
+  DuckDB 9.10 s (9.16 s). **The goal (<= 1.0 against the faster peer, first call in a fresh
+  process) is met in the median at 200 scorecards (0.98) but not at full size** here; the CPU time of the
+  warm engine at full size is about 2.9 s single-threaded (cProfile run) against about 5 s for
+  DuckDB over its two threads, so the remaining gap is the first call's memory cost and
+  DuckDB's second core.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-import duckdb
 import numpy as np
-import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 
-sys.path.insert(0, str(Path(__file__).parent))
-import enterprise
+HERE = Path(__file__).parent
+sys.path.insert(0, str(HERE))
 
-from bsc_widgets.model.periods import first_day, parse_period, period_containing
-from bsc_widgets.scoring import Review, score_review
-
+ENGINES = ("bsc", "duckdb", "polars")
 TABLES = ("scorecards", "perspectives", "objectives", "kpis", "targets", "actuals")
-
-SQL = """
-WITH
-kpis AS (SELECT kpi_id, scorecard_id, objective_id, polarity, aggregation, weight
-         FROM read_parquet('{d}/kpis.parquet')),
-objectives AS (SELECT objective_id, scorecard_id, perspective_id, weight FROM read_parquet('{d}/objectives.parquet')),
-perspectives AS (SELECT scorecard_id, perspective_id, weight FROM read_parquet('{d}/perspectives.parquet')),
-quarters AS (SELECT DISTINCT
-               CAST(substr(period, 1, 4) AS INTEGER) * 4 + (CAST(substr(period, 6, 2) AS INTEGER) - 1) // 3 AS q
-             FROM read_parquet('{d}/targets.parquet')),
-joined AS (
-  SELECT a.kpi_id, a.value,
-         CAST(substr(a.period, 1, 4) AS INTEGER) * 12 + CAST(substr(a.period, 6, 2) AS INTEGER) - 1 AS m,
-         t.target, t.red_flag, t.lower, t.upper, t.tolerance
-  FROM read_parquet('{d}/actuals.parquet') a
-  LEFT JOIN read_parquet('{d}/targets.parquet') t USING (kpi_id, period)),
-agg AS (
-  SELECT j.kpi_id, j.m // 3 AS q, count(*) AS n, any_value(k.aggregation) AS rule,
-    {aggs}
-  FROM joined j JOIN kpis k USING (kpi_id) GROUP BY j.kpi_id, j.m // 3),
-kpi_q AS (
-  SELECT k.kpi_id, k.scorecard_id, k.objective_id, k.polarity, k.weight, quarters.q, agg.actual, agg.target,
-         agg.red_flag, agg.lower, agg.upper, agg.tolerance
-  FROM kpis k CROSS JOIN quarters LEFT JOIN agg ON agg.kpi_id = k.kpi_id AND agg.q = quarters.q),
-raw AS (
-  SELECT *, CASE
-      WHEN polarity = 'range' THEN CASE
-        WHEN actual BETWEEN lower AND upper THEN 10 - 10 / 3 * abs(actual - (lower + upper) / 2) / ((upper - lower) / 2)
-        ELSE 10 / 3 * (2 - CASE WHEN actual < lower THEN lower - actual ELSE actual - upper END / tolerance) END
-      ELSE 10 / 3 * (1 + (actual - red_flag) / (target - red_flag)) END AS raw_score
-  FROM kpi_q),
-scored AS (  -- greatest/least skip NULLs in DuckDB, so keep missing scores missing explicitly
-  SELECT * EXCLUDE (raw_score),
-    CASE WHEN raw_score IS NULL THEN NULL ELSE greatest(0, least(10, raw_score)) END AS score
-  FROM raw),
-kpi_out AS (
-  SELECT *, score - lag(score) OVER (PARTITION BY kpi_id ORDER BY q) AS change,
-    CASE WHEN actual IS NULL THEN 'no data' WHEN score IS NULL THEN 'no target' WHEN score >= 20 / 3 THEN 'green'
-         WHEN score >= 10 / 3 THEN 'amber' ELSE 'red' END AS status
-  FROM scored),
-obj AS (
-  SELECT o.objective_id, o.scorecard_id, o.perspective_id, o.weight, quarters.q,
-    sum(k.weight * k.score) / sum(CASE WHEN k.score IS NOT NULL THEN k.weight END) AS score,
-    coalesce(sum(CASE WHEN k.score IS NOT NULL THEN k.weight END) / sum(k.weight), 0) AS coverage
-  FROM objectives o CROSS JOIN quarters
-  LEFT JOIN kpi_out k ON k.objective_id = o.objective_id AND k.q = quarters.q
-  GROUP BY o.objective_id, o.scorecard_id, o.perspective_id, o.weight, quarters.q),
-persp AS (
-  SELECT p.scorecard_id, p.perspective_id, p.weight, quarters.q,
-    sum(o.weight * o.score) / sum(CASE WHEN o.score IS NOT NULL THEN o.weight END) AS score,
-    coalesce(sum(o.weight * o.coverage) / sum(o.weight), 0) AS coverage
-  FROM perspectives p CROSS JOIN quarters
-  LEFT JOIN obj o ON o.scorecard_id = p.scorecard_id AND o.perspective_id = p.perspective_id AND o.q = quarters.q
-  GROUP BY p.scorecard_id, p.perspective_id, p.weight, quarters.q),
-card AS (
-  SELECT scorecard_id, q, sum(weight * score) / sum(CASE WHEN score IS NOT NULL THEN weight END) AS score,
-    sum(weight * coverage) / sum(weight) AS coverage
-  FROM persp GROUP BY scorecard_id, q)
-SELECT 'kpi' AS level, kpi_id AS id, q, score, NULL AS coverage, status, change FROM kpi_out
-UNION ALL SELECT 'objective', objective_id, q, score, coverage, NULL, NULL FROM obj
-UNION ALL SELECT 'perspective', scorecard_id || '/' || perspective_id, q, score, coverage, NULL, NULL FROM persp
-UNION ALL SELECT 'scorecard', scorecard_id, q, score, coverage, NULL, NULL FROM card
-"""
+TOLERANCE = 1e-12
 
 
-def _sql(data: Path) -> str:
-    def by_rule(col: str) -> str:
-        return (f"CASE any_value(k.aggregation) WHEN 'sum' THEN sum({col}) WHEN 'mean' THEN avg({col}) "
-                f"WHEN 'min' THEN min({col}) WHEN 'max' THEN max({col}) ELSE arg_max({col}, j.m) END AS {col}")
+# ------------------------------------------------------------------------------------ one engine, one process
+def _quarter_range(data: Path) -> tuple[int, int]:
+    """First and last quarter index of the data's horizon (every scorecard shares it)."""
+    cards = pq.read_table(data / "scorecards.parquet", columns=["horizon_start", "horizon_end"]).to_pylist()
+    start, end = cards[0]["horizon_start"], cards[0]["horizon_end"]
 
-    aggs = ",\n    ".join(by_rule(c) for c in ("value", "target", "red_flag", "lower", "upper", "tolerance"))
-    return SQL.format(d=data, aggs=aggs.replace("END AS value", "END AS actual").replace("sum(value)", "sum(j.value)"))
+    def quarter(month: str) -> int:
+        return int(month[:4]) * 4 + (int(month[5:7]) - 1) // 3
 
-
-def run_bsc(data: Path, quarters: list[str]) -> Review:
-    frames = {name: pq.read_table(data / f"{name}.parquet").to_pandas() for name in TABLES}
-    return score_review(frames, quarters)
+    return quarter(start), quarter(end)
 
 
-def run_duckdb(data: Path) -> pd.DataFrame:
-    with duckdb.connect() as con:
-        return con.execute(_sql(data)).fetch_df()
+def _quarter_labels(first: int, last: int) -> list[str]:
+    return [f"{q // 4}Q{q % 4 + 1}" for q in range(first, last + 1)]
 
 
-def timed(func: Callable[[], object], repeat: int) -> tuple[float, object]:
-    times, result = [], None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        result = func()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), result
+def _bsc(data: Path, first: int, last: int, forecast: bool) -> Callable[[], object]:
+    from bsc_widgets.scoring import score_review
+    from bsc_widgets.scoring.formulas import TARGET_FIELDS
+
+    quarters = _quarter_labels(first, last)
+    # Of the two large tables only the columns scoring uses, as the peers' scans read; the plan tables whole.
+    columns = {"actuals": ["kpi_id", "period", "value"], "targets": ["kpi_id", "period", *TARGET_FIELDS]}
+
+    def run() -> object:
+        frames = {name: pq.read_table(data / f"{name}.parquet", columns=columns.get(name)).to_pandas()
+                  for name in TABLES}
+        return score_review(frames, quarters, forecast=forecast)
+
+    return run
 
 
-def compare(review: Review, duck: pd.DataFrame) -> float:
-    """Largest absolute difference between the two engines' scores and coverages."""
-    worst = 0.0
+def _canonical_bsc(review: object) -> pa.Table:
+    """bsc's Review as the peers' long table: level, id, q, score, coverage, change, status, trend."""
+    import pandas as pd
+
+    from bsc_widgets.scoring import Review
+
+    assert isinstance(review, Review)
+    parts = []
     persp = review.perspectives
-    checks = [("kpi", review.kpis, review.kpis["kpi_id"]),
-              ("objective", review.objectives, review.objectives["objective_id"]),
-              ("perspective", persp, persp["scorecard_id"].astype(str) + "/" + persp["perspective_id"].astype(str)),
-              ("scorecard", review.scorecards, review.scorecards["scorecard_id"])]
-    for level, frame, ids in checks:
-        ours = pd.DataFrame({"id": ids.astype(str).to_numpy(), "q": frame["period_index"].to_numpy(),
-                             "score": frame["score"].to_numpy(float)})
-        if level != "kpi":
-            ours["coverage"] = frame["coverage"].to_numpy(float)
-        theirs = duck[duck["level"] == level]
-        merged = ours.merge(theirs, on=["id", "q"], suffixes=("", "_duck"), validate="one_to_one")
-        if len(merged) != len(ours):
-            raise AssertionError(f"{level}: {len(ours)} rows from bsc, {len(merged)} matched in DuckDB")
-        for col in ["score", *(["coverage"] if level != "kpi" else [])]:
-            a, b = merged[col].to_numpy(float), merged[f"{col}_duck"].to_numpy(float)
-            if not np.array_equal(np.isnan(a), np.isnan(b)):
-                raise AssertionError(f"{level}.{col}: missing values differ")
-            both = ~np.isnan(a)
-            worst = max(worst, float(np.max(np.abs(a[both] - b[both]), initial=0.0)))
-        if level == "kpi":
-            status = review.kpis["status"].astype(str).to_numpy()
-            if not (theirs.set_index(["id", "q"]).loc[list(zip(merged["id"], merged["q"], strict=True)), "status"]
-                    .to_numpy() == status[merged.index]).all():
-                raise AssertionError("kpi statuses differ")
-    return worst
+    for level, frame, ids in (
+            ("kpi", review.kpis, review.kpis["kpi_id"].astype(str)),
+            ("objective", review.objectives, review.objectives["objective_id"].astype(str)),
+            ("perspective", persp, persp["scorecard_id"].astype(str) + "/" + persp["perspective_id"].astype(str)),
+            ("scorecard", review.scorecards, review.scorecards["scorecard_id"].astype(str))):
+        parts.append(pd.DataFrame({
+            "level": level, "id": ids.to_numpy(), "q": frame["period_index"].to_numpy(np.int64),
+            "score": frame["score"].to_numpy(np.float64),
+            "coverage": frame["coverage"].to_numpy(np.float64) if "coverage" in frame else np.nan,
+            "change": frame["score_change"].to_numpy(np.float64),
+            "status": frame["status"].astype(str).to_numpy(), "trend": frame["trend"].astype(str).to_numpy()}))
+    return pa.Table.from_pandas(pd.concat(parts, ignore_index=True), preserve_index=False)
+
+
+def child(engine: str, data: Path, out: Path, forecast: bool) -> None:
+    """Run one engine twice in this process; print its times as JSON and write its first result to ``out``."""
+    start = time.perf_counter()
+    first, last = _quarter_range(data)
+    if engine == "bsc":
+        run = _bsc(data, first, last, forecast)
+    else:
+        import peers
+
+        module = __import__(engine)  # the engine's import counts as import time
+        del module
+        peer = peers.run_duckdb if engine == "duckdb" else peers.run_polars
+
+        def run() -> object:
+            return peer(data, first, last)
+    imported = time.perf_counter()
+    result = run()
+    called = time.perf_counter()
+    run()
+    again = time.perf_counter()
+    table = _canonical_bsc(result) if engine == "bsc" else result
+    assert isinstance(table, pa.Table)
+    pq.write_table(table, out)
+    print(json.dumps({"import": imported - start, "first": called - imported, "second": again - called}))
+
+
+# ------------------------------------------------------------------------------------ cross-check
+def _sorted(table: pa.Table) -> pa.Table:
+    return table.select(["level", "id", "q", "score", "coverage", "change", "status", "trend"]).sort_by(
+        [("level", "ascending"), ("id", "ascending"), ("q", "ascending")])
+
+
+def compare(ours: pa.Table, theirs: pa.Table, name: str) -> tuple[float, list[str]]:
+    """Largest relative difference of score / coverage / change, and the disagreements found."""
+    a, b = _sorted(ours), _sorted(theirs)
+    problems: list[str] = []
+    if a.num_rows != b.num_rows:
+        return np.inf, [f"{name}: {b.num_rows:,} rows, bsc {a.num_rows:,}"]
+    for key in ("level", "id", "q"):
+        if not a[key].cast(pa.string()).equals(b[key].cast(pa.string())):
+            return np.inf, [f"{name}: the {key} column lists other records than bsc's"]
+    worst = 0.0
+    for col in ("score", "coverage", "change"):
+        x = a[col].to_numpy(zero_copy_only=False).astype(np.float64)
+        y = b[col].to_numpy(zero_copy_only=False).astype(np.float64)
+        if not np.array_equal(np.isnan(x), np.isnan(y)):
+            n = int((np.isnan(x) != np.isnan(y)).sum())
+            problems.append(f"{name}: {col} missing in {n:,} rows where bsc's is not (or the other way)")
+            continue
+        both = ~np.isnan(x)
+        rel = np.abs(x[both] - y[both]) / np.maximum(1.0, np.maximum(np.abs(x[both]), np.abs(y[both])))
+        largest = float(rel.max(initial=0.0))
+        worst = max(worst, largest)
+        if largest > TOLERANCE:
+            problems.append(f"{name}: {col} differs by up to {largest:.2e} ({int((rel > TOLERANCE).sum()):,} rows)")
+    for col in ("status", "trend"):
+        x, y = a[col].to_numpy(zero_copy_only=False), b[col].to_numpy(zero_copy_only=False)
+        differ = x.astype(str) != y.astype(str)
+        if differ.any():
+            i = int(np.flatnonzero(differ)[0])
+            problems.append(f"{name}: {col} differs in {int(differ.sum()):,} rows, e.g. {a['level'][i]} "
+                            f"{a['id'][i]} q={a['q'][i]}: bsc {x[i]!r}, {name} {y[i]!r}")
+    return worst, problems
+
+
+# ------------------------------------------------------------------------------------ the rounds
+def _spawn(engine: str, data: Path, out: Path, forecast: bool) -> dict[str, float]:
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--run", engine, "--data", str(data), "--out", str(out)]
+    if forecast:
+        cmd.append("--forecast")
+    start = time.perf_counter()
+    done = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    wall = time.perf_counter() - start
+    if done.returncode:
+        sys.exit(f"{engine} failed:\n{done.stderr}")
+    times: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
+    return times | {"process": wall}
+
+
+def _engine_label(engine: str) -> str:
+    if engine == "bsc":
+        return "bsc-widgets"
+    import importlib.metadata
+
+    return f"{'DuckDB' if engine == 'duckdb' else 'polars'} {importlib.metadata.version(engine)}"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--scorecards", type=int, default=1000)
-    parser.add_argument("--kpis", type=int, default=50)
+    parser.add_argument("--kpis", type=int, default=64, help="KPIs per scorecard on average")
     parser.add_argument("--months", type=int, default=60)
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=4)
+    parser.add_argument("--data", type=Path, help="use (or build once) the parquet files in this folder")
+    parser.add_argument("--forecast", action="store_true", help="bsc computes forecasts too (the peers do not)")
+    parser.add_argument("--run", choices=ENGINES, help=argparse.SUPPRESS)
+    parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.run:
+        child(args.run, args.data, args.out, args.forecast)
+        return
+    if args.rounds < 4:
+        parser.error("--rounds: at least 4, so that a median means something")
     with tempfile.TemporaryDirectory() as tmp:
-        data = Path(tmp)
-        counts = enterprise.build(data, args.scorecards, args.kpis, args.months)
-        quarters = sorted({str(period_containing(first_day(parse_period(p)), "Q")) for p in
-                           pd.read_parquet(data / "targets.parquet", columns=["period"])["period"].unique()})
-        print(f"data: {counts['scorecards']:,} scorecards, {counts['kpis']:,} KPIs, {counts['targets']:,} targets, "
-              f"{counts['actuals']:,} actuals; {len(quarters)} quarterly review periods")
-        bsc_time, review = timed(lambda: run_bsc(data, quarters), args.repeat)
-        duck_time, duck = timed(lambda: run_duckdb(data), args.repeat)
-        assert isinstance(review, Review) and isinstance(duck, pd.DataFrame)
-        diff = compare(review, duck)
-        print(f"results agree: largest difference {diff:.2e} over {len(review.kpis):,} KPI-quarters, "
-              f"{len(review.objectives):,} objective-, {len(review.perspectives):,} perspective- and "
-              f"{len(review.scorecards):,} scorecard-quarters")
-        print(f"bsc-widgets score_review : {bsc_time:6.2f} s (median of {args.repeat})")
-        print(f"DuckDB one SQL query     : {duck_time:6.2f} s (median of {args.repeat}, duckdb {duckdb.__version__})")
-        print(f"ratio bsc / DuckDB       : {bsc_time / duck_time:6.2f}  (goal <= 1.0)")
+        data = args.data or Path(tmp) / "data"
+        if not (data / "actuals.parquet").exists():
+            import enterprise
+
+            enterprise.build_varied(data, args.scorecards, args.kpis, args.months)
+        counts = {name: pq.read_metadata(data / f"{name}.parquet").num_rows for name in TABLES}
+        first, last = _quarter_range(data)
+        freq = pq.read_table(data / "kpis.parquet", columns=["frequency"])["frequency"].value_counts().to_pylist()
+        mix = ", ".join(f"{d['counts']:,} {d['values']}" for d in freq)
+        print(f"data: {counts['scorecards']:,} scorecards, {counts['objectives']:,} objectives, {counts['kpis']:,} "
+              f"KPIs ({mix}), {counts['targets']:,} targets, {counts['actuals']:,} actuals; "
+              f"{last - first + 1} quarterly review periods")
+        times: dict[str, list[dict[str, float]]] = {e: [] for e in ENGINES}
+        results: list[tuple[str, int, Path]] = []
+        print(f"{'round':>5}  {'engine':<14}{'import':>8}{'first call':>12}{'second call':>13}{'process':>9}")
+        for r in range(args.rounds):
+            order = ENGINES[r % 3:] + ENGINES[:r % 3]
+            for engine in order:
+                out = Path(tmp) / f"{engine}-{r}.parquet"
+                t = _spawn(engine, data, out, args.forecast)
+                times[engine].append(t)
+                results.append((engine, r, out))
+                print(f"{r + 1:>5}  {engine:<14}{t['import']:>7.2f}s{t['first']:>11.2f}s{t['second']:>12.2f}s"
+                      f"{t['process']:>8.2f}s", flush=True)
+        reference = pq.read_table(next(p for e, r, p in results if e == "bsc" and r == 0))
+        worst, problems = 0.0, list[str]()
+        for engine, r, path in results:
+            diff, found = compare(reference, pq.read_table(path), f"{engine} round {r + 1}")
+            worst, problems = max(worst, diff), problems + found
+        levels = ", ".join(f"{d['counts']:,} {d['values']}-quarters"
+                           for d in reference["level"].value_counts().to_pylist())
+        print(f"\ncross-check over {levels}: "
+              + ("results agree" if not problems else "RESULTS DIFFER")
+              + f"; largest relative difference {worst:.1e} (tolerance {TOLERANCE:.0e}); statuses and trends "
+              + ("identical" if not any("status" in p or "trend" in p for p in problems) else "differ"))
+        for p in problems:
+            print("  " + p)
+        print(f"\n{'engine':<20}{'median first call':>18}{'cold (slowest)':>16}{'import + first':>16}"
+              f"{'second call':>13}")
+        med = {}
+        for engine in ENGINES:
+            ts = times[engine]
+            med[engine] = statistics.median(t["first"] for t in ts)
+            print(f"{_engine_label(engine):<20}{med[engine]:>17.2f}s{max(t['first'] for t in ts):>15.2f}s"
+                  f"{statistics.median(t['import'] + t['first'] for t in ts):>15.2f}s"
+                  f"{statistics.median(t['second'] for t in ts):>12.2f}s")
+        peer = min(("duckdb", "polars"), key=lambda e: med[e])
+        with_import = {e: statistics.median(t["import"] + t["first"] for t in times[e]) for e in ENGINES}
+        print(f"\nratio bsc / {_engine_label(peer)} (faster peer), median first call: {med['bsc'] / med[peer]:.2f}"
+              f"  (goal <= 1.0); per round: "
+              + ", ".join(f"{b['first'] / p['first']:.2f}" for b, p in zip(times["bsc"], times[peer], strict=True))
+              + f"; with imports: {with_import['bsc'] / with_import[peer]:.2f}")
+        if problems:
+            sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -507,3 +507,37 @@ def test_the_seasonal_test_agrees_with_an_ols_f_test_in_statsmodels(season: int)
         fits = sm.OLS(row[t], line).fit(), sm.OLS(row[t], seasons).fit()
         expected.append(len(t) >= max(2 * season, 10 + season) and fits[1].compare_f_test(fits[0])[1] < SEASONAL_P)
     assert list(found) == expected and 0 < sum(expected) < 40
+
+
+# ---------------------------------------------------------------- engine stages: parts side by side, no forecasts
+QUARTERS = ["2025Q4", "2026Q1", "2026Q2", "2026Q3"]
+FORECAST_COLUMNS = ["forecast", "forecast_value", "forecast_lower", "forecast_upper", "forecast_target"]
+
+
+def test_kpis_computed_in_many_parts_side_by_side_score_as_in_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Splitting the KPIs of a frequency into chunks run on threads changes nothing, down to the categories."""
+    from bsc_widgets.scoring import kpis, threads
+
+    frames = sample_plan()
+    whole = score_review(frames, QUARTERS, forecast=False)
+    monkeypatch.setattr(kpis, "CHUNK", 1)
+    monkeypatch.setattr(kpis, "WORKERS", 3)
+    monkeypatch.setattr(threads, "WORKERS", 3)
+    assert len(kpis._parts(frames["kpis"]["frequency"].to_numpy(dtype=str))) > 3  # several parts per frequency
+    parts = score_review(frames, QUARTERS, forecast=False)
+    for name, table in whole.tables().items():
+        pd.testing.assert_frame_equal(parts.tables()[name], table)
+    assert parts.kpis["as_of"].notna().any()
+
+
+def test_without_forecasts_everything_but_the_forecast_columns_is_the_same() -> None:
+    frames = sample_plan()
+    full = score_review(frames, "2026Q3", scorecard="org")
+    scores_only = score_review(frames, "2026Q3", scorecard="org", forecast=False)
+    others = [c for c in full.kpis.columns if c not in FORECAST_COLUMNS]
+    pd.testing.assert_frame_equal(scores_only.kpis[others], full.kpis[others])
+    for name in ("objectives", "perspectives", "scorecards"):
+        pd.testing.assert_frame_equal(scores_only.tables()[name], full.tables()[name])
+    assert list(scores_only.kpis.columns) == list(full.kpis.columns)
+    assert full.kpis["forecast"].notna().all() and scores_only.kpis["forecast"].isna().all()
+    assert scores_only.kpis[FORECAST_COLUMNS[1:]].isna().all().all()

@@ -26,7 +26,7 @@ def incomplete_targets(frames: Mapping[str, pd.DataFrame], scorecard: str | None
         periods = data_periods(frames, sid)
         if not periods:
             continue
-        kpis = score_review(frames, periods, sid).kpis
+        kpis = score_review(frames, periods, sid, forecast=False).kpis  # the gaps need no forecast
         found = kpis[(kpis["target_gaps"] > 0).to_numpy(dtype=bool)]
         parts.append(found.assign(**{c: found[c].astype(str) for c in ("scorecard_id", "kpi_id", "name", "period",
                                                                           "aggregation")})[COLUMNS])

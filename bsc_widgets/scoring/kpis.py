@@ -26,6 +26,7 @@ Rules (docs/scoring.md has worked examples):
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -40,8 +41,8 @@ from ..model.periods import PER_YEAR, convert_index, convert_indices, period_at,
 from . import formulas as scores
 from . import missing
 from .calculated import with_calculated
-from .forecast import SEASONS, forecast
 from .formulas import TARGET_FIELDS
+from .threads import WORKERS, map_parts
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -49,33 +50,51 @@ IntArray = npt.NDArray[np.int64]
 BAND_FIELDS = ("lower", "upper", "tolerance")  # used by range KPIs; the others by higher / lower KPIs
 
 
+FREQ_CODES = tuple(PER_YEAR)  # a period's frequency as a small integer: its position here
+
+
 @dataclass(frozen=True)
 class _Encoded:
-    """Rows of actuals or targets as integer codes: KPI position and period index."""
+    """Rows of actuals or targets as integer codes: KPI position and period index.
+
+    ``kpi`` is the row's KPI position, or the number of KPIs (one past the last) for rows of
+    another KPI; ``freq`` the position of the period's frequency in :data:`FREQ_CODES` (-1
+    when the period is not one).
+    """
 
     kpi: IntArray
     index: IntArray
-    freq: npt.NDArray[np.str_]
+    freq: npt.NDArray[np.int8]
     values: dict[str, FloatArray]
+
+
+def _arrow_strings(series: pd.Series) -> pa.Array:
+    """A text column as one Arrow string array (zero-copy for pandas' Arrow-backed strings)."""
+    arr = pa.array(series, type=pa.string(), from_pandas=True)
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks() if arr.num_chunks != 1 else arr.chunk(0)
+    return arr
+
+
+def _floats(series: pd.Series) -> FloatArray:
+    if pd.api.types.is_float_dtype(series.dtype):
+        return series.to_numpy(dtype=np.float64, na_value=np.nan)
+    return pd.to_numeric(series, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
 
 
 def _encode(frame: pd.DataFrame, kpi_ids: pa.Array, fields: Sequence[str]) -> _Encoded:
     """KPI positions (via Arrow hashing) and period indices (parsing each distinct period once)."""
     if frame.empty:
         empty = np.empty(0, np.int64)
-        return _Encoded(empty, empty, np.empty(0, "<U1"), {f: np.empty(0) for f in fields})
-    kpi = pc.index_in(pa.array(frame["kpi_id"], type=pa.string()), value_set=kpi_ids)
-    kpi_pos = kpi.to_numpy(zero_copy_only=False)
-    keep = ~pd.isna(kpi_pos)
-    periods = period_columns(frame["period"])
-    keep = keep & periods["freq"].notna().to_numpy(dtype=bool)
-    index = periods["index"].to_numpy(dtype=np.int64, na_value=-1)
-    freq = periods["freq"].fillna("").to_numpy(dtype="<U1")
-    values = {f: pd.to_numeric(frame[f], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
-              for f in fields}
-    return _Encoded(
-        kpi_pos[keep].astype(np.int64), index[keep], freq[keep], {f: v[keep] for f, v in values.items()}
-    )
+        return _Encoded(empty, empty, np.empty(0, np.int8), {f: np.empty(0) for f in fields})
+    kpi = pc.fill_null(pc.index_in(_arrow_strings(frame["kpi_id"]), value_set=kpi_ids), len(kpi_ids))
+    periods = pc.dictionary_encode(_arrow_strings(frame["period"]))
+    parsed = period_columns(pd.Series(periods.dictionary.to_numpy(zero_copy_only=False), dtype=object))
+    codes = pc.fill_null(periods.indices, len(parsed)).to_numpy()  # a missing period: one past the last
+    index = np.append(parsed["index"].to_numpy(dtype=np.int64, na_value=-1), -1)
+    letters = parsed["freq"].to_numpy(dtype=object)
+    freq = np.array([FREQ_CODES.index(f) if f in FREQ_CODES else -1 for f in letters] + [-1], dtype=np.int8)
+    return _Encoded(kpi.to_numpy().astype(np.int64), index[codes], freq[codes], {f: _floats(frame[f]) for f in fields})
 
 
 def _aggregate(block: FloatArray, rule: str) -> FloatArray:
@@ -142,19 +161,66 @@ class KpiArrays:
 
 @dataclass
 class _Group:
+    """Results of one part (KPIs of one frequency), and what their forecasts start from."""
+
     values: dict[str, npt.NDArray[np.generic]]
-    as_of: IntArray
-    as_of_labels: list[str]
+    as_of: IntArray  # grid columns, -1 when no actual is shown
+    first: int  # period index of the grid's first column
+    width: int  # grid columns
     forecast_period: npt.NDArray[np.object_]
+    grid: FloatArray  # (K, W) actuals on the part's grid of periods
+    target_grid: dict[str, FloatArray]  # (K, W) per target field
+    cutoff: IntArray  # (P,) last grid column known at each review period
+    horizon_col: IntArray  # (K,) grid column of each KPI's horizon end
+
+
+@dataclass(frozen=True)
+class _Part:
+    """KPIs computed together: all of one frequency (``rows``: their positions); large frequencies in chunks."""
+
+    freq: str
+    rows: IntArray
+
+
+CHUNK = 5000
+"""KPIs of one frequency are split into chunks (one per core) from about this many KPIs on."""
+
+
+def _parts(kpi_freq: npt.NDArray[np.str_]) -> list[_Part]:
+    parts = []
+    for freq in PER_YEAR:
+        rows = np.flatnonzero(kpi_freq == freq)
+        chunks = max(1, min(WORKERS, len(rows) // CHUNK))
+        parts += [_Part(freq, chunk) for chunk in np.array_split(rows, chunks) if len(chunk)]
+    return parts
+
+
+def _split(enc: _Encoded, parts: Sequence[_Part], n_kpis: int) -> list[_Encoded]:
+    """The rows of ``enc`` of each part: of its KPIs and of its frequency (one stable sort, then slices)."""
+    part_of = np.full(n_kpis + 1, len(parts), dtype=np.int16)  # the last entry: rows of KPIs not scored
+    freq_of = np.full(len(parts) + 1, -2, dtype=np.int8)
+    for i, p in enumerate(parts):
+        part_of[p.rows] = i
+        freq_of[i] = FREQ_CODES.index(p.freq)
+    row_part = part_of[enc.kpi]
+    row_part = np.where(freq_of[row_part] == enc.freq, row_part, len(parts)).astype(np.int16)
+    order = np.argsort(row_part, kind="stable")
+    bounds = np.concatenate([[0], np.cumsum(np.bincount(row_part, minlength=len(parts) + 1))])
+    kpi, index, freq = enc.kpi[order], enc.index[order], enc.freq[order]
+    values = {f: v[order] for f, v in enc.values.items()}
+    return [_Encoded(kpi[a:b], index[a:b], freq[a:b], {f: v[a:b] for f, v in values.items()})
+            for a, b in itertools.pairwise(bounds[:-1])]
 
 
 def kpi_arrays(frames: Mapping[str, pd.DataFrame], kpis: pd.DataFrame, review_freq: str,
-               review_indices: Sequence[int], forecast_for: Sequence[int] | None = None) -> KpiArrays:
+               review_indices: Sequence[int], forecast_for: Sequence[int] | None = None,
+               forecast: bool = True) -> KpiArrays:
     """Actuals and targets of ``kpis`` brought to each review period, scored, with forecasts.
 
     ``review_indices`` are period indices of ``review_freq`` (see :func:`~bsc_widgets.model.periods.period_index`).
     Seasonal forecast models are fitted only for the review periods in ``forecast_for``
-    (all when None); the others get the straight-line forecast.
+    (all when None); the others get the straight-line forecast.  With ``forecast`` False no
+    forecast is made: the forecast values are NaN and the forecast codes -1 (none).
     """
     kpis = kpis.reset_index(drop=True)
     calculated = with_calculated(frames, kpis["kpi_id"])  # calculated KPIs: their computed actuals (and targets)
@@ -162,30 +228,31 @@ def kpi_arrays(frames: Mapping[str, pd.DataFrame], kpis: pd.DataFrame, review_fr
     wanted = np.asarray(sorted(set(review_indices)), dtype=np.int64)
     fit = np.isin(wanted, list(forecast_for)) if forecast_for is not None else np.ones(len(wanted), dtype=bool)
     ids = pa.array(kpis["kpi_id"], type=pa.string())
-    actuals = _encode(frames["actuals"], ids, ["value"])
-    targets = _encode(frames["targets"], ids, TARGET_FIELDS)
-    kpi_freq = kpis["frequency"].to_numpy(dtype=str)
+    # Stages: encode the rows, split them into parts, compute the parts side by side, forecast, merge, score.
+    parts = _parts(kpis["frequency"].to_numpy(dtype=str))
+    actuals, targets = map_parts(lambda job: _split(_encode(frames[job[0]], ids, job[1]), parts, len(kpis)),
+                                 [("actuals", ["value"]), ("targets", TARGET_FIELDS)])
     horizon = _horizon_end_index(frames["scorecards"], kpis)
+    columns = {c: kpis[c].to_numpy(dtype=str) for c in ("aggregation", "polarity")}
+    groups = map_parts(lambda i: _frequency_group(columns, parts[i].rows, parts[i].freq, review_freq, wanted,
+                                                  actuals[i], targets[i], horizon), range(len(parts)))
     shape = (len(kpis), len(wanted))
     values: dict[str, npt.NDArray[np.generic]] = {name: np.full(shape, np.nan) for name in ("actual", *TARGET_FIELDS)}
     as_of = np.full(shape, -1, dtype=np.int64)
-    labels: list[str] = []
     forecast_period = np.full(len(kpis), "", dtype=object)
-    for freq in PER_YEAR:
-        rows = np.flatnonzero(kpi_freq == freq)
-        if not len(rows):
-            continue
-        group = _frequency_group(kpis, rows, freq, review_freq, wanted, fit, actuals, targets, horizon)
+    for part, group in zip(parts, groups, strict=True):
+        rows = part.rows
+        if forecast:
+            group.values.update(_forecasts(group, columns["polarity"][rows], part.freq, fit))
         for name, arr in group.values.items():
             if name not in values:
                 values[name] = (np.full(shape, np.nan) if arr.dtype == np.float64 else
                                 np.full(shape, "", dtype=object) if arr.dtype == object else np.zeros(shape, arr.dtype))
             values[name][rows] = arr
-        as_of[rows] = np.where(group.as_of >= 0, group.as_of + len(labels), -1)
-        labels += group.as_of_labels
         forecast_period[rows] = group.forecast_period
-    for name, default in (("due", True), ("sub_periods", 0), ("missing_sub_periods", 0), ("forecast", 2),
-                          ("target_gaps", 0)):
+    labels = _as_of_labels(parts, groups, as_of)
+    for name, default in (("due", True), ("sub_periods", 0), ("missing_sub_periods", 0),
+                          ("forecast", 2 if forecast else -1), ("target_gaps", 0)):
         values.setdefault(name, np.full(shape, default))
     values.setdefault("target_gap_periods", np.full(shape, "", dtype=object))
     for name in ("forecast_value", "forecast_lower", "forecast_upper", "forecast_target"):
@@ -198,27 +265,48 @@ def kpi_arrays(frames: Mapping[str, pd.DataFrame], kpis: pd.DataFrame, review_fr
     return result
 
 
+def _as_of_labels(parts: Sequence[_Part], groups: Sequence[_Group], as_of: IntArray) -> list[str]:
+    """The periods an actual can be "as of": per frequency, every period the parts' grids span.
+
+    Fills ``as_of`` (K, P) with positions in that list (-1 where no actual is shown).
+    """
+    spans: dict[str, tuple[int, int]] = {}
+    for part, group in zip(parts, groups, strict=True):
+        lo, hi = spans.get(part.freq, (group.first, group.first + group.width))
+        spans[part.freq] = min(lo, group.first), max(hi, group.first + group.width)
+    labels: list[str] = []
+    offset = {}
+    for freq, (lo, hi) in spans.items():
+        offset[freq] = len(labels) - lo
+        labels += [str(period_at(freq, i)) for i in range(lo, hi)]
+    for part, group in zip(parts, groups, strict=True):
+        as_of[part.rows] = np.where(group.as_of >= 0, group.as_of + group.first + offset[part.freq], -1)
+    return labels
+
+
 def _horizon_end_index(scorecards: pd.DataFrame, kpis: pd.DataFrame) -> dict[str, IntArray]:
     """Per frequency, the index of the period containing each KPI's horizon end (-1 if none)."""
-    ends = scorecards.set_index("scorecard_id")["horizon_end"]
-    end_of = kpis["scorecard_id"].map(ends)
-    out = {}
-    ends = period_columns(end_of)
+    # Converted once per scorecard, then given to each KPI (a KPI of no known scorecard has none).
+    ends = period_columns(scorecards["horizon_end"])
     index = ends["index"].to_numpy(dtype=np.int64, na_value=-1)
     letters = ends["freq"].to_numpy(dtype=object)
+    card = pd.Index(scorecards["scorecard_id"]).get_indexer(kpis["scorecard_id"])
+    out = {}
     for freq in PER_YEAR:
-        out[freq] = convert_indices(index, letters, freq)
+        per_card = np.append(convert_indices(index, letters, freq), -1)
+        out[freq] = per_card[np.where(card >= 0, card, len(per_card) - 1)]
     return out
 
 
-def _frequency_group(kpis: pd.DataFrame, rows: IntArray, freq: str, review_freq: str, wanted: IntArray,
-                     fit: npt.NDArray[np.bool_], actuals: _Encoded, targets: _Encoded,
-                     horizon: Mapping[str, IntArray]) -> _Group:
-    """Results of the KPIs at positions ``rows`` (all of frequency ``freq``)."""
-    local = np.full(len(kpis), -1, dtype=np.int64)
+def _frequency_group(columns: Mapping[str, npt.NDArray[np.str_]], rows: IntArray, freq: str, review_freq: str,
+                     wanted: IntArray, act: _Encoded, tgt: _Encoded, horizon: Mapping[str, IntArray]) -> _Group:
+    """Results of the KPIs at positions ``rows`` (all of frequency ``freq``) from their actuals and targets.
+
+    ``columns`` holds every KPI's aggregation and polarity; ``act`` and ``tgt`` only rows of
+    these KPIs at this frequency (see :func:`_split`).
+    """
+    local = np.full(len(columns["polarity"]) + 1, -1, dtype=np.int64)
     local[rows] = np.arange(len(rows))
-    act = _restrict(actuals, local, freq)
-    tgt = _restrict(targets, local, freq)
     finer_or_equal = PER_YEAR[freq] >= PER_YEAR[review_freq]
     step = ratio(freq, review_freq) if finer_or_equal else 1
     # The grid spans the data, the review periods and the horizon end, aligned to review blocks.
@@ -233,8 +321,8 @@ def _frequency_group(kpis: pd.DataFrame, rows: IntArray, freq: str, review_freq:
     values = _grid(local[act.kpi] * width + (act.index - t0), act.values["value"], n_k, width)
     tflat = local[tgt.kpi] * width + (tgt.index - t0)
     tgrid = {f: _grid(tflat, tgt.values[f], n_k, width) for f in TARGET_FIELDS}
-    rules = kpis["aggregation"].to_numpy(dtype=str)[rows]
-    is_range = kpis["polarity"].to_numpy(dtype=str)[rows] == "range"
+    rules = columns["aggregation"][rows]
+    is_range = columns["polarity"][rows] == "range"
 
     if finer_or_equal:
         blocks = (wanted * step - t0)[:, None] + np.arange(step)[None, :]  # (P, step) grid columns
@@ -265,9 +353,7 @@ def _frequency_group(kpis: pd.DataFrame, rows: IntArray, freq: str, review_freq:
         missing = step - count
         cutoff = blocks[:, -1]
         gap_count = gaps.sum(axis=-1)
-        gap_periods = np.full((n_k, n_p), "", dtype=object)
-        for k, p in np.argwhere(gap_count > 0):
-            gap_periods[k, p] = ", ".join(str(period_at(freq, t0 + int(c))) for c in blocks[p][gaps[k, p]])
+        gap_periods = _gap_periods(gaps, blocks, freq, t0)
     else:
         per = ratio(review_freq, freq)
         own = wanted // per - t0  # grid column of the KPI period containing each review period's end
@@ -289,18 +375,40 @@ def _frequency_group(kpis: pd.DataFrame, rows: IntArray, freq: str, review_freq:
         gap_count = np.zeros((n_k, n_p), dtype=np.int64)
         gap_periods = np.full((n_k, n_p), "", dtype=object)
 
-    forecasts = forecast(values, tgrid, np.asarray(cutoff, dtype=np.int64), horizon_idx - t0,
-                         kpis["polarity"].to_numpy(dtype=str)[rows], SEASONS.get(freq, 0), fit)
     labels = [str(period_at(freq, t0 + i)) for i in range(width)]
     horizon_col = horizon_idx - t0
     forecast_period = np.where((horizon_idx >= 0) & (horizon_col < width),
                                np.asarray([*labels, ""], dtype=object)[np.clip(horizon_col, 0, width)], "")
     return _Group(
         values={"actual": actual, **agg_targets, "due": due, "sub_periods": expected,
-                "missing_sub_periods": missing, "target_gaps": gap_count, "target_gap_periods": gap_periods,
-                **forecasts},
-        as_of=as_of, as_of_labels=labels, forecast_period=forecast_period,
+                "missing_sub_periods": missing, "target_gaps": gap_count, "target_gap_periods": gap_periods},
+        as_of=as_of, first=t0, width=width, forecast_period=forecast_period, grid=values, target_grid=tgrid,
+        cutoff=np.asarray(cutoff, dtype=np.int64), horizon_col=horizon_col,
     )
+
+
+def _forecasts(group: _Group, polarity: npt.NDArray[np.str_], freq: str,
+               fit: npt.NDArray[np.bool_]) -> dict[str, npt.NDArray[np.generic]]:
+    """Forecasts of one part's KPIs (run one part at a time: the seasonal fits are not thread-safe)."""
+    from .forecast import SEASONS, forecast  # imported when forecasting: scipy.stats is slow to import
+
+    return forecast(group.grid, group.target_grid, group.cutoff, group.horizon_col, polarity, SEASONS.get(freq, 0),
+                    fit)
+
+
+def _gap_periods(gaps: npt.NDArray[np.bool_], blocks: IntArray, freq: str, t0: int) -> npt.NDArray[np.object_]:
+    """(K, P) text naming the sub-periods marked in ``gaps`` (K, P, step), e.g. "2026-01, 2026-03"."""
+    out = np.full(gaps.shape[:2], "", dtype=object)
+    step = gaps.shape[-1]
+    pattern = (gaps * (1 << np.arange(step))).sum(axis=-1)  # which sub-periods, as bits
+    kk, pp = np.nonzero(pattern)
+    if len(kk):
+        # Each (review period, pattern) is written once, however many KPIs share it.
+        combos, inverse = np.unique(pp * (1 << step) + pattern[kk, pp], return_inverse=True)
+        texts = [", ".join(str(period_at(freq, t0 + int(c))) for i, c in enumerate(blocks[combo >> step])
+                           if combo >> i & 1) for combo in combos.tolist()]
+        out[kk, pp] = np.asarray(texts, dtype=object)[inverse]
+    return out
 
 
 def _target_gaps(tgrid: Mapping[str, FloatArray], blocks: IntArray, present: npt.NDArray[np.bool_],
@@ -321,17 +429,12 @@ def _target_gaps(tgrid: Mapping[str, FloatArray], blocks: IntArray, present: npt
     return gaps & incomplete[..., None], incomplete
 
 
-def _restrict(enc: _Encoded, local: IntArray, freq: str) -> _Encoded:
-    keep = (local[enc.kpi] >= 0) & (enc.freq == freq) if len(enc.kpi) else np.zeros(0, bool)
-    return _Encoded(enc.kpi[keep], enc.index[keep], enc.freq[keep], {k: v[keep] for k, v in enc.values.items()})
-
-
 def _score(result: KpiArrays, kpis: pd.DataFrame, scorecards: pd.DataFrame) -> None:
     """Add variance, score and status codes to ``result`` (in place)."""
     v = result.values
     polarity = kpis["polarity"].to_numpy(dtype=str)[:, None]
-    a = v["actual"].astype(np.float64)
-    t = {f: v[f].astype(np.float64) for f in TARGET_FIELDS}
+    a = np.asarray(v["actual"], dtype=np.float64)  # no copy: they are float arrays already
+    t = {f: np.asarray(v[f], dtype=np.float64) for f in TARGET_FIELDS}
     score = scores.score(polarity, a, t["target"], t["red_flag"], t["lower"], t["upper"], t["tolerance"])
     has_t = scores.has_target(polarity, t["target"], t["red_flag"], t["lower"], t["upper"], t["tolerance"])
     thresholds = scorecards.set_index("scorecard_id")[["green_from", "amber_from"]]

@@ -22,12 +22,12 @@ from ..model.plan import scorecard_family, top_down
 from . import formulas as scores
 from . import missing
 from .bands import add_bands
-from .forecast import FORECASTS
 from .formulas import TARGET_FIELDS
 from .kpis import kpi_arrays, period_labels
 from .lineage import LINEAGE_COLUMNS, lineage
 from .methods import rollup_methods
 from .rollups import Rollup, previous, weighted_rollup
+from .threads import map_parts
 
 IntArray = npt.NDArray[np.int64]
 
@@ -77,12 +77,14 @@ def _thresholds(scorecards: pd.DataFrame, owner: pd.Series) -> tuple[npt.NDArray
 
 
 def score_review(frames: Mapping[str, pd.DataFrame], periods: str | Sequence[str],
-                 scorecard: str | None = None) -> Review:
+                 scorecard: str | None = None, forecast: bool = True) -> Review:
     """Score ``periods`` (one period string or several of the same frequency).
 
     With ``scorecard`` the results are those of that scorecard; its departments are
     scored too, so that each objective shows how the objectives supporting it score
-    (``cascade_score``).  ``frames`` is what :meth:`Store.read_all` returns.
+    (``cascade_score``).  ``frames`` is what :meth:`Store.read_all` returns.  With
+    ``forecast`` False (for callers that need only scores, statuses and roll-ups) no
+    forecast is made: the forecast columns are there but empty.
     """
     freq, wanted = _review_indices(periods)
     back = range(1, max(1, missing.lookback(frames)) + 1)  # the previous period; more to carry actuals from
@@ -111,7 +113,12 @@ def score_review(frames: Mapping[str, pd.DataFrame], periods: str | Sequence[str
     kpis = kpis.sort_values(["_o", "kpi_id"]).reset_index(drop=True)
     kpis["perspective_id"] = objs["perspective_id"].to_numpy()[kpis["_o"]] if len(objs) else None
 
-    k = kpi_arrays(frames, kpis, freq, computed.tolist(), forecast_for=wanted)
+    k = kpi_arrays(frames, kpis, freq, computed.tolist(), forecast_for=wanted, forecast=forecast)
+    forecast_labels: Sequence[str] = ()  # no forecast, no categories
+    if forecast:
+        from .forecast import FORECASTS  # imported when forecasting: scipy.stats is slow to import
+
+        forecast_labels = FORECASTS
     kv = k.values
     kpi_weight = kpis["weight"].to_numpy(np.float64)
     kv["previous_score"] = previous(kv["score"], prev_pos)
@@ -146,11 +153,13 @@ def score_review(frames: Mapping[str, pd.DataFrame], periods: str | Sequence[str
                "calc_missing": kv["calc_missing"], "carried_from": kv["carried_from"]},
         codes={"status": (kv["status"], scores.STATUSES),
                "trend": (scores.trend_codes(kv["score"] - kv["previous_score"]), scores.TRENDS),
-               "forecast": (kv["forecast"], FORECASTS), "as_of": (k.as_of, k.as_of_labels),
+               "forecast": (kv["forecast"], forecast_labels), "as_of": (k.as_of, k.as_of_labels),
                "filled": (kv["filled"], missing.FILLS)},
     )
-    kpi_frame["forecast_period"] = pd.Categorical(np.tile(k.forecast_period[kpis["scorecard_id"].isin(shown)],
-                                                          len(wpos)))
+    # One code per KPI, repeated per period (categories sorted, as pd.Categorical would have them).
+    period_codes, period_names = pd.factorize(k.forecast_period[kpis["scorecard_id"].isin(shown)], sort=True)
+    kpi_frame["forecast_period"] = pd.Categorical.from_codes(np.tile(period_codes, len(wpos)),
+                                                             categories=pd.Index(period_names).astype(str))
 
     def level(table: pd.DataFrame, columns: list[str], roll: Rollup, method: IntArray,
               extra: Rollup | None = None) -> pd.DataFrame:
@@ -191,24 +200,33 @@ class _Builder:
               arrays: Mapping[str, npt.NDArray[np.generic]], after: Mapping[str, npt.NDArray[np.generic]] | None = None,
               codes: Mapping[str, tuple[npt.NDArray[np.generic], Sequence[str]]] | None = None) -> pd.DataFrame:
         entities = np.flatnonzero(rows)
-        e = np.tile(entities, len(self.wpos))
-        p = np.repeat(self.wpos, len(entities))
+        every = len(entities) == len(rows)
+        periods = len(self.wpos)
+
+        def cells(arr: npt.NDArray[np.generic]) -> npt.NDArray[np.generic]:
+            """The (entity, wanted period) cells of an (entity x computed period) array, period-major."""
+            picked = np.asarray(arr).T[self.wpos]  # (wanted periods, entities): one gather
+            return (picked if every else picked[:, entities]).ravel()
+
         out: dict[str, object] = {}
         for col in columns:
             series = table[col]
             if pd.api.types.is_numeric_dtype(series):
-                out[col] = series.to_numpy()[e]
+                out[col] = np.tile(series.to_numpy()[entities], periods)
             else:
                 values, uniques = pd.factorize(series)
-                out[col] = pd.Categorical.from_codes(values[e], categories=pd.Index(uniques).astype(str))
-        out["period"] = pd.Categorical.from_codes(np.repeat(np.arange(len(self.wpos)), len(entities)),
-                                                  categories=self.labels)
+                out[col] = pd.Categorical.from_codes(np.tile(values[entities].astype(np.int32), periods),
+                                                     categories=pd.Index(uniques).astype(str), validate=False)
+        out["period"] = pd.Categorical.from_codes(np.repeat(np.arange(periods, dtype=np.int32), len(entities)),
+                                                  categories=self.labels, validate=False)
         out["period_index"] = np.repeat(self.indices, len(entities))
-        for name, arr in arrays.items():
-            out[name] = arr[e, p]
-        for name, (code, categories) in (codes or {}).items():
-            out[name] = pd.Categorical.from_codes(np.asarray(code)[e, p].astype(np.int64),
+        later = {**arrays, **{name: code for name, (code, _) in (codes or {}).items()}, **(after or {})}
+        gathered = dict(zip(later, map_parts(cells, later.values()), strict=True))
+        for name in arrays:
+            out[name] = gathered[name]
+        for name, (_, categories) in (codes or {}).items():
+            out[name] = pd.Categorical.from_codes(gathered[name].astype(np.int32),
                                                   categories=pd.Index(categories, dtype=object))
-        for name, arr in (after or {}).items():
-            out[name] = arr[e, p]
-        return pd.DataFrame(out)
+        for name in after or {}:
+            out[name] = gathered[name]
+        return pd.DataFrame(out, copy=False)  # the columns are new: no need to copy them into one block
