@@ -9,6 +9,8 @@ scorecard of the store).  Each step lives in :mod:`bsc_widgets.forms.steps`.
 from __future__ import annotations
 
 import datetime as dt
+import importlib
+import os
 from typing import Any
 
 import ipywidgets as widgets
@@ -93,6 +95,38 @@ def no_scorecard() -> widgets.HTML:
     return widgets.HTML("<b>No scorecard yet.</b> Open '00 Start here' and create one first.")
 
 
+STEP_MODULES = ("start", "vision", "objectives", "kpis", "action_plans", "actuals", "review")
+"""The modules of :mod:`bsc_widgets.forms.steps`, imported ahead in a pre-heated kernel."""
+
+
+def preheated() -> bool:
+    """True in a kernel Voila starts ahead of its participant (``bsc workshop --pool``)."""
+    return os.environ.get("VOILA_PREHEAT") == "True"
+
+
+def wait_for_participant() -> None:
+    """In a pre-heated kernel: import what the steps need, then wait until a participant opens the page.
+
+    Voila runs a pre-heated kernel's workbook before anyone asks for it.  Everything up to
+    here is slow and the same for everyone (the steps' modules, plotly); everything after
+    it reads the store and the saved choice of plan, so it must run when the page is
+    opened, not minutes earlier.  Elsewhere (JupyterLab, reports, tests) this returns at once.
+    """
+    if not preheated():
+        return
+    for name in STEP_MODULES:
+        importlib.import_module(f"{__package__}.steps.{name}")
+    import plotly.graph_objects as go
+    from voila.utils import wait_for_request
+
+    go.Figure(go.Scatter(x=[0], y=[0])).to_dict()  # plotly loads its validators on first use
+    wait_for_request()
+
+
 def open_workshop(store: str | None = None, scorecard: str | None = None) -> Workshop:
-    """The workshop every workbook starts with (``store`` / ``scorecard`` from the parameters cell)."""
+    """The workshop every workbook starts with (``store`` / ``scorecard`` from the parameters cell).
+
+    In a pre-heated Voila kernel this first waits for the participant (:func:`wait_for_participant`).
+    """
+    wait_for_participant()
     return Workshop(Store.open_or_create(resolve_store(store)), resolve_scorecard(scorecard))

@@ -30,7 +30,6 @@ from functools import lru_cache
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from scipy import stats
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -123,6 +122,8 @@ def line_forecast(values: FloatArray, cutoff: IntArray, horizon_col: IntArray) -
         rss = np.where(rss <= _ROUNDING * np.abs(vyy), 0.0, rss)
         spread = np.sqrt(rss / (n - 2) * (1 + 1 / n + (h - mean_x) ** 2 / vxx))
     # Student's t for each possible number of degrees of freedom, looked up (n counts columns).
+    from scipy import stats  # imported when a forecast is made: ~1 s a workshop kernel never needs
+
     quantiles = stats.t.ppf((1 + LEVEL) / 2, np.arange(1, values.shape[1] + 1))
     q = quantiles[np.clip(n.astype(np.int64) - 3, 0, values.shape[1] - 1)]
     enough = n >= MIN_POINTS
@@ -189,6 +190,8 @@ def seasonal_cases(values: FloatArray, cutoff: IntArray, horizon_col: IntArray, 
     with np.errstate(divide="ignore"):
         f = ((rss_line - rss_seasons) / (season - 1)) / (rss_seasons / (n - season - 1))
     p_value = np.ones(len(kk))
+    from scipy import stats
+
     p_value[test] = stats.f.sf(f[test], season - 1, n[test] - season - 1)
     out = np.zeros_like(cases)
     out[kk, pp] = test & (p_value < SEASONAL_P)
