@@ -135,6 +135,7 @@ def room_options(pool: int = DEFAULT_POOL) -> list[str]:
     """
     options = ["--KernelManager.transport=ipc",  # unix sockets: no TCP port races when many kernels start at once
                f"--VoilaExecutor.startup_timeout={KERNEL_STARTUP_S}", f"--VoilaExecutor.iopub_timeout={IOPUB_WAIT_S}",
+               "--VoilaConfiguration.multi_kernel_manager_class=bsc_widgets.app.voila_app.RoomKernelManager",
                f"--MappingKernelManager.cull_idle_timeout={CULL_IDLE_S}",
                f"--MappingKernelManager.cull_interval={CULL_EVERY_S}"]
     if pool > 0:

@@ -1,4 +1,4 @@
-"""The Voila server of ``bsc workshop``: Voila whose step pages also set the XSRF cookie.
+"""The Voila server of ``bsc workshop``: step pages that set the XSRF cookie, kernels culled with care.
 
 Run as ``python -m bsc_widgets.app.voila_app`` (the same options as ``python -m voila``).
 
@@ -11,11 +11,16 @@ the step pages set the cookie too.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import tornado.web
+from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
 from voila.app import Voila
 from voila.tornado.handler import TornadoVoilaHandler
+
+UNOPENED_GRACE_S = 300
+"""Seconds a kernel whose page never connected is kept, however idle (a page still loading on a busy machine)."""
 
 
 class StepPageHandler(TornadoVoilaHandler):
@@ -26,6 +31,28 @@ class StepPageHandler(TornadoVoilaHandler):
         """Set the XSRF cookie (before the first byte is sent), then stream the page as Voila does."""
         _ = self.xsrf_token  # tornado sets the ``_xsrf`` cookie when the token is first read
         await super().get(path=path)
+
+
+class RoomKernelManager(AsyncMappingKernelManager):
+    """Voila's kernel manager that culls a kernel only once its page connected, or after a long grace."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.opened: set[str] = set()  # kernels a page connected to (ids only: a few per participant)
+
+    def notify_connect(self, kernel_id: str) -> None:
+        """Remember that a page connected to ``kernel_id``."""
+        self.opened.add(kernel_id)
+        super().notify_connect(kernel_id)
+
+    async def cull_kernel_if_idle(self, kernel_id: str) -> None:
+        """Cull as Jupyter does, except a kernel no page has connected to yet and idle for less than the grace."""
+        kernel = self._kernels.get(kernel_id)
+        last = getattr(kernel, "last_activity", None)
+        if kernel_id not in self.opened and isinstance(last, datetime) and \
+                datetime.now(UTC) - last < timedelta(seconds=UNOPENED_GRACE_S):
+            return
+        await super().cull_kernel_if_idle(kernel_id)
 
 
 class WorkshopVoila(Voila):

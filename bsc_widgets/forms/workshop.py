@@ -97,6 +97,7 @@ def no_scorecard() -> widgets.HTML:
 
 STEP_MODULES = ("start", "vision", "objectives", "kpis", "action_plans", "actuals", "review")
 """The modules of :mod:`bsc_widgets.forms.steps`, imported ahead in a pre-heated kernel."""
+_ARRIVED: list[bool] = []  # set once this kernel's participant has opened the page
 
 
 def preheated() -> bool:
@@ -110,9 +111,10 @@ def wait_for_participant() -> None:
     Voila runs a pre-heated kernel's workbook before anyone asks for it.  Everything up to
     here is slow and the same for everyone (the steps' modules, plotly); everything after
     it reads the store and the saved choice of plan, so it must run when the page is
-    opened, not minutes earlier.  Elsewhere (JupyterLab, reports, tests) this returns at once.
+    opened, not minutes earlier.  Elsewhere (JupyterLab, reports, tests), and once the
+    participant is there, this returns at once.
     """
-    if not preheated():
+    if not preheated() or _ARRIVED:
         return
     for name in STEP_MODULES:
         importlib.import_module(f"{__package__}.steps.{name}")
@@ -121,6 +123,7 @@ def wait_for_participant() -> None:
 
     go.Figure(go.Scatter(x=[0], y=[0])).to_dict()  # plotly loads its validators on first use
     wait_for_request()
+    _ARRIVED.append(True)
 
 
 def open_workshop(store: str | None = None, scorecard: str | None = None) -> Workshop:

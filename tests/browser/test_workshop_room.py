@@ -63,6 +63,12 @@ def kernel_exists(server: Server, kernel: str) -> bool:
         raise
 
 
+def server_events(server: Server) -> str:
+    """The server's log lines about kernels ending, culling, timeouts and errors (for failure messages)."""
+    lines = server.log.read_text(errors="replace").splitlines()
+    return "\n".join(line for line in lines if re.search(r"Cull|died|ERROR|Timeout|shutdown|Using pre", line))
+
+
 def wait_until(condition: Callable[[], bool], seconds: float, what: str, server: Server) -> None:
     """Poll ``condition`` until it holds, failing with ``what`` and the server's output after ``seconds``."""
     deadline = time.monotonic() + seconds
@@ -106,7 +112,10 @@ def test_ten_participants_opening_steps_at_once_all_get_their_form(browser: Any,
             page.goto(step_url(room, step), wait_until="commit")  # every request is in flight before any waits
         for i, (_, page, watch, step) in enumerate(opened):
             with failure_screenshot(page, screenshots / f"workshop-room-{i}-FAILED.png", watch):
-                page.locator(SHOWN).wait_for(timeout=ROOM_WAIT_MS)
+                try:
+                    page.locator(SHOWN).wait_for(timeout=ROOM_WAIT_MS)
+                except Exception:  # playwright's timeout: say what the server did meanwhile
+                    pytest.fail(f"participant {i} ({step}) got no form\n{server_events(room)}")
                 assert page.locator("#rendered_cells .jupyter-widgets").count() > 0, step
                 assert page.locator("body[data-bsc-wait='ended']").count() == 0, step
         opened[0][1].screenshot(path=str(screenshots / "workshop-room.png"))
