@@ -60,12 +60,7 @@ class SmartCoach:
             self.summary.value = "<i>Create a scorecard in 'Start here' first.</i>"
             return
         self.findings = check_smart(frames, self.scorecard_id)
-        if subject_type and subject_id:
-            mine = findings_for(self.findings, subject_type, subject_id, self.scorecard_id)
-            self.record.value = (f"<b>This {html.escape(subject_type)} ({html.escape(subject_id)}):</b>"
-                                 + findings_html(mine))
-        else:
-            self.record.value = ""
+        self.show(subject_type, subject_id)
         counts = self.findings.groupby(["letter", "level"]).size() if len(self.findings) else pd.Series(dtype=int)
         letters = " · ".join(
             f"<b>{letter}</b> {int(counts.get(letter, pd.Series(dtype=int)).sum()) if len(counts) else 0}"
@@ -73,3 +68,13 @@ class SmartCoach:
         self.summary.value = f"<b>Whole scorecard:</b> {len(self.findings)} finding(s) — {letters}"
         self.all_findings.set_title(0, f"Show all findings of the scorecard ({len(self.findings)})")
         self.listing.value = findings_html(self.findings, limit=SHOWN)
+
+    def show(self, subject_type: str | None, subject_id: str | None) -> None:
+        """Show the findings of another record, from those computed at the last :meth:`refresh` (nothing is re-read)."""
+        if not (subject_type and subject_id):
+            self.record.value = ""
+            return
+        mine = self.findings if self.findings.empty or self.scorecard_id is None else \
+            findings_for(self.findings, subject_type, subject_id, self.scorecard_id)
+        self.record.value = (f"<b>This {html.escape(subject_type)} ({html.escape(subject_id)}):</b>"
+                             + findings_html(mine))

@@ -22,7 +22,7 @@ from ...render.charts import strategy_map
 from ...render.charts.figure import WRAP, text, wrap
 from ..coach import SmartCoach
 from ..display import message, show_in
-from ..record_form import RecordForm, sentence
+from ..record_form import NEW, RecordForm, sentence
 from ..workshop import Workshop, no_scorecard
 
 if TYPE_CHECKING:
@@ -120,7 +120,9 @@ class ObjectivesStep:
         self.pick.observe(lambda change: self.select(change["new"]), names="value")
         for form in (self.perspectives, self.objectives, self.links):
             form.on_change(lambda _: self.refresh())
-        self.objectives.selector.observe(lambda _: self._coach_for_selected(), names="value")
+        self.objectives.selector.observe(
+            lambda change: self.coach.show("objective", None if change["new"] == NEW else str(change["new"])),
+            names="value")
         self.order_perspective.observe(lambda _: self._fill_order(), names="value")
         self.up_button.on_click(lambda _: self.move(-1))
         self.down_button.on_click(lambda _: self.move(+1))
@@ -192,10 +194,12 @@ class ObjectivesStep:
         self.figure = fit_map(strategy_map(frames, sid), titles)
         show_in(self.map, self.figure)
 
-    def _coach_for_selected(self, frames: dict[str, pd.DataFrame] | None = None) -> None:
+    def _selected(self) -> str | None:
         current = self.objectives.current
-        subject = str(current["objective_id"]) if current else None
-        self.coach.refresh(frames if frames is not None else self.workshop.frames(), "objective", subject)
+        return str(current["objective_id"]) if current else None
+
+    def _coach_for_selected(self, frames: dict[str, pd.DataFrame] | None = None) -> None:
+        self.coach.refresh(frames if frames is not None else self.workshop.frames(), "objective", self._selected())
 
     def _objectives_of(self, perspective: Any, frames: dict[str, pd.DataFrame] | None = None) -> pd.DataFrame:
         frames = frames if frames is not None else self.workshop.frames()
