@@ -227,12 +227,12 @@ def measure(browser: Any, sample: Path, tmp: Path, pool: int, args: argparse.Nam
         figures.idle_memory_mb = app.memory_mb()
         for step in STEPS:
             runs = []
-            for _ in range(args.repeat):
+            for i in range(args.repeat):
+                if pool and i:
+                    time.sleep(args.refill)  # the step's pool refills before the next round
                 context, page, seconds = open_step(browser, app, step, args.room_timeout)
                 close(context, page)
                 runs.append(seconds if seconds is not None else float("nan"))
-                if pool:
-                    time.sleep(args.refill)  # the step's pool refills before the next round
             figures.usable[step] = statistics.median(runs)
             print(f"  pool {pool}: {step}: usable after {figures.usable[step]:.2f} s", flush=True)
         figures.save_to_map = save_to_map(browser, app, 3)
@@ -282,8 +282,9 @@ def main() -> None:
     parser.add_argument("--pool", type=int, default=1, help="pre-heated kernels per step in the second run")
     parser.add_argument("--repeat", type=int, default=1, help="openings per step (median)")
     parser.add_argument("--settle", type=float, default=30.0, help="seconds after the pools are filled")
-    parser.add_argument("--refill", type=float, default=15.0, help="seconds for a used pool kernel to be replaced")
-    parser.add_argument("--room-timeout", type=float, default=300.0, help="seconds before a page counts as failed")
+    parser.add_argument("--refill", type=float, default=60.0,
+                        help="seconds for used pool kernels to be replaced (started 20 s after use, then importing)")
+    parser.add_argument("--room-timeout", type=float, default=540.0, help="seconds before a page counts as failed")
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 

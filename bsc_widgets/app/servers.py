@@ -41,6 +41,8 @@ LAB_PORT = 8888
 WORKSHOP_PORT = 8866
 DEFAULT_POOL = 1
 """Pre-heated kernels kept ready per workshop step (``bsc workshop --pool N``; 0: none)."""
+REFILL_AFTER_S = 20
+"""Seconds after a pre-heated kernel is taken before its replacement starts (Voila's 1 s competes with the rush)."""
 KERNEL_STARTUP_S = 120
 """How long a step page waits for its kernel to start (Voila's 60 s is too short for a room on 2 cores)."""
 IOPUB_WAIT_S = 60
@@ -138,8 +140,9 @@ def room_options(pool: int = DEFAULT_POOL) -> list[str]:
                "--VoilaConfiguration.multi_kernel_manager_class=bsc_widgets.app.voila_app.RoomKernelManager",
                f"--MappingKernelManager.cull_idle_timeout={CULL_IDLE_S}",
                f"--MappingKernelManager.cull_interval={CULL_EVERY_S}"]
-    if pool > 0:
-        options += ["--VoilaConfiguration.preheat_kernel=True", f"--VoilaConfiguration.default_pool_size={pool}"]
+    if pool > 0:  # a used kernel is replaced after REFILL_AFTER_S: in a rush, refills would slow everyone down
+        options += ["--VoilaConfiguration.preheat_kernel=True", f"--VoilaConfiguration.default_pool_size={pool}",
+                    f"--VoilaKernelManager.fill_delay={REFILL_AFTER_S}"]
     return options
 
 

@@ -19,7 +19,7 @@ from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelMana
 from voila.app import Voila
 from voila.tornado.handler import TornadoVoilaHandler
 
-UNOPENED_GRACE_S = 300
+UNOPENED_GRACE_S = 600
 """Seconds a kernel whose page never connected is kept, however idle (a page still loading on a busy machine)."""
 
 

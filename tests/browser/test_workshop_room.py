@@ -26,7 +26,7 @@ STEPS = ["00-start-here", "01-vision-and-mission", "02-objectives-and-strategy-m
          "04-action-plans", "05-record-actuals", "06-review"]
 OBJECTIVES = "02-objectives-and-strategy-map"
 ROOM = 10
-ROOM_WAIT_MS = 300_000  # ten kernels on a shared 2-core machine: generous, the test asserts no failure, not speed
+ROOM_WAIT_MS = 540_000  # ten pages and kernels on one shared 2-core machine took up to 270 s: no speed asserted
 SHOWN = "body[data-bsc-form='shown']"
 
 
