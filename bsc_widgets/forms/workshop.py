@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 import os
+import time
 from typing import Any
 
 import ipywidgets as widgets
@@ -97,6 +98,8 @@ def no_scorecard() -> widgets.HTML:
 
 STEP_MODULES = ("start", "vision", "objectives", "kpis", "action_plans", "actuals", "review")
 """The modules of :mod:`bsc_widgets.forms.steps`, imported ahead in a pre-heated kernel."""
+ASK_SERVER_TRIES = 30
+"""How often a pre-heated kernel tries to reach the server before it builds its step without waiting."""
 _ARRIVED: list[bool] = []  # set once this kernel's participant has opened the page
 
 
@@ -122,7 +125,11 @@ def wait_for_participant() -> None:
     from voila.utils import wait_for_request
 
     go.Figure(go.Scatter(x=[0], y=[0])).to_dict()  # plotly loads its validators on first use
-    wait_for_request()
+    for _ in range(ASK_SERVER_TRIES):  # Voila gives up after 5 s without a connection: on a busy machine, ask again
+        wait_for_request()
+        if "SCRIPT_NAME" in os.environ:  # the page's request arrived (Voila puts its details in the environment)
+            break
+        time.sleep(1)
     _ARRIVED.append(True)
 
 
