@@ -203,8 +203,9 @@ def room(browser: Any, app: App, participants: int, timeout_s: float) -> tuple[l
         page.goto(app.url(f"/voila/render/{STEPS[i % len(STEPS)]}.ipynb"), wait_until="commit")
         opened.append((context, page))
     times, failed = [], 0
+    deadline = time.monotonic() + timeout_s  # one deadline for the whole room, not one per page
     for _, page in opened:
-        seconds = usable_after(page, timeout_s)
+        seconds = usable_after(page, max(1.0, deadline - time.monotonic()))
         if seconds is None:
             failed += 1
         else:
@@ -284,7 +285,8 @@ def main() -> None:
     parser.add_argument("--settle", type=float, default=30.0, help="seconds after the pools are filled")
     parser.add_argument("--refill", type=float, default=60.0,
                         help="seconds for used pool kernels to be replaced (started 20 s after use, then importing)")
-    parser.add_argument("--room-timeout", type=float, default=540.0, help="seconds before a page counts as failed")
+    parser.add_argument("--room-timeout", type=float, default=300.0,
+                        help="seconds before a page counts as failed (the room's pages share it)")
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 

@@ -90,7 +90,7 @@ def test_a_pre_heated_step_shows_what_was_saved_after_its_kernel_started(browser
     context, page, watch = new_page(browser, (room.base,))
     try:
         with failure_screenshot(page, screenshots / "workshop-preheated-FAILED.png", watch):
-            page.goto(step_url(room, OBJECTIVES))
+            page.goto(step_url(room, OBJECTIVES), wait_until="commit")
             page.locator(".bsc-form-objectives").wait_for(timeout=ROOM_WAIT_MS)
             assert re.search(rf"Using pre-heated kernel: {kernel_of(page)} for {OBJECTIVES}", room.output())
             options = [o.replace("\xa0", " ") for o in
@@ -130,7 +130,8 @@ def test_a_closed_tab_releases_its_kernel_and_an_abandoned_one_is_culled(browser
                                                                          screenshots: Path) -> None:
     context, page, watch = new_page(browser, (room.base,))
     with failure_screenshot(page, screenshots / "workshop-close-tab-FAILED.png", watch):
-        page.goto(step_url(room, "01-vision-and-mission"))  # by its address: the landing page never set a cookie
+        # by its address: the landing page, which sets Voila's cookie, is never seen
+        page.goto(step_url(room, "01-vision-and-mission"), wait_until="commit")
         page.locator(SHOWN).wait_for(timeout=ROOM_WAIT_MS)
         assert "_xsrf" in {c["name"] for c in context.cookies()}, "the step page sets the cookie its shutdown needs"
         closed = kernel_of(page)
@@ -142,7 +143,7 @@ def test_a_closed_tab_releases_its_kernel_and_an_abandoned_one_is_culled(browser
 
     context, page, watch = new_page(browser, (room.base,))
     with failure_screenshot(page, screenshots / "workshop-abandoned-FAILED.png", watch):
-        page.goto(step_url(room, "04-action-plans"))
+        page.goto(step_url(room, "04-action-plans"), wait_until="commit")
         page.locator(SHOWN).wait_for(timeout=ROOM_WAIT_MS)
         abandoned = kernel_of(page)
     context.close()  # the browser goes away without a word (no tab-close call): only culling can free it
@@ -180,7 +181,7 @@ def test_the_map_beside_the_form_and_a_click_on_an_objective_selects_it(browser:
     page.set_viewport_size({"width": 1280, "height": 720})
     try:
         with failure_screenshot(page, screenshots / "workshop-objectives-FAILED.png", watch):
-            page.goto(step_url(room, OBJECTIVES))
+            page.goto(step_url(room, OBJECTIVES), wait_until="commit")
             plot = page.locator(".bsc-map .js-plotly-plot")
             plot.wait_for(timeout=ROOM_WAIT_MS)
             form = page.locator(".bsc-form-objectives")
