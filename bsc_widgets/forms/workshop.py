@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 import os
-import time
 from typing import Any
 
 import ipywidgets as widgets
@@ -98,8 +97,6 @@ def no_scorecard() -> widgets.HTML:
 
 STEP_MODULES = ("start", "vision", "objectives", "kpis", "action_plans", "actuals", "review")
 """The modules of :mod:`bsc_widgets.forms.steps`, imported ahead in a pre-heated kernel."""
-ASK_SERVER_TRIES = 30
-"""How often a pre-heated kernel tries to reach the server before it builds its step without waiting."""
 _ARRIVED: list[bool] = []  # set once this kernel's participant has opened the page
 
 
@@ -125,11 +122,10 @@ def wait_for_participant() -> None:
     from voila.utils import wait_for_request
 
     go.Figure(go.Scatter(x=[0], y=[0])).to_dict()  # plotly loads its validators on first use
-    for _ in range(ASK_SERVER_TRIES):  # Voila gives up after 5 s without a connection: on a busy machine, ask again
-        wait_for_request()
-        if "SCRIPT_NAME" in os.environ:  # the page's request arrived (Voila puts its details in the environment)
-            break
-        time.sleep(1)
+    # One attempt, as Voila intends: asking again after Voila's 5 s connection timeout made its
+    # server forget another kernel's wait (its query socket drops the wrong waiter on close), and
+    # that page never came.  If the attempt fails, the step is built now, with the plan as it is.
+    wait_for_request()
     _ARRIVED.append(True)
 
 
