@@ -10,6 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from bsc_widgets.app.servers import (
+    DEFAULT_POOL,
     JUPYTER_DATA,
     LAB_SETTINGS,
     VOILA_TEMPLATE,
@@ -86,3 +87,46 @@ def test_workshop_refuses_a_folder_that_is_not_a_store(tmp_path: Path, monkeypat
 def test_missing_workbooks_folder_is_a_usage_error(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["lab", "--workbooks", str(tmp_path), "--no-browser"])
     assert result.exit_code == 2 and "no workbooks in" in result.output, result.output
+
+
+def test_workshop_is_ready_for_a_room_and_pre_heats_a_pool_per_step(tmp_path: Path) -> None:
+    command = workshop_command(workbooks=WORKBOOKS, store=str(tmp_path), env={})
+    assert command.argv[1:3] == ["-m", "bsc_widgets.app.voila_app"], "the step pages that set the XSRF cookie"
+    assert option(command.argv, "--VoilaConfiguration.preheat_kernel") == "True"
+    assert option(command.argv, "--VoilaConfiguration.default_pool_size") == str(DEFAULT_POOL) == "1"
+    assert int(option(command.argv, "--VoilaExecutor.iopub_timeout")) >= 30, "nbclient's 4 s lost forms"
+    assert int(option(command.argv, "--VoilaExecutor.startup_timeout")) >= 60
+    assert option(command.argv, "--KernelManager.transport") == "ipc"
+    idle, every = (int(option(command.argv, f"--MappingKernelManager.{name}"))
+                   for name in ("cull_idle_timeout", "cull_interval"))
+    assert idle + every <= 120, "a closed tab's kernel is gone within 2 minutes"
+    assert command.env["VOILA_APP_IP"] == "127.0.0.1", "pre-heated kernels reach the server where it listens"
+    lan = workshop_command(workbooks=WORKBOOKS, store=str(tmp_path), env={}, ip="192.168.1.20", pool=0)
+    assert lan.env["VOILA_APP_IP"] == "192.168.1.20"
+    anywhere = workshop_command(workbooks=WORKBOOKS, store=str(tmp_path), env={}, ip="0.0.0.0")
+    assert "VOILA_APP_IP" not in anywhere.env, "every address: Voila's default, 127.0.0.1"
+    assert not any("preheat" in a or "pool_size" in a for a in lan.argv), "--pool 0: every page starts its kernel"
+
+
+def test_pool_option_reaches_voila(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[list[str]] = []
+    monkeypatch.setattr("bsc_widgets.cli.servers._run", lambda command, what: seen.append(command.argv))
+    result = CliRunner().invoke(main, ["workshop", "--store", str(tmp_path / "plan"), "--no-browser", "--pool", "3"])
+    assert result.exit_code == 0, result.output
+    assert option(seen[0], "--VoilaConfiguration.default_pool_size") == "3"
+    result = CliRunner().invoke(main, ["workshop", "--store", str(tmp_path / "plan"), "--pool", "-1"])
+    assert result.exit_code == 2 and "--pool" in result.output
+
+
+def test_step_pages_are_served_by_the_handler_that_sets_the_xsrf_cookie() -> None:
+    from voila.tornado.handler import TornadoVoilaHandler
+
+    from bsc_widgets.app.voila_app import StepPageHandler, WorkshopVoila
+
+    app = WorkshopVoila()
+    app.initialize([str(WORKBOOKS), "--no-browser", "--port=0"])
+    app.init_settings()  # builds the kernel manager (nothing starts without preheating)
+    handlers = app.init_handlers()
+    steps = [spec for spec in handlers if spec[0].endswith("/voila/render/(.*)")]
+    assert len(steps) == 1 and steps[0][1] is StepPageHandler and issubclass(StepPageHandler, TornadoVoilaHandler)
+    assert not any(spec[1] is TornadoVoilaHandler for spec in handlers)

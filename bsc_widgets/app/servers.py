@@ -39,6 +39,18 @@ VOILA_TEMPLATE = "bsc"
 LOOPBACK = "127.0.0.1"
 LAB_PORT = 8888
 WORKSHOP_PORT = 8866
+DEFAULT_POOL = 1
+"""Pre-heated kernels kept ready per workshop step (``bsc workshop --pool N``; 0: none)."""
+REFILL_AFTER_S = 20
+"""Seconds after a pre-heated kernel is taken before its replacement starts (Voila's 1 s competes with the rush)."""
+KERNEL_STARTUP_S = 120
+"""How long a step page waits for its kernel to start (Voila's 60 s is too short for a room on 2 cores)."""
+IOPUB_WAIT_S = 60
+"""How long a step waits for its form's output after the code ran (nbclient's 4 s lost forms on a busy machine)."""
+CULL_IDLE_S = 60
+CULL_EVERY_S = 20
+"""Kernels without a page connected and idle for :data:`CULL_IDLE_S` are stopped, checked every
+:data:`CULL_EVERY_S`: a closed tab's kernel is gone within 80 s even when its tab-close call is lost."""
 
 
 @dataclass(frozen=True)
@@ -114,18 +126,44 @@ def lab_command(*, workbooks: Path, store: str | None = None, scorecard: str | N
                          warnings=exposure_warning(ip))
 
 
+def room_options(pool: int = DEFAULT_POOL) -> list[str]:
+    """Voila options for a room of participants: patient timeouts, idle kernels culled, ``pool`` pre-heated kernels.
+
+    Kernels talk to the server over unix sockets: with TCP, kernels started at the same
+    moment sometimes picked the same port and died ("Address already in use").
+
+    A pre-heated kernel has imported everything and waits (in ``open_workshop``) for its
+    participant before it reads the store, so the page shows the plan as it is when opened.
+    """
+    options = ["--KernelManager.transport=ipc",  # unix sockets: no TCP port races when many kernels start at once
+               f"--VoilaExecutor.startup_timeout={KERNEL_STARTUP_S}", f"--VoilaExecutor.iopub_timeout={IOPUB_WAIT_S}",
+               "--VoilaConfiguration.multi_kernel_manager_class=bsc_widgets.app.voila_app.RoomKernelManager",
+               f"--MappingKernelManager.cull_idle_timeout={CULL_IDLE_S}",
+               f"--MappingKernelManager.cull_interval={CULL_EVERY_S}"]
+    if pool > 0:  # a used kernel is replaced after REFILL_AFTER_S: in a rush, refills would slow everyone down
+        options += ["--VoilaConfiguration.preheat_kernel=True", f"--VoilaConfiguration.default_pool_size={pool}",
+                    f"--VoilaKernelManager.fill_delay={REFILL_AFTER_S}"]
+    return options
+
+
 def workshop_command(*, workbooks: Path, store: str, scorecard: str | None = None, ip: str = LOOPBACK,
                      port: int = WORKSHOP_PORT, token: str | None = None, open_browser: bool = True,
-                     extra: Sequence[str] = (), env: Mapping[str, str] | None = None) -> ServerCommand:
-    """The workbooks as a Voila app: landing page, no code, one kernel per browser tab, all on ``store``."""
+                     extra: Sequence[str] = (), env: Mapping[str, str] | None = None,
+                     pool: int = DEFAULT_POOL) -> ServerCommand:
+    """The workbooks as a Voila app: landing page, no code, one kernel per browser tab, all on ``store``.
+
+    ``pool``: pre-heated kernels kept ready per step (0: each page starts its kernel when opened).
+    """
     token = token or new_token()
-    argv = [sys.executable, "-m", "voila", str(workbooks),
+    argv = [sys.executable, "-m", "bsc_widgets.app.voila_app", str(workbooks),
             f"--Voila.ip={ip}", f"--port={port}", "--Voila.port_retries=0", f"--token={token}",
-            f"--template={VOILA_TEMPLATE}", "--strip_sources=True", "--show_tracebacks=False"]
+            f"--template={VOILA_TEMPLATE}", "--strip_sources=True", "--show_tracebacks=False", *room_options(pool)]
     if not open_browser:
         argv.append("--no-browser")
     argv += list(extra)
     environment = _environment(store, scorecard, env)
+    if ip not in ("", "0.0.0.0", "::"):  # where a pre-heated kernel asks the server for its participant's page
+        environment["VOILA_APP_IP"] = ip
     environment["JUPYTER_PATH"] = os.pathsep.join(
         p for p in (str(JUPYTER_DATA), environment.get("JUPYTER_PATH", "")) if p)
     return ServerCommand(argv=argv, env=environment, cwd=str(workbooks),

@@ -14,6 +14,7 @@ from pathlib import Path
 import click
 
 from ..app.servers import (
+    DEFAULT_POOL,
     LAB_PORT,
     LOOPBACK,
     WORKSHOP_PORT,
@@ -99,9 +100,11 @@ def lab(store_path: str | None, scorecard: str | None, ip: str, token: str | Non
 @click.command("workshop")
 @_common
 @click.option("--port", type=click.IntRange(1, 65535), default=WORKSHOP_PORT, show_default=True)
+@click.option("--pool", type=click.IntRange(0, 20), default=DEFAULT_POOL, show_default=True,
+              help="Sessions kept ready per step, so that a page opens at once (0: start each when opened).")
 @handles_errors
 def workshop(store_path: str | None, scorecard: str | None, ip: str, token: str | None, no_browser: bool,
-             create: bool, workbooks: str | None, server_args: tuple[str, ...], port: int) -> None:
+             create: bool, workbooks: str | None, server_args: tuple[str, ...], port: int, pool: int) -> None:
     """Serve the guided workbooks as a Voila app for participants: no code, one session per browser tab.
 
     Everyone works on the same store; a save over someone else's change of the same record
@@ -110,5 +113,5 @@ def workshop(store_path: str | None, scorecard: str | None, ip: str, token: str 
     folder = workbooks_folder(workbooks)
     store = _prepare_store(resolve_store(store_path, folder=folder), create)
     command = workshop_command(workbooks=folder, store=store, scorecard=scorecard, ip=ip, port=port, token=token,
-                               open_browser=not no_browser, extra=server_args)
+                               open_browser=not no_browser, extra=server_args, pool=pool)
     _run(command, f"Workshop app (Voila) on {folder}")

@@ -9,6 +9,8 @@ scorecard of the store).  Each step lives in :mod:`bsc_widgets.forms.steps`.
 from __future__ import annotations
 
 import datetime as dt
+import importlib
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -125,12 +127,48 @@ def no_scorecard() -> widgets.HTML:
     return widgets.HTML("<b>No scorecard yet.</b> Open step 00, <i>Start here</i>, and create one first.")
 
 
+STEP_MODULES = ("start", "vision", "objectives", "kpis", "action_plans", "actuals", "review")
+"""The modules of :mod:`bsc_widgets.forms.steps`, imported ahead in a pre-heated kernel."""
+_ARRIVED: list[bool] = []  # set once this kernel's participant has opened the page
+
+
+def preheated() -> bool:
+    """True in a kernel Voila starts ahead of its participant (``bsc workshop --pool``)."""
+    return os.environ.get("VOILA_PREHEAT") == "True"
+
+
+def wait_for_participant() -> None:
+    """In a pre-heated kernel: import what the steps need, then wait until a participant opens the page.
+
+    Voila runs a pre-heated kernel's workbook before anyone asks for it.  Everything up to
+    here is slow and the same for everyone (the steps' modules, plotly); everything after
+    it reads the store and the saved choice of plan, so it must run when the page is
+    opened, not minutes earlier.  Elsewhere (JupyterLab, reports, tests), and once the
+    participant is there, this returns at once.
+    """
+    if not preheated() or _ARRIVED:
+        return
+    for name in STEP_MODULES:
+        importlib.import_module(f"{__package__}.steps.{name}")
+    import plotly.graph_objects as go
+    from voila.utils import wait_for_request
+
+    go.Figure(go.Scatter(x=[0], y=[0])).to_dict()  # plotly loads its validators on first use
+    # One attempt, as Voila intends: asking again after Voila's 5 s connection timeout made its
+    # server forget another kernel's wait (its query socket drops the wrong waiter on close), and
+    # that page never came.  If the attempt fails, the step is built now, with the plan as it is.
+    wait_for_request()
+    _ARRIVED.append(True)
+
+
 def open_workshop(store: str | None = None, scorecard: str | None = None) -> Workshop:
     """The workshop every workbook starts with (``store`` / ``scorecard`` from the parameters cell).
 
     A store that cannot be opened (damaged, unreadable) gives a workshop whose every step
-    says why, instead of an error in the workbook's cell.
+    says why, instead of an error in the workbook's cell. In a pre-heated Voila kernel this
+    first waits for the participant (:func:`wait_for_participant`).
     """
+    wait_for_participant()
     location = resolve_store(store)
     try:
         return Workshop(Store.open_or_create(location), resolve_scorecard(scorecard))

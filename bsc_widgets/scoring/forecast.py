@@ -46,7 +46,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-from scipy import stats
 
 from . import holt_winters as hw
 
@@ -64,7 +63,7 @@ GROWTH = 0.5  # a borrowed quantile grows as (lead / borrowed lead) to this powe
 MIN_ORIGIN = 4  # past forecasts of the line count from lines through at least this many actuals
 MIN_POOL = 20  # past errors a lead needs to calibrate
 POOL_KPIS = 2000  # the line is calibrated on at most this many KPIs (every n-th)
-Z = float(stats.norm.ppf((1 + LEVEL) / 2))  # 1.2816: the normal half-width of the 80 % interval, in standard errors
+Z = 1.2815515655446004  # the normal half-width of the 80 % interval in standard errors: scipy's norm.ppf(0.9)
 _ROUNDING = 1e-12  # a residual sum of squares below this share of the total is floating-point rounding
 
 
@@ -255,6 +254,8 @@ def _t_quantile(df: FloatArray) -> FloatArray:
     top = int(np.nanmax(df, initial=1))
     table = _T_QUANTILES.get(top)
     if table is None:
+        from scipy import stats  # imported when a forecast is made: ~1 s a workshop kernel never needs
+
         table = _T_QUANTILES.setdefault(top, stats.t.ppf((1 + LEVEL) / 2, np.arange(1, top + 1)))
     return table[np.clip(np.nan_to_num(df, nan=1).astype(np.int64) - 1, 0, top - 1)]
 
@@ -412,6 +413,8 @@ def seasonal_cases(values: FloatArray, cutoff: IntArray, horizon_col: IntArray, 
     with np.errstate(divide="ignore"):
         f = ((rss_line - rss_seasons) / (season - 1)) / (rss_seasons / (n - season - 1))
     p_value = np.ones(len(kk))
+    from scipy import stats
+
     p_value[test] = stats.f.sf(f[test], season - 1, n[test] - season - 1)
     out = np.zeros_like(cases)
     out[kk, pp] = test & (p_value < SEASONAL_P)

@@ -85,14 +85,14 @@ class Server:
             os.killpg(self.process.pid, signal.SIGKILL)
 
 
-def start_server(command: str, store: Path, tmp: Path, *extra: str) -> Server:
-    """Run ``bsc <command> --store STORE`` on a free loopback port with a random token."""
+def start_server(command: str, store: Path, tmp: Path, *extra: str, options: tuple[str, ...] = ()) -> Server:
+    """Run ``bsc <command> --store STORE [options]`` on a free loopback port with a random token."""
     from bsc_widgets.app.servers import new_token
 
     port, token = free_port(), new_token()
     log = tmp / f"{command}.log"
     argv = [sys.executable, "-c", "from bsc_widgets.cli import main; main()", command, "--store", str(store),
-            "--scorecard", "org", "--port", str(port), "--token", token, "--no-browser", "--", *extra]
+            "--scorecard", "org", "--port", str(port), "--token", token, "--no-browser", *options, "--", *extra]
     env = {**os.environ, "JUPYTER_CONFIG_DIR": str(tmp / "jupyter-config"),
            "JUPYTER_RUNTIME_DIR": str(tmp / "jupyter-runtime")}
     with log.open("wb") as out:

@@ -1,8 +1,17 @@
 """Step 2 — Objectives and strategy map: objectives per perspective, their order, the
-cause-and-effect links, and the map redrawn after every change."""
+cause-and-effect links, and the map beside them, redrawn after every change.
+
+Clicking an objective on the map selects it in the form: the page script of the workshop
+template (``templates/voila/templates/bsc/index.html.j2``) listens to the map's clicks
+and types the objective's id into a hidden text box (:attr:`ObjectivesStep.pick`); the
+step selects it.  This works wherever ipywidgets run (Voila, JupyterLab with the page
+script absent simply does nothing on a click).
+"""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
@@ -11,10 +20,11 @@ import pandas as pd
 from ...errors import BscValidationError, ConflictError
 from ...model.bands import ROLLUP_WORDS, ROLLUPS
 from ...render.charts import strategy_map
+from ...render.charts.figure import WRAP, text, wrap
 from ..coach import SmartCoach
 from ..display import message, show_in, wide
 from ..failures import guarded, show_failure
-from ..record_form import RecordForm, sentence
+from ..record_form import NEW, RecordForm, sentence
 from ..view import Viewable
 from ..workshop import Workshop, no_scorecard
 
@@ -29,6 +39,43 @@ ROLLUP_LABEL = "Roll-up (blank: the scorecard's)"
 def rollup_options() -> list[tuple[str, str]]:
     """The roll-up methods in plain words, as a drop-down offers them."""
     return [(ROLLUP_WORDS[method], method) for method in ROLLUPS]
+
+
+MAP_WIDTH = 540
+"""Width of the map beside the form, in pixels: form and map side by side fit 1280 pixels (a projector)."""
+TITLES_TRACE = "objective titles"
+_ID_IN_LABEL = re.compile(r"^<b>(.*?)</b>")
+
+
+def fit_map(figure: go.Figure, titles: Mapping[str, str], width: int = MAP_WIDTH) -> go.Figure:
+    """The strategy map made at most ``width`` pixels wide, its objectives clickable.
+
+    Narrower than drawn, the titles are wrapped shorter in a smaller font so that boxes
+    keep them inside; each title point carries its objective id (``customdata``), which
+    the page script sends back when the box is clicked.
+    """
+    drawn = int(figure.layout.width or width)
+    factor = min(1.0, width / drawn)
+    font = 11 if factor > 0.9 else 10 if factor > 0.7 else 9
+    chars = max(10, int(WRAP * factor * 11 / font))
+    for trace in figure.data:
+        if trace.name == TITLES_TRACE:
+            ids = [_label_id(label) for label in trace.text]
+            trace.customdata = ids
+            if factor < 1:
+                trace.text = [f"<b>{text(i)}</b><br>{wrap(titles.get(i, ''), chars, 4)}" for i in ids]
+                trace.textfont.size = font
+        elif trace.name == "perspectives" and factor < 1:
+            trace.textfont.size = font + 1
+    figure.update_layout(width=min(drawn, width), hoverdistance=60, clickmode="event")
+    return figure
+
+
+def _label_id(label: str) -> str:
+    """The objective id at the start of a map label (``<b>F1</b>…``), unescaped."""
+    found = _ID_IN_LABEL.match(label)
+    raw = found.group(1) if found else ""
+    return raw.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
 def objective_options(frames: dict[str, pd.DataFrame], scorecard_id: str | None) -> list[tuple[str, str]]:
@@ -65,8 +112,10 @@ class ObjectivesStep(Viewable):
             store, "objectives", fixed={"scorecard_id": sid}, fields=self._objective_fields(frames),
             options={"perspective_id": self._perspective_options(frames), "supports": self._parent_options(frames),
                      "rollup": rollup_options()},
-            labels={"supports": "Supports (parent objective)", "rollup": ROLLUP_LABEL}, noun="objective",
+            labels={"objective_id": "Short id", "supports": "Supports (parent objective)", "rollup": ROLLUP_LABEL},
+            noun="objective",
             describe=lambda r: f"{r['objective_id']} — {r['title']}")
+        self.objectives.fields["description"].widget.layout.width = "420px"  # the form leaves room for the map
         options = objective_options(frames, sid)
         self.links = RecordForm(store, "links", fixed={"scorecard_id": sid}, fields=["cause", "effect", "note"],
                                 options={"cause": options, "effect": options},
@@ -80,14 +129,20 @@ class ObjectivesStep(Viewable):
         self.down_button = wide(widgets.Button(description="Move down", icon="arrow-down"))
         self.order_status = widgets.HTML()
         self.order_revisions: dict[str, int] = {}
-        self.map = widgets.Output(layout=widgets.Layout(width="100%"))
+        self.map = widgets.Output(layout=widgets.Layout(width=f"{MAP_WIDTH + 10}px"))
+        self.map.add_class("bsc-map")
+        self.pick = widgets.Text(layout=widgets.Layout(display="none"))
+        self.pick.add_class("bsc-map-pick")
+        self.pick.observe(lambda change: self.select(change["new"]), names="value")
         for form in (self.perspectives, self.objectives, self.links):
             form.on_change(lambda _: self.refresh())
-        self.objectives.selector.observe(lambda _: self._coach_for_selected(), names="value")
+        self.objectives.selector.observe(
+            lambda change: self.coach.show("objective", None if change["new"] == NEW else str(change["new"])),
+            names="value")
         self.order_perspective.observe(lambda _: self._fill_order(), names="value")
         self.up_button.on_click(guarded(self.order_status, lambda: store.location)(lambda _: self.move(-1)))
         self.down_button.on_click(guarded(self.order_status, lambda: store.location)(lambda _: self.move(+1)))
-        tabs = widgets.Tab(children=[
+        self.tabs = tabs = widgets.Tab(children=[
             widgets.VBox([self.objectives.widget, self.coach.widget]),
             widgets.VBox([self.order_perspective, self.order, widgets.HBox([self.up_button, self.down_button]),
                           self.order_status]),
@@ -96,8 +151,24 @@ class ObjectivesStep(Viewable):
         ])
         for i, title in enumerate(["Objectives", "Order", "Cause and effect", "Perspectives"]):
             tabs.set_title(i, title)
-        self.widget = widgets.VBox([tabs, widgets.HTML("<h3>Strategy map</h3>"), self.map])
+        beside = widgets.VBox(
+            [widgets.HTML("<b>Strategy map</b> — click an objective to edit it"), self.map, self.pick],
+            layout=widgets.Layout(flex="0 1 auto", margin="0 0 0 12px"))
+        beside.add_class("bsc-map-column")
+        tabs.layout = widgets.Layout(flex="1 1 600px", min_width="600px")
+        self.widget = widgets.HBox([tabs, beside],
+                                   layout=widgets.Layout(flex_flow="row wrap", align_items="flex-start"))
+        self.widget.add_class("bsc-objectives-step")
         self.refresh(frames)
+
+    def select(self, objective_id: str) -> None:
+        """Show objective ``objective_id`` in the form (what a click on its box does); unknown ids are ignored."""
+        if not objective_id:
+            return
+        if objective_id in [v for _, v in self.objectives.selector.options]:
+            self.tabs.selected_index = 0
+            self.objectives.selector.value = objective_id
+        self.pick.value = ""  # so that clicking the same box again selects it again
 
     def _objective_fields(self, frames: dict[str, pd.DataFrame]) -> list[str]:
         card = self.workshop.scorecard or {}
@@ -133,13 +204,18 @@ class ObjectivesStep(Viewable):
 
     def draw_map(self, frames: dict[str, pd.DataFrame]) -> None:
         """Redraw the strategy map from the stored plan."""
-        self.figure = strategy_map(frames, str(self.workshop.scorecard_id))
+        sid = str(self.workshop.scorecard_id)
+        objectives = frames["objectives"][frames["objectives"]["scorecard_id"] == sid]
+        titles = dict(zip(objectives["objective_id"].astype(str), objectives["title"].astype(str), strict=True))
+        self.figure = fit_map(strategy_map(frames, sid), titles)
         show_in(self.map, self.figure)
 
-    def _coach_for_selected(self, frames: dict[str, pd.DataFrame] | None = None) -> None:
+    def _selected(self) -> str | None:
         current = self.objectives.current
-        subject = str(current["objective_id"]) if current else None
-        self.coach.refresh(frames if frames is not None else self.workshop.frames(), "objective", subject)
+        return str(current["objective_id"]) if current else None
+
+    def _coach_for_selected(self, frames: dict[str, pd.DataFrame] | None = None) -> None:
+        self.coach.refresh(frames if frames is not None else self.workshop.frames(), "objective", self._selected())
 
     def _objectives_of(self, perspective: Any, frames: dict[str, pd.DataFrame] | None = None) -> pd.DataFrame:
         frames = frames if frames is not None else self.workshop.frames()
