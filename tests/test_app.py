@@ -111,7 +111,8 @@ def test_workshop_is_ready_for_a_room_and_pre_heats_a_pool_per_step(tmp_path: Pa
 def test_pool_option_reaches_voila(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     seen: list[list[str]] = []
     monkeypatch.setattr("bsc_widgets.cli.servers._run", lambda command, what: seen.append(command.argv))
-    result = CliRunner().invoke(main, ["workshop", "--store", str(tmp_path / "plan"), "--no-browser", "--pool", "3"])
+    result = CliRunner().invoke(main, ["workshop", "--store", str(tmp_path / "plan"), "--no-browser", "--create",
+                                       "--pool", "3"])
     assert result.exit_code == 0, result.output
     assert option(seen[0], "--VoilaConfiguration.default_pool_size") == "3"
     result = CliRunner().invoke(main, ["workshop", "--store", str(tmp_path / "plan"), "--pool", "-1"])

@@ -99,12 +99,12 @@ def test_the_problem_codes_the_model_uses_are_all_documented() -> None:
     import ast
     import inspect
 
-    from bsc_widgets.model import coerce, rules, text
+    from bsc_widgets.model import bands, coerce, rules, text
     from bsc_widgets.scoring import gaps
     from bsc_widgets.store import store as delta
 
     used: set[str] = set()
-    for module in (coerce, rules, text, delta, gaps):
+    for module in (coerce, rules, text, bands, delta, gaps):
         for node in ast.walk(ast.parse(inspect.getsource(module))):
             if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value in PROBLEM_CODES:
                 used.add(node.value)

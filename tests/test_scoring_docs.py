@@ -24,9 +24,9 @@ def _section(title: str) -> str:
     return re.sub(r"\s+", " ", body.replace("> ", " "))
 
 
-# ----------------------------------------------------------------------------- 9. Colour bands
+# ----------------------------------------------------------------------------- 10. Colour bands
 def test_colour_band_example() -> None:
-    text = _section("9. Colour bands")
+    text = _section("10. Colour bands")
     assert BANDS_EXAMPLE in text
     five, problem = parse_bands(BANDS_EXAMPLE)
     default, _ = parse_bands("red #d64541 0; amber #f2a900 3.33; green #2e9d5b 6.67")
@@ -85,7 +85,7 @@ def _data(record: dict[str, Any]) -> dict[str, Any]:
                                                              "period_end")}
 
 
-# ----------------------------------------------------------------------------- 10. Missing data
+# ----------------------------------------------------------------------------- 11. Missing data
 def _quarterly(policy: str) -> dict[str, pd.DataFrame]:
     return plan_frames(
         scorecards=[{"scorecard_id": "org", "name": "Org", "horizon_start": "2026Q1", "horizon_end": "2026Q4",
@@ -105,7 +105,7 @@ PERIODS = ["2026Q1", "2026Q2", "2026Q3"]
 
 
 def test_carry_forward_one_fills_one_missing_quarter_and_not_two() -> None:
-    text = _section("10. Missing data")
+    text = _section("11. Missing data")
     review = score_review(_quarterly("carry_forward:1"), PERIODS)
     kpi = review.kpis.set_index("period")
     assert kpi.loc["2026Q2", "actual"] == 44 and kpi.loc["2026Q2", "filled"] == "carried"
@@ -133,7 +133,7 @@ def test_zero_red_and_ignore(policy: str, score: float | None, status: str) -> N
     else:
         assert kpi["score"] == pytest.approx(score) and kpi["filled"] == policy
         said = {"zero": "With `zero` 2026Q2 scores 0.00 (red)", "red": "with `red` 1.67 (red)"}[policy]
-        assert said in _section("10. Missing data")
+        assert said in _section("11. Missing data")
 
 
 def test_a_kpi_policy_overrides_its_scorecards() -> None:
@@ -150,7 +150,7 @@ def test_red_counts_as_the_lowest_band_of_the_kpis_scheme() -> None:
     assert kpi["score"] == pytest.approx(1.0) and kpi["band"] == "critical"
 
 
-# ----------------------------------------------------------------------------- 11. Roll-up methods
+# ----------------------------------------------------------------------------- 12. Roll-up methods
 def _two_kpis(method: str | None, card_method: str = "weighted_mean") -> dict[str, pd.DataFrame]:
     kpis = [{"kpi_id": k, "scorecard_id": "org", "objective_id": "O1", "name": k, "frequency": "Q",
              "aggregation": "last", "weight": w} for k, w in (("a", 1), ("b", 3))]
@@ -176,7 +176,7 @@ def test_roll_up_methods(method: str | None, expected: float) -> None:
     objective = review.objectives.iloc[0]
     assert objective["score"] == pytest.approx(expected) and objective["coverage"] == 1
     assert objective["rollup"] == (method or "weighted_mean")
-    assert "weighted mean 3.00, worst 2.00, best 6.00 — coverage 1 under all three" in _section("11. Roll-up methods")
+    assert "weighted mean 3.00, worst 2.00, best 6.00 — coverage 1 under all three" in _section("12. Roll-up methods")
 
 
 def test_a_blank_roll_up_follows_the_scorecard() -> None:

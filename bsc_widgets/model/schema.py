@@ -233,7 +233,7 @@ TABLES: dict[str, TableSpec] = {
                 Column("dot_votes", "int", "Dots each participant may give to candidate objectives and KPIs in a "
                        "vote (docs/workshop-app.md, Propose, vote and sign off).", default=5, minimum=1, maximum=100,
                        old_value=5),
-                _text("bands", _BANDS_DOC + " Blank: red, amber and green from amber_from and green_from.",
+                _text("bands", _BANDS_DOC + " Blank: red, amber and green from the two score thresholds.",
                       LINE_LENGTH),
                 _text("missing_policy", "How a KPI without an actual in a review period counts: ignore, zero, red "
                       "or carry_forward:N (docs/scoring.md, Missing data).", NAME_LENGTH, default="ignore",

@@ -58,8 +58,9 @@ PRINT_CSS = f"""
 @media print{{
   {PAGE.css()}
   html,body{{-webkit-print-color-adjust:exact;print-color-adjust:exact}}
-  .bsc-table{{font-size:.78em;table-layout:auto}}
-  .bsc-table th,.bsc-table td{{padding:.25em .35em}}
+  .bsc-table{{font-size:.74em;table-layout:auto;width:100%;max-width:100%}}
+  .bsc-table th,.bsc-table td{{padding:.25em .3em;overflow-wrap:anywhere}}
+  .bsc-table .bsc-chip,.bsc-table .bsc-num{{white-space:nowrap;overflow-wrap:normal}}
   .bsc-table tr,.bsc-comment,.bsc-restated,.bsc-headline{{break-inside:avoid;page-break-inside:avoid}}
   .bsc-table thead{{display:table-header-group}}
   .bsc h2,.bsc h3,.bsc h4,.bsc p:has(+ .bsc-figure),.bsc p:has(+ .bsc-table){{break-after:avoid;

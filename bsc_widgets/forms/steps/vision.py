@@ -4,17 +4,14 @@
 from __future__ import annotations
 
 import html
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import ipywidgets as widgets
 
-from ...model.bands import BANDS_EXAMPLE, POLICY_HELP, bound_text
-from ...model.values import is_missing
+from ...model.bands import BANDS_EXAMPLE, POLICY_HELP
 from ...render.html import band_legend
 from ...scoring.bands import card_scheme
 from ..coach import SmartCoach
-from ..fields import Field
 from ..record_form import RecordForm
 from ..view import Viewable
 from ..workshop import no_scorecard
@@ -34,18 +31,6 @@ HELP = {"bands": f"3 to 6 bands, lowest first: a name, a colour and the lowest s
         "rollup": "How scores combine into objectives, perspectives and the scorecard: the weighted mean, or the "
                   "worst or best child's score. An objective or perspective may say otherwise."}
 """Help under the scoring fields, in plain words."""
-ROUNDED = ("green_from", "amber_from")
-"""Score thresholds shown to two decimals (6.67 means exactly 20/3, docs/scoring.md)."""
-
-
-def rounded(field: Field) -> None:
-    """Show a score field's number to two decimals at most (6.67, 3.33), as the scoring rules read them."""
-    show: Callable[[Any], None] = field.set
-
-    def set_rounded(value: Any) -> None:
-        show(value if is_missing(value) or isinstance(value, str) else bound_text(float(value)))
-
-    field.set = set_rounded  # type: ignore[method-assign]
 
 
 class VisionStep(Viewable):
@@ -61,8 +46,6 @@ class VisionStep(Viewable):
         self.form = RecordForm(workshop.store, "scorecards", fixed={"scorecard_id": workshop.scorecard_id},
                                fields=FIELDS, labels=LABELS, noun="scorecard", single=True,
                                options={"rollup": rollup_options()})
-        for name in ROUNDED:
-            rounded(self.form.fields[name])
         for name, text in HELP.items():
             self.form.fields[name].help.value = f"<span style='color:#666;font-size:90%'>{html.escape(text)}</span>"
         self.form.load(self.form.current)
