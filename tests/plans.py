@@ -3,6 +3,9 @@ when several test folders have one)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
 import pandas as pd
 
 from bsc_widgets import Store
@@ -59,3 +62,29 @@ def with_markup(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
         for column in columns:
             marked[table][column] = [f"{MARKUP} {i}" for i in range(len(marked[table]))]
     return marked
+
+
+def make_older(store: Path, dropped: Mapping[str, Sequence[str]], version: int) -> Path:
+    """Make the store at ``store`` look written by an older release: ``dropped`` columns gone, ``version`` recorded.
+
+    Each table is rewritten without the columns (in its usual partitions), store_info says ``version``
+    and the version record is removed, as a store of that release has none of the new commits.
+    """
+    import pyarrow as pa
+    from deltalake import DeltaTable, write_deltalake
+
+    from bsc_widgets.store import PARTITIONS
+
+    for name, columns in dropped.items():
+        uri = str(store / name)
+        data = DeltaTable(uri).to_pyarrow_table().drop_columns(list(columns))
+        partition = PARTITIONS[name]
+        write_deltalake(uri, data, mode="overwrite", schema_mode="overwrite",
+                        partition_by=[partition] if partition else None)
+    info = DeltaTable(str(store / "store_info")).to_pyarrow_table()
+    info = info.set_column(info.schema.get_field_index("schema_version"), "schema_version",
+                           pa.array([version] * len(info), pa.int64()))
+    write_deltalake(str(store / "store_info"), info, mode="overwrite")
+    (store / "_bsc_versions.json").unlink()
+    return store
+

@@ -2,22 +2,8 @@
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
-
-import pytest
-
-from bsc_widgets.forms.workshop import Workshop, open_workshop
+from bsc_widgets.forms.workshop import Workshop
 from bsc_widgets.model.bands import BANDS_EXAMPLE
-
-
-@pytest.fixture
-def ws(sample_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Workshop:
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("BSC_STORE", raising=False)
-    monkeypatch.delenv("BSC_SCORECARD", raising=False)
-    shutil.copytree(sample_template, tmp_path / "store")
-    return open_workshop(str(tmp_path / "store"), "org")
 
 
 def test_vision_form_rounds_thresholds_saves_bands_and_refuses_a_wrong_scheme(ws: Workshop) -> None:

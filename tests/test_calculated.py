@@ -10,10 +10,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 import pytest
 from click.testing import CliRunner
-from deltalake import DeltaTable, write_deltalake
+from deltalake import DeltaTable
+from plans import make_older
 
 from bsc_widgets import Store
 from bsc_widgets.cli import main
@@ -298,14 +298,7 @@ def test_a_store_of_schema_four_is_upgraded_on_open_and_scores_as_before(sample_
     store = Store.open(sample_store)
     store.delete("kpis", [{"kpi_id": "complaints-per-member"}])  # what a store of the previous release held
     before = score_review(store.read_all(), ["2026Q2", "2026Q3"])
-    uri = str(sample_store / "kpis")
-    kpis = DeltaTable(uri).to_pyarrow_table().drop_columns(["expression", "target_rule"])
-    write_deltalake(uri, kpis, mode="overwrite", schema_mode="overwrite", partition_by=["scorecard_id"])
-    info = DeltaTable(str(sample_store / "store_info")).to_pyarrow_table()
-    info = info.set_column(info.schema.get_field_index("schema_version"), "schema_version",
-                           pa.array([4] * len(info), pa.int64()))
-    write_deltalake(str(sample_store / "store_info"), info, mode="overwrite")
-    (sample_store / "_bsc_versions.json").unlink()
+    uri = str(make_older(sample_store, {"kpis": ["expression", "target_rule"]}, 4) / "kpis")
     upgraded = Store.open(sample_store)
     assert upgraded.schema_version == SCHEMA_VERSION == 5
     stored = DeltaTable(uri)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import html
 import json
-import shutil
 from pathlib import Path
 
 import ipywidgets as widgets
@@ -22,16 +21,6 @@ from bsc_widgets.model.schema import TABLES
 from bsc_widgets.model.words import number
 from bsc_widgets.render import theme
 from bsc_widgets.smart import check_smart, findings_for
-
-
-@pytest.fixture
-def ws(sample_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Workshop:
-    """A workshop on a fresh copy of the sample, run from a temporary folder."""
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("BSC_STORE", raising=False)
-    monkeypatch.delenv("BSC_SCORECARD", raising=False)
-    shutil.copytree(sample_template, tmp_path / "store")
-    return open_workshop(str(tmp_path / "store"), "org")
 
 
 def stored(ws: Workshop, table: str, key: str | tuple[str, ...]) -> pd.Series:

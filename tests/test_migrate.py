@@ -18,10 +18,10 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import pyarrow as pa
 import pytest
 from click.testing import CliRunner, Result
-from deltalake import DeltaTable, write_deltalake
+from deltalake import DeltaTable
+from plans import make_older
 
 from bsc_widgets import Store
 from bsc_widgets.cli import main
@@ -179,17 +179,7 @@ DATED = ("targets", "actuals", "comments", "closed_periods")
 @pytest.fixture
 def schema3_store(sample_store: Path) -> Path:
     """The sample as schema version 3 wrote it: no period dates, version 3 in store_info."""
-    for name in DATED:
-        uri = str(sample_store / name)
-        data = DeltaTable(uri).to_pyarrow_table().drop_columns(["period_start", "period_end"])
-        write_deltalake(uri, data, mode="overwrite", schema_mode="overwrite",
-                        partition_by=["period"] if name != "closed_periods" else None)
-    info = DeltaTable(str(sample_store / "store_info")).to_pyarrow_table()
-    info = info.set_column(info.schema.get_field_index("schema_version"), "schema_version",
-                           pa.array([3] * len(info), pa.int64()))
-    write_deltalake(str(sample_store / "store_info"), info, mode="overwrite")
-    (sample_store / "_bsc_versions.json").unlink()
-    return sample_store
+    return make_older(sample_store, {name: ["period_start", "period_end"] for name in DATED}, 3)
 
 
 def test_migrate_a_schema3_store_dry_run_then_for_real(schema3_store: Path) -> None:

@@ -3,25 +3,11 @@
 from __future__ import annotations
 
 import html
-import shutil
-from pathlib import Path
 
-import pytest
-
-from bsc_widgets.forms import Workshop, open_workshop
+from bsc_widgets.forms import Workshop
 from bsc_widgets.forms.steps.objectives import MAP_WIDTH, TITLES_TRACE, fit_map
 from bsc_widgets.render.charts import strategy_map
 from bsc_widgets.smart import check_smart
-
-
-@pytest.fixture
-def ws(sample_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Workshop:
-    """A workshop on a fresh copy of the sample."""
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("BSC_STORE", raising=False)
-    monkeypatch.delenv("BSC_SCORECARD", raising=False)
-    shutil.copytree(sample_template, tmp_path / "store")
-    return open_workshop(str(tmp_path / "store"), "org")
 
 
 def test_the_map_fits_beside_the_form_and_every_objective_carries_its_id(ws: Workshop) -> None:

@@ -12,7 +12,8 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 import pytest
-from deltalake import DeltaTable, write_deltalake
+from deltalake import DeltaTable
+from plans import make_older
 
 from bsc_widgets import Store
 from bsc_widgets.model.schema import OTHER_TOOLS, SCHEMA_VERSION, TABLES
@@ -52,16 +53,7 @@ def test_the_store_keeps_the_dates_in_step_with_the_period_and_ignores_given_one
 
 def test_a_store_of_schema_three_gets_the_dates_when_opened(sample_store: Path) -> None:
     before = Store.open(sample_store).read("actuals")
-    for name in DATED:
-        uri = str(sample_store / name)
-        data = DeltaTable(uri).to_pyarrow_table().drop_columns(["period_start", "period_end"])
-        write_deltalake(uri, data, mode="overwrite", schema_mode="overwrite", partition_by=["period"]
-                        if name != "closed_periods" else None)
-    info = DeltaTable(str(sample_store / "store_info")).to_pyarrow_table()
-    info = info.set_column(info.schema.get_field_index("schema_version"), "schema_version",
-                           pa.array([3] * len(info), pa.int64()))
-    write_deltalake(str(sample_store / "store_info"), info, mode="overwrite")
-    (sample_store / "_bsc_versions.json").unlink()
+    make_older(sample_store, {name: ["period_start", "period_end"] for name in DATED}, 3)
     store = Store.open(sample_store)
     assert store.schema_version == SCHEMA_VERSION
     key = ["kpi_id", "period"]

@@ -6,8 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
-import pyarrow as pa
-from deltalake import DeltaTable, write_deltalake
+from deltalake import DeltaTable
+from plans import make_older
 
 from bsc_widgets import Store, score_review
 from bsc_widgets.model.schema import SCHEMA_CHANGES, SCHEMA_VERSION
@@ -20,15 +20,7 @@ def test_a_store_of_schema_four_upgrades_on_open_and_scores_the_same(sample_stor
     assert SCHEMA_VERSION == 5 and set(NEW) <= set(SCHEMA_CHANGES[5][1])
     periods = ["2026Q2", "2026Q3"]
     before = score_review(Store.open(sample_store).read_all(), periods)
-    for name, columns in NEW.items():
-        uri = str(sample_store / name)
-        data = DeltaTable(uri).to_pyarrow_table().drop_columns(columns)
-        write_deltalake(uri, data, mode="overwrite", schema_mode="overwrite", partition_by=["scorecard_id"])
-    info = DeltaTable(str(sample_store / "store_info")).to_pyarrow_table()
-    info = info.set_column(info.schema.get_field_index("schema_version"), "schema_version",
-                           pa.array([4] * len(info), pa.int64()))
-    write_deltalake(str(sample_store / "store_info"), info, mode="overwrite")
-    (sample_store / "_bsc_versions.json").unlink()
+    make_older(sample_store, NEW, 4)
     store = Store.open(sample_store)
     assert store.schema_version == SCHEMA_VERSION
     cards = store.read("scorecards")
