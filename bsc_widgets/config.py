@@ -1,7 +1,8 @@
 """Which store, scorecard and user: one resolver used by the CLI, the forms and the servers.
 
 Each setting is taken from the first of: the parameter given (a CLI option, a workbook's
-parameters cell), the environment (``BSC_STORE``, ``BSC_SCORECARD``, ``BSC_USER``), the
+parameters cell), in the workshop app the facilitator's choice for the running app
+(``BSC_APP_CHOICE``), the environment (``BSC_STORE``, ``BSC_SCORECARD``, ``BSC_USER``), the
 choice saved by the "Start here" workbook (``.bsc-workshop.json`` in the workbooks
 folder), and a default (``workshop-store`` next to the workbooks; the top scorecard of
 the store; the login name).
@@ -25,6 +26,11 @@ DEFAULT_STORE = "workshop-store"
 STORE_ENV = "BSC_STORE"
 SCORECARD_ENV = "BSC_SCORECARD"
 USER_ENV = "BSC_USER"
+APP_CHOICE_ENV = "BSC_APP_CHOICE"
+"""File where the running workshop app keeps the store and scorecard the facilitator works on (set by
+``bsc workshop``; the facilitator's choice in "Start here" changes it for every page opened after)."""
+STORES_ROOT_ENV = "BSC_STORES_ROOT"
+"""Folder under which the facilitator may open or create stores in the workshop app."""
 
 
 def is_uri(location: str) -> bool:
@@ -51,20 +57,44 @@ def remember(store: str, scorecard: str | None, folder: str | os.PathLike[str] |
                                                encoding="utf-8")
 
 
+def app_choice(env: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """The store and scorecard the running workshop app works on (empty outside the app, or when unreadable)."""
+    path = _text((os.environ if env is None else env).get(APP_CHOICE_ENV))
+    if path is None:
+        return {}
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def remember_in_app(store: str, scorecard: str | None, env: Mapping[str, str] | None = None) -> bool:
+    """Make ``store`` and ``scorecard`` what every page of the running app opens; False outside the app."""
+    path = _text((os.environ if env is None else env).get(APP_CHOICE_ENV))
+    if path is None:
+        return False
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as out:
+        json.dump({"store": store, "scorecard": scorecard}, out)
+    return True
+
+
 def _text(value: Any) -> str | None:
     return value if isinstance(value, str) and value.strip() else None
 
 
 def resolve_store(store: str | None = None, *, folder: str | os.PathLike[str] | None = None,
                   env: Mapping[str, str] | None = None) -> str:
-    """Where the plan is kept: ``store``, else ``BSC_STORE``, else the saved choice, else ``workshop-store``.
+    """Where the plan is kept: ``store``, else the app's choice, else ``BSC_STORE``, else the saved choice, else
+    ``workshop-store``.
 
     Local folders come back absolute: a given or environment path relative to the current
     folder, a saved or default one relative to ``folder`` (the workbooks folder, where the
     workbooks' kernels run; default: the current folder).  URIs are returned unchanged.
     """
     environment = os.environ if env is None else env
-    given = _text(store) or _text(environment.get(STORE_ENV))
+    given = _text(store) or _text(app_choice(environment).get("store")) or _text(environment.get(STORE_ENV))
     if given:
         return given if is_uri(given) else str(Path(given).expanduser().resolve())
     location = _text(saved_choice(folder).get("store")) or DEFAULT_STORE
@@ -73,12 +103,13 @@ def resolve_store(store: str | None = None, *, folder: str | os.PathLike[str] | 
 
 def resolve_scorecard(scorecard: str | None = None, *, folder: str | os.PathLike[str] | None = None,
                       env: Mapping[str, str] | None = None) -> str | None:
-    """The scorecard to work on: ``scorecard``, else ``BSC_SCORECARD``, else the saved choice.
+    """The scorecard to work on: ``scorecard``, else the app's choice, else ``BSC_SCORECARD``, else the saved choice.
 
     None means "the store's top scorecard" (:func:`bsc_widgets.model.plan.top_scorecard`).
     """
     environment = os.environ if env is None else env
-    return (_text(scorecard) or _text(environment.get(SCORECARD_ENV))
+    return (_text(scorecard) or _text(app_choice(environment).get("scorecard"))
+            or _text(environment.get(SCORECARD_ENV))
             or _text(saved_choice(folder).get("scorecard")))
 
 

@@ -235,6 +235,11 @@ class PeriodClosedError(BscError):
     """A save would change the actuals, targets or comments of a closed period; nothing was saved."""
 
 
+class NotAllowedError(BscError):
+    """The person saving may not make this change in their workshop role (a viewer, or a participant changing
+    the plan); nothing was saved. The message says what the role allows."""
+
+
 class InputError(BscError):
     """An argument names something that does not exist (a scorecard, a period) or is malformed."""
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 PACKAGE = "bsc_widgets"
 
-BASE = frozenset({"errors", "config", "resources", "version"})
+BASE = frozenset({"errors", "config", "resources", "version", "roster"})
 """Modules at the top of the package that import none of its layers: every layer may use them."""
 
 ALLOWED: dict[str, frozenset[str]] = {

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 
-from ..config import is_uri
+from ..config import STORES_ROOT_ENV, is_uri
 
 APP_ENV = "BSC_APP"
 """Set to 1 to make the forms behave as in the app (tests, other app servers)."""
@@ -35,3 +35,24 @@ def shown_location(location: str) -> str:
     if is_uri(text):
         text = text.split("://", 1)[1]
     return PurePosixPath(text.replace("\\", "/")).name or text
+
+
+def stores_root(env: Mapping[str, str] | None = None) -> Path | None:
+    """The folder under which the facilitator may open or create stores in the app (None: not set)."""
+    text = (os.environ if env is None else env).get(STORES_ROOT_ENV, "").strip()
+    return Path(text).resolve() if text else None
+
+
+def under_root(location: str, root: Path | None) -> Path | None:
+    """``location`` as a folder inside ``root`` (a name typed relative to it, or a path under it); None otherwise."""
+    if root is None or is_uri(location) or not location.strip():
+        return None
+    path = Path(location.strip()).expanduser()
+    path = (root / path if not path.is_absolute() else path).resolve()
+    return path if path != root and path.is_relative_to(root) else None
+
+
+def relative_location(location: str, root: Path | None) -> str:
+    """How the facilitator sees a store in the app: its path relative to the stores' folder (else its name)."""
+    path = under_root(location, root)
+    return path.relative_to(root).as_posix() if path is not None and root is not None else shown_location(location)

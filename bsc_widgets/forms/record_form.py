@@ -28,6 +28,7 @@ from ..store import SaveResult, Store
 from .display import in_words, message, shown_value, wide
 from .failures import guarded, show_failure
 from .fields import Field, Options
+from .roles import lock
 
 NEW = "__new__"
 
@@ -81,6 +82,7 @@ class RecordForm:
         self.listeners: list[Listener] = []
         self.conflict_error: ConflictError | None = None
         self.touched: set[str] = set()
+        self._idle = ""  # what the status line shows with nothing to say (a role's note)
 
         self.selector = widgets.Dropdown(description=f"{capitalised(self.noun)}:", options=[],
                                          layout=widgets.Layout(width="560px"), style={"description_width": "150px"})
@@ -130,6 +132,9 @@ class RecordForm:
         self.refresh()
         if single:
             self.load(self._find(self.spec.key_text(self.fixed)))
+        self.locked = lock(table, [self.save_button, self.new_button, self.remove_button], self.status)
+        """True when the member this page serves cannot change the table (the store refuses it too)."""
+        self._idle = self.status.value if self.locked else ""
 
     # ------------------------------------------------------------ records
     def records(self) -> pd.DataFrame:
@@ -234,7 +239,7 @@ class RecordForm:
     # ------------------------------------------------------------ saving
     def say(self, text: str, ok: bool = True) -> None:
         """Show a status message under the buttons."""
-        self.status.value = message(text, ok=ok) if text else ""
+        self.status.value = message(text, ok=ok) if text else self._idle
 
     def save(self, revision: int | None = None) -> SaveResult | None:
         """Save the entered record; show what is wrong instead when it cannot be saved."""

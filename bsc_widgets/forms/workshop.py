@@ -17,8 +17,9 @@ from typing import Any
 import ipywidgets as widgets
 import pandas as pd
 
-from ..config import resolve_scorecard, resolve_store
+from ..config import USER_ENV, resolve_scorecard, resolve_store
 from ..model.plan import top_scorecard
+from ..roster import VIEWER, Member, Roster, join, member_of_request, roster_file, session
 from ..store import Store
 from .display import message
 from .failures import failure_text
@@ -161,6 +162,34 @@ def wait_for_participant() -> None:
     _ARRIVED.append(True)
 
 
+UNKNOWN = Member("unknown", "Visitor", VIEWER)
+"""Whom a page's kernel serves when the server named nobody it knows: a viewer (never more than that)."""
+
+
+def identify(env: dict[str, str] | None = None) -> Member | None:
+    """In the workshop app: the member who opened this page, as the server named them; None without a roster.
+
+    The server writes the member's id into the page request's query string (over anything
+    the browser sent); the kernel looks it up in the roster (``BSC_ROSTER``) and serves
+    that member from then on: every save carries their name and is checked against their
+    role (:mod:`bsc_widgets.model.permissions`). A page whose member cannot be found
+    (an unreadable roster, a request that never came) is a viewer's.
+    """
+    environment = os.environ if env is None else env
+    path = roster_file(environment)
+    if path is None:
+        return session()
+    if session() is not None:
+        return session()
+    try:
+        member = member_of_request(environment.get("QUERY_STRING"), Roster.load(path)) or UNKNOWN
+    except (OSError, ValueError, KeyError, TypeError):
+        member = UNKNOWN
+    join(member)
+    os.environ[USER_ENV] = member.name  # what current_user() gives every form of this kernel
+    return member
+
+
 def open_workshop(store: str | None = None, scorecard: str | None = None) -> Workshop:
     """The workshop every workbook starts with (``store`` / ``scorecard`` from the parameters cell).
 
@@ -169,6 +198,7 @@ def open_workshop(store: str | None = None, scorecard: str | None = None) -> Wor
     first waits for the participant (:func:`wait_for_participant`).
     """
     wait_for_participant()
+    identify()
     location = resolve_store(store)
     try:
         return Workshop(Store.open_or_create(location), resolve_scorecard(scorecard))

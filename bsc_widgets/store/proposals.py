@@ -115,7 +115,8 @@ def decide(store: Store, candidate_id: str, *, accept: bool, note: str | None = 
     record |= {"scorecard_id": found["scorecard_id"], "revision": 0,
                ("description" if table == "objectives" else "definition"): None if pd.isna(description)
                else description}
-    store.upsert(table, [record], user=user)
+    store.upsert(table, [record], user=user,
+                 note=f"accepted {candidate_id}, proposed by {found.get('proposed_by') or 'someone'}")
     store.upsert("candidates", [{**base, "status": "accepted", "accepted_as": record_id}], user=user)
     return Decision(candidate_id, "accepted", table, record_id)
 

@@ -34,6 +34,7 @@ from ..errors import (
     BscValidationError,
     ConflictError,
     InputError,
+    NotAllowedError,
     NotAStoreError,
     PeriodClosedError,
     Problem,
@@ -47,6 +48,7 @@ from ..model.coerce import Records, as_frame, coerce, to_arrow
 from ..model.keys import key_mask
 from ..model.parse import MOMENT_FORMS, moment
 from ..model.periods import parse_period
+from ..model.permissions import FACILITATOR_TEXT, may_decide, refusal
 from ..model.plan import PERIOD_LOCKED_TABLES, closing, require_scorecard
 from ..model.rules import check_change, check_plan, empty_frame, tables_for_change
 from ..model.schema import (
@@ -60,6 +62,7 @@ from ..model.schema import (
 )
 from ..model.text import text_problem, visible
 from ..model.values import plain
+from ..roster import session
 from ..version import __version__
 from . import changes
 from .changes import Change, Key, key_mapping
@@ -132,6 +135,7 @@ class Store:
 
         Raises :class:`StoreError` if the location already holds a store or other files.
         """
+        _refuse_unless_facilitator()
         store = cls(location, storage_options)
         if not is_uri(store.location):
             path = Path(store.location)
@@ -406,13 +410,14 @@ class Store:
         return check_plan(self.read_all())
 
     # ----------------------------------------------------------------- writing
-    def upsert(self, name: str, records: Records, *, user: str | None = None) -> SaveResult:
+    def upsert(self, name: str, records: Records, *, user: str | None = None, note: str | None = None) -> SaveResult:
         """Insert or update records of table ``name`` (checked before anything is written).
 
         A record that carries ``revision`` is only saved if the stored record still has that
         revision (0 means "must not exist yet"); otherwise :class:`ConflictError` is raised
         (:class:`RecordExistsError` when a new record's key is taken).  Records identical to
-        the stored ones are left alone (no new revision).
+        the stored ones are left alone (no new revision).  ``note`` is added to the
+        operation the table's history shows (e.g. "accepted cand-3, proposed by Ana").
         """
         spec = table(name)
         _refuse_system(name)
@@ -434,7 +439,12 @@ class Store:
             raise BscValidationError(problems + [p for p in more if (p.key, p.field) not in seen])
         if batch.empty:
             return SaveResult(name, None, 0, 0, 0)
-        return self._commit(name, who, lambda current: changes.merge(name, current, batch, who, provided))
+
+        def compute(current: pd.DataFrame) -> Change:
+            change = changes.merge(name, current, batch, who, provided)
+            return replace(change, operation=f"{change.operation} ({note})") if note and change.operation else change
+
+        return self._commit(name, who, compute)
 
     def delete(self, name: str, keys: Iterable[Key], *, user: str | None = None) -> SaveResult:
         """Remove records by key. Refused (nothing removed) if other records still use them.
@@ -539,6 +549,7 @@ class Store:
         lists them and nothing is restored.
         """
         spec = table(name)
+        _refuse_unless_facilitator()
         if self._outdated:
             raise StoreVersionError(self._outdated)
         old = self.read(name, version=version)
@@ -570,6 +581,7 @@ class Store:
         entries are removed); ``keep=None`` keeps the full history.  ``dry_run`` lists what
         would be removed and changes nothing.
         """
+        _refuse_unless_facilitator()
         who = _user(user)
         with self._lock.hold("compact", who):
             try:
@@ -597,6 +609,7 @@ class Store:
         last readable one (a restore); lost commits are accepted.  With ``dry_run`` nothing
         is changed.
         """
+        _refuse_unless_facilitator()
         who = _user(user)
         with self._lock.hold("repair", who):
             found = self.diagnose()
@@ -674,6 +687,7 @@ class Store:
                 if change.empty:
                     return SaveResult(name, None, change.inserted, change.updated, change.unchanged)
                 gone = change.gone(before[name])
+                _refuse_role(name, change.rows, before[name][gone])
                 self._refuse_closed(name, [before[name][gone], change.rows])
                 after = change.apply(before[name], gone)
                 added = [] if name in SYSTEM_TABLES else self._added(name, before, change, after)
@@ -749,6 +763,22 @@ class Store:
             return False
 
 
+def _refuse_role(name: str, new: pd.DataFrame, old: pd.DataFrame) -> None:
+    """:class:`NotAllowedError` when the member this kernel serves may not make this change (see ``permissions``)."""
+    member = session()
+    if member is None:
+        return
+    why = refusal(member, name, TABLES[name].key, new.to_dict("records"), old.to_dict("records"))
+    if why is not None:
+        raise NotAllowedError(why)
+
+
+def _refuse_unless_facilitator() -> None:
+    """:class:`NotAllowedError` unless this kernel serves nobody in particular or the facilitator."""
+    if not may_decide(session()):
+        raise NotAllowedError(FACILITATOR_TEXT)
+
+
 def _refuse_system(name: str) -> None:
     if name == "store_info":
         raise StoreError("store_info is maintained by the store itself and cannot be edited.")
@@ -761,8 +791,12 @@ _SAVED_BY = next(c for c in SYSTEM_COLUMNS if c.name == "saved_by")
 
 
 def _user(user: str | None) -> str:
-    """Who saves: ``user``, else :func:`current_user`; :class:`InputError` when the text rule refuses the name."""
-    who = user or current_user()
+    """Who saves: the member this kernel serves (a workshop page), else ``user``, else :func:`current_user`.
+
+    :class:`InputError` when the text rule refuses the name.
+    """
+    member = session()
+    who = member.name if member is not None else (user or current_user())
     found = text_problem(who.strip(), _SAVED_BY.max_length)
     if found is not None:
         raise InputError(f"user name '{visible(who)}' {found.message}. Fix: {found.fix} (the name comes from "

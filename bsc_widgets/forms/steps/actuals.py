@@ -25,6 +25,7 @@ from ..display import message, wide
 from ..failures import guarded, show_failure
 from ..grid import Key, RecordGrid
 from ..record_form import RecordForm
+from ..roles import lock
 from ..view import Viewable
 from ..workshop import no_scorecard
 from .targets import horizon_periods
@@ -67,6 +68,7 @@ class ActualsGrid(RecordGrid):
             self.month, self.due_box, self.rows, self.save_button, self.status])
         self.widget.add_class("bsc-grid-actuals")
         self.show()
+        lock("actuals", [self.save_button], self.status)
 
     def show(self) -> None:
         """Lay out one row per KPI with the stored value and note of its period."""
@@ -182,6 +184,7 @@ class ImportPanel:
                          "is valid. Numbers are read with the decimal separator the file shows; when a number "
                          "could be read two ways (1.234), choose it under Decimal.</p>"),
             widgets.HBox([self.upload, self.kind, self.decimal, self.check_button, self.apply_button]), self.result])
+        lock("actuals", [self.upload, self.check_button], self.result)
 
     def _location(self) -> str:
         return self.workshop.store.location

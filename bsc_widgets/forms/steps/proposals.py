@@ -21,10 +21,12 @@ from ...config import current_user
 from ...errors import BscValidationError
 from ...model.collaboration import dot_budget, dots_given, dots_left, ranking, signoff_state
 from ...render.charts import vote_ranking
+from ...roster import session
 from ...store import proposals
 from ..display import message, show_in, wide
 from ..failures import show_failure
 from ..live import StoreWatch
+from ..roles import lock, lock_decisions
 from ..view import Viewable
 from ..workshop import no_scorecard
 
@@ -56,8 +58,10 @@ class ProposalsStep(Viewable):
             self.widget: widgets.Widget = no_scorecard()
             return
         style = {"description_width": "9em"}
-        self.name = widgets.Text(value=current_user(), description="Your name", style=style, layout=_wide("32em"),
-                                 continuous_update=False)
+        member = session()  # in the app the server says who this is: the name cannot be changed
+        self.name = widgets.Text(value=member.name if member else current_user(), description="Your name",
+                                 style=style, layout=_wide("32em"), continuous_update=False,
+                                 disabled=member is not None)
         self.name.observe(lambda _: self.refresh(), names="value")
         self.refresh_button = wide(widgets.Button(description="Show the latest", icon="refresh"))
         self.refresh_button.on_click(lambda _: self.refresh())
@@ -119,6 +123,11 @@ class ProposalsStep(Viewable):
         self.sign_button.on_click(lambda _: self._act(self._sign, self.sign_message))
         sign = widgets.VBox([self.signoffs, self.verdict, self.sign_note,
                              widgets.HBox([self.sign_button, self.sign_message])])
+        lock("candidates", [self.propose_button], self.propose_message)
+        lock("votes", [self.vote_button], self.vote_message)
+        lock("discussion", [self.comment_button], self.comment_message)
+        lock("signoffs", [self.sign_button], self.sign_message)
+        lock_decisions([self.accept_button, self.reject_button], self.decide_message)
         self.tabs = widgets.Tab(children=[propose, vote, decide, sign])
         for i, name in enumerate(("Propose", "Vote and discuss", "Decide", "Sign off")):
             self.tabs.set_title(i, name)
@@ -132,8 +141,9 @@ class ProposalsStep(Viewable):
     # ----------------------------------------------------------------- helpers
     @property
     def who(self) -> str:
-        """The participant's name as typed (the login name when left empty)."""
-        return self.name.value.strip() or current_user()
+        """The participant's name: in the app the member the server named, else as typed (default: the login)."""
+        member = session()
+        return member.name if member is not None else self.name.value.strip() or current_user()
 
     def _act(self, action: Callable[[], str], where: widgets.HTML) -> None:
         """Run a save; show its confirmation, or the store's message (what was typed stays)."""

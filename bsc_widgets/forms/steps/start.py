@@ -1,10 +1,13 @@
 """Step 0 — Start here: pick or create the store and the scorecard.
 
 In JupyterLab (the facilitator) the step opens or creates stores and saves the choice for
-every workbook (``.bsc-workshop.json``).  In the app (participants, see
-:mod:`~bsc_widgets.forms.mode`) it only shows the store's folder name and the scorecard the
-facilitator chose: it cannot open or create stores, and never changes the saved choice —
-also when its methods are called directly.
+every workbook (``.bsc-workshop.json``).  In the app (see :mod:`~bsc_widgets.forms.mode`)
+only the facilitator's page may do so, and only for stores inside the folder chosen when
+the app was started (``bsc workshop --stores-root``, default: the store's parent folder),
+shown relative to it; the choice then holds for every page opened after it.  Everyone
+else sees the store's folder name and the scorecard the facilitator chose: they cannot
+open or create stores, and never change the saved choice — also when the step's methods
+are called directly (and the store refuses to create a store for them).
 """
 
 from __future__ import annotations
@@ -14,22 +17,26 @@ from typing import TYPE_CHECKING
 
 import ipywidgets as widgets
 
-from ...config import remember
+from ...config import remember, remember_in_app
 from ...errors import BscError, BscValidationError
 from ...io.samples import load_sample
+from ...model.permissions import may_decide
 from ...model.schema import DEFAULT_PERSPECTIVES
+from ...roster import session
 from ...store import Store
 from ..display import message, wide
 from ..failures import guarded, show_failure
-from ..mode import in_app, shown_location
+from ..mode import in_app, relative_location, shown_location, stores_root, under_root
 from ..record_form import RecordForm, sentence
 from ..view import Viewable
 
 if TYPE_CHECKING:
     from ..workshop import Workshop
 
-APP_REFUSAL = ("In the workshop app the plan's store is chosen by the facilitator when the app starts; it cannot be "
-               "changed here.")
+APP_REFUSAL = ("In the workshop app the plan's store is chosen by the facilitator; it cannot be changed on this "
+               "page.")
+OUTSIDE_ROOT = ("Stores can be opened or created only inside the folder chosen when the app was started: type the "
+                "name of a folder in it, e.g. workshop-store.")
 
 
 class StartHere(Viewable):
@@ -37,8 +44,11 @@ class StartHere(Viewable):
 
     def __init__(self, workshop: Workshop) -> None:
         self.workshop = workshop
-        self.app = in_app()
-        location = shown_location(workshop.store.location) if self.app else workshop.store.location
+        self.root = stores_root()
+        self.picker = not in_app() or (may_decide(session()) and self.root is not None)
+        """Whether this page may open and create stores and change the saved choice (JupyterLab; the facilitator)."""
+        self.app = not self.picker
+        location = self._shown(workshop.store.location)
         self.location = widgets.Text(value=location, description="Store folder:",
                                      layout=widgets.Layout(width="560px"), style={"description_width": "150px"})
         self.open_button = wide(widgets.Button(description="Open or create", icon="folder-open"))
@@ -72,6 +82,20 @@ class StartHere(Viewable):
             self.form.widget,
         ])
         self._refresh_cards()
+
+    def _shown(self, location: str) -> str:
+        """A store's location as this page may show it (never an absolute server path in the app)."""
+        if not in_app():
+            return location
+        return relative_location(location, self.root) if self.picker else shown_location(location)
+
+    def _typed(self) -> str | None:
+        """The store folder typed, as a full path (in the app: only inside the stores' folder; None otherwise)."""
+        typed = self.location.value.strip()
+        if not in_app():
+            return typed
+        found = under_root(typed, self.root)
+        return str(found) if found is not None else None
 
     def _ok(self, target: widgets.HTML, text: str, ok: bool = True) -> None:
         target.value = message(text, ok=ok)
@@ -113,30 +137,39 @@ class StartHere(Viewable):
         if self.app:
             self._ok(self.store_status, APP_REFUSAL, ok=False)
             return
+        where = self._typed()
+        if not where:
+            self._ok(self.store_status, OUTSIDE_ROOT, ok=False)
+            return
         try:
-            store = Store.open_or_create(self.location.value.strip())
+            store = Store.open_or_create(where)
         except Exception as error:  # not a store, a folder that may not be written, a damaged table
-            show_failure(self.store_status, error, doing="open the store")
+            show_failure(self.store_status, error, where, doing="open the store")
             return
         self._switch(store)
-        self._ok(self.store_status, f"Working in {store.location}.")
+        self._ok(self.store_status, f"Working in {self._shown(store.location)}.")
 
     def load_sample(self) -> None:
         """Create a new store with the sample organisation in the folder typed; refused in the app."""
         if self.app:
             self._ok(self.store_status, APP_REFUSAL, ok=False)
             return
+        where = self._typed()
+        if not where:
+            self._ok(self.store_status, OUTSIDE_ROOT, ok=False)
+            return
         try:
-            store = Store.create(self.location.value.strip())
+            store = Store.create(where)
             load_sample(store)
         except BscError as error:
-            self._ok(self.store_status, f"{error} Type a new folder name to load the sample into.", ok=False)
+            said = str(error).replace(where, self._shown(where)) if in_app() else str(error)
+            self._ok(self.store_status, f"{said} Type a new folder name to load the sample into.", ok=False)
             return
         except Exception as error:  # a folder that may not be written, a full disk
-            show_failure(self.store_status, error, doing="load the sample")
+            show_failure(self.store_status, error, where, doing="load the sample")
             return
         self._switch(store)
-        self._ok(self.store_status, f"Loaded the sample organisation into {store.location}.")
+        self._ok(self.store_status, f"Loaded the sample organisation into {self._shown(store.location)}.")
 
     def use(self) -> None:
         """Make the chosen scorecard the one every workbook works on (in the app: refused, the facilitator chose)."""
@@ -149,6 +182,11 @@ class StartHere(Viewable):
             return
         self.workshop.scorecard_id = self.scorecard.value
         remember(self.workshop.store.location, self.workshop.scorecard_id)
+        if remember_in_app(self.workshop.store.location, self.workshop.scorecard_id):
+            self._ok(self.card_status, f"Every step opened from now on works on '{self.scorecard.label}' in "
+                                       f"{self._shown(self.workshop.store.location)}; pages already open keep "
+                                       "their plan until they are reloaded.")
+            return
         self._ok(self.card_status, f"Every step now works on '{self.scorecard.label}' in "
                                    f"{self.workshop.store.location}.")
 

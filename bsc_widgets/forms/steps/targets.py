@@ -16,6 +16,7 @@ from ...store import Store
 from ..display import message, wide
 from ..failures import show_failure
 from ..grid import Key, RecordGrid
+from ..roles import lock
 
 DIRECTIONAL = ("target", "red_flag")
 BAND = ("lower", "upper", "tolerance")
@@ -73,6 +74,7 @@ class TargetGrid(RecordGrid):
             widgets.HTML("<b>Fill from a path</b> (nothing is saved until you press 'Save targets')"),
             widgets.HBox([self.start, self.final]), widgets.HBox([self.gap, self.shape, self.fill_button])])
         self.widget = widgets.VBox([self.generator, self.rows, self.save_button, self.status])
+        lock("targets", [self.fill_button, self.save_button], self.status)
 
     def show(self, kpi: Mapping[str, Any] | None) -> None:
         """Show the targets of ``kpi`` (None: nothing to show)."""
