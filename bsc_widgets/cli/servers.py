@@ -1,7 +1,8 @@
 """``bsc lab`` and ``bsc workshop``: the workshop servers.
 
 See docs/workshop-app.md.  Both bind to 127.0.0.1 with a token by default; ``--ip``
-exposes them on another address (with a warning).
+exposes them on another address (with a warning).  ``bsc workshop`` prints a link per
+member of the room (the facilitator, each participant and viewer), each with its own token.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from ..app.servers import (
 )
 from ..config import is_uri, resolve_store
 from ..errors import InputError
+from ..roster import PARTICIPANT, VIEWER, read_names, split_names
 from .common import handles_errors
 
 _STORE_HELP = ("Folder (or object-store URI) of the store. Default: $BSC_STORE, else the plan chosen in "
@@ -48,6 +50,10 @@ _COMMON = [
 ]
 
 
+OPEN_LATER = "import os, time, webbrowser; time.sleep(3); webbrowser.open(os.environ['BSC_OPEN_URL'])"
+"""Opens the facilitator's link once the server is up (the link comes in the environment)."""
+
+
 def _common(func: click.decorators.FC) -> click.decorators.FC:
     for decorator in reversed(_COMMON):
         func = decorator(func)
@@ -58,9 +64,19 @@ def _run(command: ServerCommand, what: str) -> None:
     """Print where the server is, then become the server (so that Ctrl-C and signals reach it)."""
     for warning in command.warnings:
         click.secho(f"Warning: {warning}", fg="yellow", err=True)
-    click.echo(f"{what}\n  store: {command.store or '(as chosen in the workbooks)'}\n  open:  {command.url}")
+    click.echo(f"{what}\n  store: {command.store or '(as chosen in the workbooks)'}")
+    if command.links:
+        click.echo("  links (give each person their own; a link is as good as a key):")
+        width = max(len(link.name) for link in command.links)
+        for link in command.links:
+            click.echo(f"    {link.name:<{width}}  {link.role:<11}  {link.url}")
+    else:
+        click.echo(f"  open:  {command.url}")
     sys.stdout.flush()
     sys.stderr.flush()
+    if command.open_url:  # the browser opens the facilitator's link (its token is in no command line)
+        subprocess.Popen([sys.executable, "-c", OPEN_LATER], env={**os.environ, "BSC_OPEN_URL": command.open_url},
+                         start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     os.chdir(command.cwd)
     if os.name == "posix":
         os.execve(command.argv[0], command.argv, command.env)
@@ -97,21 +113,57 @@ def lab(store_path: str | None, scorecard: str | None, ip: str, token: str | Non
     _run(command, f"JupyterLab on {folder}")
 
 
+def _people(participants: str | None, viewers: str | None, roster: str | None) -> list[tuple[str, str]]:
+    """The (name, role) of everyone but the facilitator, from the options; exit 2 naming what is wrong."""
+    try:
+        people = [(n, PARTICIPANT) for n in split_names(participants)] + [(n, VIEWER) for n in split_names(viewers)]
+        if roster:
+            people += read_names(Path(roster).read_text(encoding="utf-8"))
+    except OSError as error:
+        raise InputError(f"--roster: {roster} could not be read ({error.strerror or error}). Fix: check the "
+                         "file's name.") from None
+    except ValueError as error:
+        raise InputError(f"{'--roster ' + roster if roster else 'names'}: {error}. Fix: one person a line, "
+                         "'Name' or 'Name, viewer'.") from None
+    return people
+
+
 @click.command("workshop")
 @_common
 @click.option("--port", type=click.IntRange(1, 65535), default=WORKSHOP_PORT, show_default=True)
 @click.option("--pool", type=click.IntRange(0, 20), default=DEFAULT_POOL, show_default=True,
               help="Sessions kept ready per step, so that a page opens at once (0: start each when opened).")
+@click.option("--participants", default=None, metavar="NAMES",
+              help="Participants, comma-separated (e.g. \"Ana,Ben,Chloe\"): each gets a link that proposes, "
+                   "comments, votes and signs off in their name.")
+@click.option("--viewers", default=None, metavar="NAMES", help="People who may only read, comma-separated.")
+@click.option("--roster", "roster_file", default=None, type=click.Path(dir_okay=False),
+              help="File of people, one a line: 'Name' (a participant) or 'Name, viewer' / 'Name, participant'.")
+@click.option("--facilitator", default="Facilitator", show_default=True,
+              help="The facilitator's name, as their saves record it.")
+@click.option("--stores-root", default=None, type=click.Path(file_okay=False),
+              help="Folder under which the facilitator may open or create other stores in the app "
+                   "[default: the store's parent folder].")
 @handles_errors
 def workshop(store_path: str | None, scorecard: str | None, ip: str, token: str | None, no_browser: bool,
-             create: bool, workbooks: str | None, server_args: tuple[str, ...], port: int, pool: int) -> None:
+             create: bool, workbooks: str | None, server_args: tuple[str, ...], port: int, pool: int,
+             participants: str | None, viewers: str | None, roster_file: str | None, facilitator: str,
+             stores_root: str | None) -> None:
     """Serve the guided workbooks as a Voila app for participants: no code, one session per browser tab.
 
-    Everyone works on the same store; a save over someone else's change of the same record
-    is shown as a conflict with both versions. Extra Voila options go after `--`.
+    Prints a link for the facilitator (who may change everything; --token chooses its token)
+    and one for each participant and viewer, each with its own token: every save records
+    who made it. Everyone works on the same store; a save over someone else's change of
+    the same record is shown as a conflict with both versions. Extra Voila options go
+    after `--` (options that would change who gets in are refused).
     """
     folder = workbooks_folder(workbooks)
+    people = _people(participants, viewers, roster_file)
     store = _prepare_store(resolve_store(store_path, folder=folder), create)
-    command = workshop_command(workbooks=folder, store=store, scorecard=scorecard, ip=ip, port=port, token=token,
-                               open_browser=not no_browser, extra=server_args, pool=pool)
+    try:
+        command = workshop_command(workbooks=folder, store=store, scorecard=scorecard, ip=ip, port=port,
+                                   token=token, open_browser=not no_browser, extra=server_args, pool=pool,
+                                   people=people, facilitator=facilitator, stores_root=stores_root)
+    except ValueError as error:  # a name given twice
+        raise InputError(f"names: {error}.") from None
     _run(command, f"Workshop app (Voila) on {folder}")
