@@ -48,7 +48,7 @@ from ..model.coerce import Records, as_frame, coerce, to_arrow
 from ..model.keys import key_mask
 from ..model.parse import MOMENT_FORMS, moment
 from ..model.periods import parse_period
-from ..model.permissions import FACILITATOR_TEXT, may_decide, refusal
+from ..model.permissions import FACILITATOR_TEXT, may_change, may_decide, refusal
 from ..model.plan import PERIOD_LOCKED_TABLES, closing, require_scorecard
 from ..model.rules import check_change, check_plan, empty_frame, tables_for_change
 from ..model.schema import (
@@ -421,6 +421,7 @@ class Store:
         """
         spec = table(name)
         _refuse_system(name)
+        _refuse_table(name)
         given = as_frame(records)
         batch, problems = coerce(spec, given, partial=True)
         provided = [c for c in spec.names if c in given.columns]
@@ -454,6 +455,7 @@ class Store:
         """
         spec = table(name)
         _refuse_system(name)
+        _refuse_table(name)
         wanted = pd.DataFrame([key_mapping(spec.key, k) for k in keys])
         if wanted.empty:
             return SaveResult(name, None, 0, 0, 0)
@@ -771,6 +773,16 @@ def _refuse_role(name: str, new: pd.DataFrame, old: pd.DataFrame) -> None:
     why = refusal(member, name, TABLES[name].key, new.to_dict("records"), old.to_dict("records"))
     if why is not None:
         raise NotAllowedError(why)
+
+
+def _refuse_table(name: str) -> None:
+    """:class:`NotAllowedError` at once when the member this kernel serves may change nothing in table ``name``.
+
+    (Before the values are checked: a viewer is told they cannot save, not what to fix.)
+    """
+    member = session()
+    if not may_change(member, name):
+        raise NotAllowedError(refusal(member, name, TABLES[name].key, [{}], []) or FACILITATOR_TEXT)
 
 
 def _refuse_unless_facilitator() -> None:

@@ -117,21 +117,24 @@ def test_a_participant_link_reaches_the_page_but_cannot_run_code_or_stop_kernels
 
 def test_a_viewer_is_refused_an_edit_even_when_the_button_is_forced(browser: Any, room: Server,
                                                                      screenshots: Path) -> None:
+    before = Store.open(room.store).read("objectives").set_index("objective_id").loc["F2"]
     context, page, watch = new_page(browser, (room.base,))
     try:
         with failure_screenshot(page, screenshots / "workshop-roles-viewer-FAILED.png", watch):
-            form = open_as(page, links(room)["Vera"], "01-vision-and-mission", ".bsc-form-scorecards")
+            form = open_as(page, links(room)["Vera"], "02-objectives-and-strategy-map", ".bsc-form-objectives")
+            form.locator("select").first.select_option(label=f"F2 — {before['title']}")
             save = button(form, "Save")
-            assert save.is_disabled()
+            assert save.is_disabled() and button(form, "Remove…").is_disabled()
             assert "viewer" in form.locator(".bsc-role-note").inner_text()
-            before = Store.open(room.store).read("scorecards").set_index("scorecard_id").loc["org", "vision"]
-            form.locator(".bsc-field-vision textarea").fill("A viewer's vision")
+            form.locator(".bsc-field-title input").fill("A viewer's objective")
             save.evaluate("b => { b.disabled = false; b.click(); }")  # what a crafted page could send
             form.locator(".bsc-status").get_by_text("joined as a viewer").wait_for()
             assert "Not saved" in form.locator(".bsc-status").inner_text()
+            assert form.locator(".bsc-field-title input").input_value() == "A viewer's objective", "typing is kept"
             page.screenshot(path=str(screenshots / "workshop-roles-viewer.png"))
-            after = Store.open(room.store).read("scorecards").set_index("scorecard_id").loc["org", "vision"]
-            assert after == before
+            after = Store.open(room.store).read("objectives").set_index("objective_id").loc["F2"]
+            assert (after["title"], after["revision"]) == (before["title"], before["revision"])
+            assert watch.errors == [] and watch.external == [], (watch.errors, watch.external)  # map: no CSP error
     finally:
         context.close()
 
@@ -185,7 +188,8 @@ def test_named_participants_propose_and_vote_while_the_facilitator_accepts(brows
             assert Store.open(room.store).read("candidates").set_index("candidate_id").loc[
                 ana_id, "decided_by"] == "Facilitator"
             assert ben_id != ana_id
-            assert all(watch.external == [] for _, _, watch in pages.values())
+            assert all(watch.external == [] and watch.errors == [] for _, _, watch in pages.values()), \
+                [watch.errors for _, _, watch in pages.values()]  # the ranking chart: no CSP violation
     finally:
         for context, _, _ in pages.values():
             context.close()
