@@ -101,6 +101,14 @@ def start_server(command: str, store: Path, tmp: Path, *extra: str, options: tup
     return Server(process=process, base=f"http://127.0.0.1:{port}", token=token, log=log, store=store)
 
 
+LINK = re.compile(r"^\s+(\S.*?)\s+(facilitator|participant|viewer)\s+(http://\S+)$")
+
+
+def person_links(server: Server) -> dict[str, str]:
+    """The link of each person, as `bsc workshop` printed them (name -> address with its own token)."""
+    return {m.group(1): m.group(3) for m in map(LINK.match, server.output().splitlines()) if m}
+
+
 class PageWatch:
     """Collects a page's console errors, uncaught exceptions and requests that left the machine."""
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browser_support import Server, button, failure_screenshot, new_page, start_server
+from browser_support import Server, button, failure_screenshot, new_page, person_links, start_server
 from disks import read_only, tmpfs
 
 from bsc_widgets import Store
@@ -34,7 +34,7 @@ def disk_workshop(sample_store_template: Path, tmp_path_factory: pytest.TempPath
         assert real
         store = tmp / "disk" / "workshop-store"
         shutil.copytree(sample_store_template, store)
-        server = start_server("workshop", store, tmp)
+        server = start_server("workshop", store, tmp, options=("--participants", "Ana"))
         try:
             server.wait_ready("/")
             yield server
@@ -48,21 +48,33 @@ def open_step(page: Any, server: Server, step: str, wait_for: str) -> None:
     page.locator(wait_for).first.wait_for()
 
 
-def test_step_00_shows_the_store_by_name_and_cannot_change_it(browser: Any, disk_workshop: Server,
+def test_step_00_shows_the_store_by_name_and_only_the_facilitator_changes_it(browser: Any, disk_workshop: Server,
                                                                screenshots: Path) -> None:
     context, page, watch = new_page(browser, (disk_workshop.base,))
     try:
         with failure_screenshot(page, screenshots / "workshop-start-here-FAILED.png", watch):
-            open_step(page, disk_workshop, "00-start-here", ".bsc-form-scorecards")
+            page.goto(person_links(disk_workshop)["Ana"])  # a participant's link
+            page.locator("a.bsc-step[data-step='00-start-here']").click()
+            page.locator(".bsc-form-scorecards").first.wait_for()
             text = page.locator("body").inner_text()
             assert "workshop-store" in text and "chosen by the facilitator" in text
             assert str(disk_workshop.store.parent) not in page.content(), "no server path reaches the browser"
             for label in ("Open or create", "Load the sample to rehearse", "Work on this scorecard"):
                 assert button(page, label).count() == 0, f"participants get no '{label}' button"
+            assert "facilitator" in page.locator(".bsc-form-scorecards .bsc-role-note").inner_text()
             assert "Run All Cells" not in text
             assert page.evaluate(CUT_BUTTONS) == [], "no button label is cut"
             page.screenshot(path=str(screenshots / "workshop-start-here.png"), full_page=True)
             assert watch.external == [] and watch.errors == [], (watch.external, watch.errors)
+        with failure_screenshot(page, screenshots / "workshop-start-here-facilitator-FAILED.png", watch):
+            open_step(page, disk_workshop, "00-start-here", ".bsc-form-scorecards")  # the facilitator's link
+            assert button(page, "Open or create").count() == 1, "the facilitator picks stores"
+            where = page.locator(".widget-text", has_text="Store folder").locator("input")
+            assert where.input_value() == "workshop-store", "shown inside the stores' folder"
+            assert str(disk_workshop.store.parent) not in page.content(), "no server path, also for the facilitator"
+            where.fill("/tmp")
+            button(page, "Open or create").click()
+            page.get_by_text("only inside the folder chosen").wait_for()
     finally:
         context.close()
 

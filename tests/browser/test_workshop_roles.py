@@ -15,11 +15,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browser_support import Server, button, copy_store, failure_screenshot, new_page, start_server
+from browser_support import Server, button, copy_store, failure_screenshot, new_page, person_links, start_server
 
 from bsc_widgets import Store
 
-LINK = re.compile(r"^\s+(\S.*?)\s+(facilitator|participant|viewer)\s+(http://\S+)$")
 STEP_7 = "07-propose-vote-and-sign-off"
 
 
@@ -38,7 +37,7 @@ def room(sample_store_template: Path, tmp_path_factory: pytest.TempPathFactory) 
 
 def links(server: Server) -> dict[str, str]:
     """The link of each person, as `bsc workshop` printed them (name -> address with its own token)."""
-    found = {m.group(1): m.group(3) for m in map(LINK.match, server.output().splitlines()) if m}
+    found = person_links(server)
     assert {"Facilitator", "Ana", "Ben", "Vera"} <= set(found), server.output()
     return found
 
