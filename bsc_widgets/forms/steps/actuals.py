@@ -24,6 +24,7 @@ from ...scoring.due import due
 from ..display import message, wide
 from ..failures import guarded, show_failure
 from ..grid import Key, RecordGrid
+from ..live import LiveStep
 from ..record_form import RecordForm
 from ..view import Viewable
 from ..workshop import no_scorecard
@@ -80,6 +81,7 @@ class ActualsGrid(RecordGrid):
         rows: list[widgets.Widget] = []
         if self.month.value is None:
             self.rows.children = [widgets.HTML("<i>Set the scorecard's horizon in step 1 first.</i>")]
+            self.mark_drawn()
             return
         self.show_due(frames)
         day = last_day(parse_period(str(self.month.value)))
@@ -107,6 +109,16 @@ class ActualsGrid(RecordGrid):
             self.cells[str(k.kpi_id)] = (period, value, note, message_box)
             self.row_messages[str(k.kpi_id)] = message_box
         self.rows.children = rows or [widgets.HTML("<i>No KPIs yet: add them in step 3.</i>")]
+        self.mark_drawn()
+
+    def inputs(self) -> dict[tuple[Key, str], widgets.Text]:
+        """Each KPI's value and note boxes, keyed by the actual record (KPI, period) and column."""
+        return {cell: box for kpi, (period, value, note, _) in self.cells.items()
+                for cell, box in ((((kpi, period), "value"), value), (((kpi, period), "note"), note))}
+
+    def redraw(self) -> None:
+        """Show the month's actuals (and what is due) as stored now."""
+        self.show()
 
     def show_due(self, frames: Mapping[str, pd.DataFrame] | None = None) -> None:
         """Show what is owed for the review period of the chosen month ("Due for 2026Q3"), per owner."""
@@ -229,7 +241,7 @@ def _comment_label(record: Mapping[str, Any]) -> str:
     return f"{record['period']} {record['subject_type']} {record['subject_id']}: {record['kind']}{number}{author}"
 
 
-class ActualsStep(Viewable):
+class ActualsStep(LiveStep, Viewable):
     """Actuals grid, comments and import for the workshop's scorecard."""
 
     def __init__(self, workshop: Workshop, today: dt.date | None = None) -> None:
@@ -253,6 +265,10 @@ class ActualsStep(Viewable):
         for i, title in enumerate(["Actuals", "Comments", "Import a file"]):
             tabs.set_title(i, title)
         self.widget = tabs
+
+    def show_store(self, frames: dict[str, pd.DataFrame]) -> None:
+        """After the grid and the comments caught up: the subjects a comment can be about."""
+        self._subjects()
 
     def _subjects(self) -> None:
         kind = self.comments.fields["subject_type"].get() or "kpi"

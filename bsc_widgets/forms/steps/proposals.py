@@ -24,7 +24,7 @@ from ...render.charts import vote_ranking
 from ...store import proposals
 from ..display import message, show_in, wide
 from ..failures import show_failure
-from ..live import StoreWatch
+from ..live import LiveStep, StoreWatch
 from ..view import Viewable
 from ..workshop import no_scorecard
 
@@ -41,7 +41,7 @@ def _wide(width: str = "100%") -> widgets.Layout:
     return widgets.Layout(width=width)
 
 
-class ProposalsStep(Viewable):
+class ProposalsStep(LiveStep, Viewable):
     """Propose, discuss, vote, decide and sign off for the workshop's scorecard."""
 
     def __init__(self, workshop: Workshop) -> None:
@@ -127,7 +127,6 @@ class ProposalsStep(Viewable):
         self.ballot.add_class("bsc-ballot")
         self.refresh()
         self._show_kind()
-        self.watch = StoreWatch(workshop.store, self)
 
     # ----------------------------------------------------------------- helpers
     @property

@@ -81,6 +81,7 @@ class TargetGrid(RecordGrid):
         self.status.value = ""
         if self.kpi is None:
             self.rows.children = [widgets.HTML("<i>Save the KPI first, then enter its targets here.</i>")]
+            self.mark_drawn()
             return
         is_range = self.kpi.get("polarity") == "range"
         self.columns = BAND if is_range else DIRECTIONAL
@@ -109,6 +110,16 @@ class TargetGrid(RecordGrid):
         if len(rows) == 1:
             rows.append(widgets.HTML("<i>The scorecard has no horizon yet: set it in step 1.</i>"))
         self.rows.children = rows
+        self.mark_drawn()
+
+    def inputs(self) -> dict[tuple[Key, str], widgets.Text]:
+        """Each period's boxes, keyed by the target record (KPI, period) and column."""
+        kpi = str((self.kpi or {}).get("kpi_id"))
+        return {((kpi, period), column): box for (period, column), box in self.cells.items()}
+
+    def redraw(self) -> None:
+        """Show the KPI's targets as stored now."""
+        self.show(self.kpi)
 
     def stored(self) -> pd.DataFrame:
         """The KPI's stored targets, by period."""
