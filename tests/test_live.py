@@ -107,28 +107,36 @@ def test_an_actuals_grid_keeps_typed_values_and_flags_rows_saved_meanwhile(ws: W
     ann.grid.user = "ann"
     for step in (ann, bob):
         step.grid.month.value = "2026-11"
-    bob.grid.cells["rev-net"][1].value = "9200"  # Bob types, does not save
+    typing = bob.grid.cells["rev-net"][1]
+    typing.value = "9200"  # Bob types, does not save
     ann.grid.cells["rev-net"][1].value = "9100"
     ann.grid.cells["nps"][1].value = "47"
     assert ann.grid.save()
     bob.catch_up()
     assert bob.grid.cells["nps"][1].value == "47", "Ann's value shows on Bob's grid"
-    assert bob.grid.cells["rev-net"][1].value == "9200", "Bob's typed value stays"
+    assert bob.grid.cells["rev-net"][1] is typing and typing.value == "9200", "Bob's box and typing stay"
     assert "ann saved value 9100" in bob.grid.row_messages["rev-net"].value
     assert bob.grid.save(), "having seen Ann's value, Bob's save keeps his"
     assert ws.store.read("actuals").set_index(["kpi_id", "period"]).loc[("rev-net", "2026-11"), "value"] == 9200
+
+    bob.grid.cells["nps"][2].value = "after the survey"  # typing again, and a new KPI comes: rows are redrawn
+    kpi = ws.store.read("kpis").set_index("kpi_id").loc["nps"].to_dict()
+    ws.store.upsert("kpis", [{**kpi, "kpi_id": "nps-2", "name": "Net promoter score, stores", "revision": 0}])
+    bob.catch_up()
+    assert "nps-2" in bob.grid.cells and bob.grid.cells["nps"][2].value == "after the survey"
 
 
 def test_the_targets_grid_of_the_kpi_step_keeps_typing_when_someone_saves(ws: Workshop) -> None:
     ann, bob = ws.kpis(), Workshop(Store.open(ws.store.location), "org").kpis()
     for step in (ann, bob):
         step.form.selector.value = "nps"
-    bob.grid.cells[("2026Q4", "target")].value = "51"
+    typing = bob.grid.cells[("2026Q4", "target")]
+    typing.value = "51"
     ann.grid.cells[("2026Q3", "target")].value = "48"
     assert ann.grid.save()
     bob.catch_up()
     assert bob.grid.cells[("2026Q3", "target")].value == "48"
-    assert bob.grid.cells[("2026Q4", "target")].value == "51"
+    assert bob.grid.cells[("2026Q4", "target")] is typing and typing.value == "51"
 
 
 def _wait_for(condition: Callable[[], bool], seconds: float = 30.0) -> bool:

@@ -61,8 +61,12 @@ class RecordGrid:
         raise NotImplementedError
 
     def redraw(self) -> None:
-        """Lay the rows out again from the store (what :meth:`catch_up` calls)."""
+        """Lay the rows out again from the store (what :meth:`catch_up` calls when the rows changed)."""
         raise NotImplementedError
+
+    def fresh(self) -> tuple[dict[tuple[Key, str], str], pd.DataFrame] | None:
+        """What each box would show from the store now, and the records read; None when the rows changed."""
+        return None
 
     # ------------------------------------------------------------ live
     def mark_drawn(self) -> None:
@@ -81,6 +85,27 @@ class RecordGrid:
         values), as a save would; saving keeps the typed value.
         """
         typed, before = self.typed(), dict(self.loaded)
+        fresh = self.fresh()
+        if fresh is not None:  # the same rows: change what the boxes show in place (focus and typing stay)
+            texts, records = fresh
+            self.remember(records)
+            boxes = self.inputs()
+            for cell, text in texts.items():
+                if cell not in typed and boxes[cell].value != text:
+                    boxes[cell].value = text
+            self.drawn = dict(texts)
+        else:
+            self._redraw_keeping(typed)
+        mine: dict[Key, dict[str, Any]] = {}
+        for (key, column), value in typed.items():
+            mine.setdefault(key, {})[column] = value
+        changed = {key: self.loaded.get(key) for key in mine
+                   if _revision_of(before.get(key)) != _revision_of(self.loaded.get(key))}
+        if changed:
+            self._show_changed(changed, mine, live=True)
+
+    def _redraw_keeping(self, typed: Mapping[tuple[Key, str], str]) -> None:
+        """Lay the rows out again, then put back what was typed and the messages shown."""
         status = self.status.value
         notes = {row: box.value for row, box in self.row_messages.items() if box.value}
         self.redraw()
@@ -92,13 +117,6 @@ class RecordGrid:
         for cell, value in typed.items():
             if cell in boxes and not boxes[cell].disabled:
                 boxes[cell].value = value
-        mine: dict[Key, dict[str, Any]] = {}
-        for (key, column), value in typed.items():
-            mine.setdefault(key, {})[column] = value
-        changed = {key: self.loaded.get(key) for key in mine
-                   if _revision_of(before.get(key)) != _revision_of(self.loaded.get(key))}
-        if changed:
-            self._show_changed(changed, mine, live=True)
 
     # ------------------------------------------------------------ failures
     def guard(self, handler: Callable[..., Any], doing: str = "save") -> Callable[..., Any]:

@@ -49,6 +49,12 @@ def target_path(baseline: float, final: float, periods: int, shape: str = "linea
     return [float(v) for v in steps[reached]]
 
 
+def _text(stored: pd.DataFrame, period: str, column: str) -> str:
+    """A stored target value as its box shows it (empty when there is none)."""
+    value = stored.at[period, column] if period in stored.index else None
+    return "" if is_missing(value) else f"{value:g}"
+
+
 class TargetGrid(RecordGrid):
     """One row per period of the horizon: target and red flag (or band and tolerance for range KPIs)."""
 
@@ -89,9 +95,7 @@ class TargetGrid(RecordGrid):
         self.start.value = "" if is_missing(self.kpi.get("baseline")) else f"{self.kpi['baseline']:g}"
         stored = self.stored()
         self.remember(stored.reset_index())
-        periods = [str(p) for p in horizon_periods(self.scorecard.get("horizon_start"),
-                                                    self.scorecard.get("horizon_end"), str(self.kpi["frequency"]))]
-        periods += [p for p in stored.index if p not in periods]
+        periods = self._periods(stored)
         header = widgets.HBox([widgets.HTML("<b>Period</b>", layout=widgets.Layout(width="90px"))]
                               + [widgets.HTML(f"<b>{c.replace('_', ' ').capitalize()}</b>",
                                               layout=widgets.Layout(width="110px")) for c in self.columns])
@@ -99,9 +103,7 @@ class TargetGrid(RecordGrid):
         for period in periods:
             cells = []
             for col in self.columns:
-                value = stored.at[period, col] if period in stored.index else None
-                cell = widgets.Text(value="" if is_missing(value) else f"{value:g}",
-                                    layout=widgets.Layout(width="110px"))
+                cell = widgets.Text(value=_text(stored, period, col), layout=widgets.Layout(width="110px"))
                 self.cells[(period, col)] = cell
                 cells.append(cell)
             self.row_messages[period] = widgets.HTML()
@@ -120,6 +122,24 @@ class TargetGrid(RecordGrid):
     def redraw(self) -> None:
         """Show the KPI's targets as stored now."""
         self.show(self.kpi)
+
+    def fresh(self) -> tuple[dict[tuple[Key, str], str], pd.DataFrame] | None:
+        """What each box would show now, and the targets read (None: other periods, the grid is redrawn)."""
+        if self.kpi is None:
+            return None
+        stored = self.stored()
+        if self._periods(stored) != self.periods:
+            return None
+        kpi = str(self.kpi["kpi_id"])
+        return ({((kpi, period), col): _text(stored, period, col) for (period, col) in self.cells},
+                stored.reset_index())
+
+    def _periods(self, stored: pd.DataFrame) -> list[str]:
+        """The rows of the grid: the periods of the horizon, then any other period that has a target."""
+        frequency = str((self.kpi or {})["frequency"])
+        periods = [str(p) for p in horizon_periods(self.scorecard.get("horizon_start"),
+                                                    self.scorecard.get("horizon_end"), frequency)]
+        return periods + [p for p in stored.index if p not in periods]
 
     def stored(self) -> pd.DataFrame:
         """The KPI's stored targets, by period."""
