@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browser_support import Server, button, copy_store, failure_screenshot, new_page, start_server
+from browser_support import Server, button, close_tab, copy_store, failure_screenshot, new_page, start_server
 
 OBJECTIVES = "02-objectives-and-strategy-map"
 OPEN_MS = 300_000  # a step page on the shared 2-core machine: a bound, no speed asserted
@@ -59,6 +59,5 @@ def test_a_save_on_one_page_appears_on_the_others_map_without_a_reload(browser: 
             assert watch_a.external == [] and watch_b.external == []
             assert watch_b.errors == [], watch_b.errors
     finally:
-        for context, page in ((ctx_a, page_a), (ctx_b, page_b)):
-            page.close(run_before_unload=True)
-            context.close()
+        close_tab(ctx_a, page_a)
+        close_tab(ctx_b, page_b)
