@@ -1,6 +1,7 @@
 """The workshop app (`bsc workshop`) driven by Chromium: a step's time to usable, save to map, a room at once.
 
     python benchmarks/workshop.py [--participants 15] [--pool 1] [--repeat 1] [--settle 30]
+                                  [--parts usable,save,room] [--no-pool-only]
 
 Runs the real app twice on a fresh copy of the sample plan — without pre-heated kernels
 (``--pool 0``) and with them (``--pool N``) — and drives it with Debian's Chromium
@@ -8,8 +9,10 @@ Runs the real app twice on a fresh copy of the sample plan — without pre-heate
 
 - **time to usable** of every step opened alone by its address: from the request until
   its form is on the page (the page marks the moment, ``data-bsc-form-ms``);
-- **save to map**: on the objectives step, from clicking Save on a changed title until
-  the map shows it;
+- **save to map**: two participants have the objectives step open; from clicking Save on
+  a changed title in the first page until its own map shows it, and until the *other*
+  page's map shows it (the live refresh: the other page's kernel looks at the store every
+  2 s, then redraws its forms and map — see ``bsc_widgets/forms/live.py``);
 - **a room**: ``--participants`` pages opening steps at once (round robin over the steps):
   how many got their form, how many failed (no form after ``--room-timeout`` seconds, or
   "This step has stopped"), the median and slowest time to usable, and the peak memory
@@ -84,6 +87,7 @@ class Figures:
     pool: int
     usable: dict[str, float] = field(default_factory=dict)
     save_to_map: list[float] = field(default_factory=list)
+    save_to_other_map: list[float] = field(default_factory=list)
     room_times: list[float] = field(default_factory=list)
     room_failed: int = 0
     room_memory_mb: float = 0.0
@@ -161,27 +165,37 @@ def close(context: Any, page: Any) -> None:
         context.close()
 
 
-def save_to_map(browser: Any, app: App, repeat: int) -> list[float]:
-    """Seconds from Save (a changed objective title) until the map shows the new title, ``repeat`` times."""
-    context, page, seconds = open_step(browser, app, OBJECTIVES, 300)
-    if seconds is None:
-        close(context, page)
-        return []
-    page.locator(".bsc-map .js-plotly-plot").wait_for(timeout=120_000)
-    form = page.locator(".bsc-form-objectives")
-    selector = form.locator("select").first
-    selector.select_option(label=selector.locator("option", has_text="F1 — ").first.inner_text())
-    times = []
-    for i in range(repeat):
-        title = f"Grow profitable revenue, round {i + 1}"
-        form.locator(".bsc-field-title input").fill(title)
-        save = form.locator("button").filter(has_text="Save").first
-        start = time.perf_counter()
-        save.click()
-        page.locator(".bsc-map text", has_text=f"round {i + 1}").first.wait_for(timeout=120_000)
-        times.append(time.perf_counter() - start)
-    close(context, page)
-    return times
+def save_to_map(browser: Any, app: App, repeat: int) -> tuple[list[float], list[float]]:
+    """Seconds from Save (a changed objective title) until the saver's map shows it, and another page's map.
+
+    Two pages have the objectives step open; the first saves ``repeat`` times.  The second
+    page is not touched: only its live refresh can bring the new title to its map.
+    """
+    pages = [open_step(browser, app, OBJECTIVES, 300) for _ in range(2)]
+    try:
+        if any(seconds is None for _, _, seconds in pages):
+            return [], []
+        (_, page, _), (_, other, _) = pages
+        for shown in (page, other):
+            shown.locator(".bsc-map .js-plotly-plot").wait_for(timeout=120_000)
+        form = page.locator(".bsc-form-objectives")
+        selector = form.locator("select").first
+        selector.select_option(label=selector.locator("option", has_text="F1 — ").first.inner_text())
+        own, others = [], []
+        for i in range(repeat):
+            title = f"Grow profitable revenue, round {i + 1}"
+            form.locator(".bsc-field-title input").fill(title)
+            save = form.locator("button").filter(has_text="Save").first
+            start = time.perf_counter()
+            save.click()
+            page.locator(".bsc-map text", has_text=f"round {i + 1}").first.wait_for(timeout=120_000)
+            own.append(time.perf_counter() - start)
+            other.locator(".bsc-map text", has_text=f"round {i + 1}").first.wait_for(timeout=120_000)
+            others.append(time.perf_counter() - start)
+        return own, others
+    finally:
+        for context, page, _ in pages:
+            close(context, page)
 
 
 def room(browser: Any, app: App, participants: int, timeout_s: float) -> tuple[list[float], int, float]:
@@ -226,7 +240,7 @@ def measure(browser: Any, sample: Path, tmp: Path, pool: int, args: argparse.Nam
         else:
             time.sleep(5)
         figures.idle_memory_mb = app.memory_mb()
-        for step in STEPS:
+        for step in STEPS if "usable" in args.parts else []:
             runs = []
             for i in range(args.repeat):
                 if pool and i:
@@ -236,8 +250,12 @@ def measure(browser: Any, sample: Path, tmp: Path, pool: int, args: argparse.Nam
                 runs.append(seconds if seconds is not None else float("nan"))
             figures.usable[step] = statistics.median(runs)
             print(f"  pool {pool}: {step}: usable after {figures.usable[step]:.2f} s", flush=True)
-        figures.save_to_map = save_to_map(browser, app, 3)
-        print(f"  pool {pool}: save to map {figures.save_to_map}", flush=True)
+        if "save" in args.parts:
+            figures.save_to_map, figures.save_to_other_map = save_to_map(browser, app, 3)
+            print(f"  pool {pool}: save to map {figures.save_to_map}, on another page's map "
+                  f"{figures.save_to_other_map}", flush=True)
+        if "room" not in args.parts:
+            return figures
         if pool:
             time.sleep(args.refill)
         times, failed, peak = room(browser, app, args.participants, args.room_timeout)
@@ -254,16 +272,23 @@ def ratio(slow: float, fast: float) -> str:
     return f"{slow / fast:.1f}x"
 
 
+def _median(values: list[float]) -> float:
+    return statistics.median(values) if values else float("nan")
+
+
 def report(without: Figures, with_pool: Figures, args: argparse.Namespace) -> None:
-    """The side-by-side table."""
+    """The side-by-side table (a run without the pool only repeats its figures in both columns)."""
     print(f"\nload average at the end: {' '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} cores")
     print(f"\n{'time to usable (s)':34} {'no pool':>9} {f'pool {with_pool.pool}':>9} {'ratio':>7}")
-    for step in STEPS:
+    for step in STEPS if "usable" in args.parts else []:
         a, b = without.usable[step], with_pool.usable[step]
         print(f"  {step:32} {a:9.2f} {b:9.2f} {ratio(a, b):>7}")
-    med = {f.pool: statistics.median(f.save_to_map) if f.save_to_map else float("nan") for f in (without, with_pool)}
-    print(f"  {'save to map (median of 3)':32} {med[0]:9.2f} {med[with_pool.pool]:9.2f} "
-          f"{ratio(med[0], med[with_pool.pool]):>7}")
+    for label, name in (("save to own map (median of 3)", "save_to_map"),
+                        ("save to another's map (med. of 3)", "save_to_other_map")):
+        a, b = _median(getattr(without, name)), _median(getattr(with_pool, name))
+        print(f"  {label:32} {a:9.2f} {b:9.2f} {ratio(a, b):>7}")
+    if "room" not in args.parts:
+        return
     print(f"\nroom: {args.participants} participants opening steps at once")
     for f in (without, with_pool):
         times = sorted(f.room_times)
@@ -287,7 +312,11 @@ def main() -> None:
                         help="seconds for used pool kernels to be replaced (started 20 s after use, then importing)")
     parser.add_argument("--room-timeout", type=float, default=300.0,
                         help="seconds before a page counts as failed (the room's pages share it)")
+    parser.add_argument("--parts", default="usable,save,room",
+                        help="what to measure, comma-separated: usable, save, room")
+    parser.add_argument("--no-pool-only", action="store_true", help="measure without pre-heated kernels only")
     args = parser.parse_args()
+    args.parts = set(args.parts.split(","))
     from playwright.sync_api import sync_playwright
 
     from bsc_widgets import Store
@@ -300,7 +329,7 @@ def main() -> None:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--headless", "--no-sandbox"])
             try:
                 without = measure(browser, tmp / "sample", tmp, 0, args)
-                with_pool = measure(browser, tmp / "sample", tmp, args.pool, args)
+                with_pool = without if args.no_pool_only else measure(browser, tmp / "sample", tmp, args.pool, args)
             finally:
                 browser.close()
         report(without, with_pool, args)

@@ -6,6 +6,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from bsc_widgets.forms.live import follow
 from bsc_widgets.forms.workshop import Workshop
 from bsc_widgets.reports import sections as rs
 from bsc_widgets.store import Store, proposals
@@ -92,6 +93,7 @@ def test_another_participants_save_shows_without_a_reload_and_typing_is_kept(sam
     facilitator = Workshop(Store.open(sample_store), "org").proposals()
     facilitator.name.value = "CFO – Maria Lind"  # gave 2 of her 5 dots
     facilitator.dots["cand-2"].value = 3  # typing, not saved yet
+    follow(facilitator, facilitator.workshop.store)  # what a page in a kernel gets (here the watch's own thread)
     participant = Workshop(Store.open(sample_store), "org").proposals()
     participant.name.value = "Ann Berg"
     participant.kind.value, participant.title.value, participant.perspective.value = (

@@ -10,8 +10,8 @@ from typing import Any
 import ipywidgets as widgets
 import pandas as pd
 import plotly.graph_objects as go
+import plotly.io as pio
 from IPython import get_ipython
-from IPython.display import display
 
 from ..model.schema import TABLES
 from ..model.values import plain
@@ -29,16 +29,21 @@ def show_in(output: widgets.Output, *items: Any) -> None:
     """Replace what ``output`` shows with ``items`` (plotly figures or anything IPython can display).
 
     Outside a kernel (scripts, tests) there is nowhere to show them, so nothing is printed.
+    The outputs are set on the widget itself rather than captured (``with output:``): a
+    capture is tied to the message being handled, and a live refresh of the page
+    (:mod:`~bsc_widgets.forms.live`) handles none, so what it drew went nowhere.
     """
-    if get_ipython() is None:
+    shell = get_ipython()
+    if shell is None:
         return
-    output.clear_output(wait=True)
-    with output:
-        for item in items:
-            if isinstance(item, go.Figure):
-                item.show(renderer=FIGURE_RENDERER)
-            else:
-                display(item)
+    shown = []
+    for item in items:
+        if isinstance(item, go.Figure):
+            data, metadata = pio.renderers[FIGURE_RENDERER].to_mimebundle(item.to_dict()), {}
+        else:
+            data, metadata = shell.display_formatter.format(item)
+        shown.append({"output_type": "display_data", "data": data, "metadata": metadata})
+    output.outputs = tuple(shown)
 
 
 NOTHING = "nothing"

@@ -41,6 +41,27 @@ def help_text(doc: str) -> str:
     return re.sub(r"docs/([\w-]+)\.md", lambda m: f"the {m.group(1).replace('-', ' ')} guide", doc)
 
 
+def replace_options(dropdown: widgets.Dropdown, options: Options, value: Any) -> None:
+    """Offer ``options`` and select ``value`` (one of them), telling observers only if the value changes.
+
+    Setting a drop-down's options selects its first option on its own (ipywidgets), which
+    makes every observer run twice — once for the first option, once for the value put
+    back — and would let a live refresh redraw what a participant is typing.  Here the
+    options are swapped as ipywidgets does while a widget is being built, then the index
+    of ``value`` is set.
+    """
+    options = list(options)
+    values = [v for _, v in options]
+    if list(dropdown.options) == options and dropdown.value == value:
+        return
+    dropdown._initializing_traits_ = True  # ipywidgets' own flag: do not select the first option
+    try:
+        dropdown.options = options
+    finally:
+        dropdown._initializing_traits_ = False
+    dropdown.index = values.index(value) if value in values else (0 if values else None)
+
+
 class Field:
     """An input for one column, with a message area for what is wrong with it."""
 
@@ -113,9 +134,8 @@ class Field:
         choices = list(options)
         if not self.column.required and all(value is not None for _, value in choices):
             choices = [(MISSING, None), *choices]
-        self.widget.options = choices
-        if current in [v for _, v in choices]:
-            self.widget.value = current
+        values = [v for _, v in choices]
+        replace_options(self.widget, choices, current if current in values else (values[0] if values else None))
 
     def show(self, messages: Sequence[str]) -> None:
         """Show what is wrong (an empty list clears the message)."""

@@ -56,6 +56,68 @@ class RecordGrid:
         """The row that shows the record with ``key`` (None when no row shows it)."""
         raise NotImplementedError
 
+    def inputs(self) -> dict[tuple[Key, str], widgets.Text]:
+        """The grid's text boxes by (record key, column) — what :meth:`catch_up` keeps when typed."""
+        raise NotImplementedError
+
+    def redraw(self) -> None:
+        """Lay the rows out again from the store (what :meth:`catch_up` calls when the rows changed)."""
+        raise NotImplementedError
+
+    def fresh(self) -> tuple[dict[tuple[Key, str], str], pd.DataFrame] | None:
+        """What each box would show from the store now, and the records read; None when the rows changed."""
+        return None
+
+    # ------------------------------------------------------------ live
+    def mark_drawn(self) -> None:
+        """Remember what each box shows as drawn from the store (a subclass calls this after laying out rows)."""
+        self.drawn = {cell: box.value for cell, box in self.inputs().items()}
+
+    def typed(self) -> dict[tuple[Key, str], str]:
+        """What was typed and not saved yet: the boxes that no longer show what was drawn."""
+        drawn = getattr(self, "drawn", {})
+        return {cell: box.value for cell, box in self.inputs().items() if box.value != drawn.get(cell, box.value)}
+
+    def catch_up(self) -> None:
+        """Follow saves made elsewhere (a live page): redraw the rows, keep every typed value and message.
+
+        A row being typed whose record someone else saved meanwhile says so (who, which
+        values), as a save would; saving keeps the typed value.
+        """
+        typed, before = self.typed(), dict(self.loaded)
+        fresh = self.fresh()
+        if fresh is not None:  # the same rows: change what the boxes show in place (focus and typing stay)
+            texts, records = fresh
+            self.remember(records)
+            boxes = self.inputs()
+            for cell, text in texts.items():
+                if cell not in typed and boxes[cell].value != text:
+                    boxes[cell].value = text
+            self.drawn = dict(texts)
+        else:
+            self._redraw_keeping(typed)
+        mine: dict[Key, dict[str, Any]] = {}
+        for (key, column), value in typed.items():
+            mine.setdefault(key, {})[column] = value
+        changed = {key: self.loaded.get(key) for key in mine
+                   if _revision_of(before.get(key)) != _revision_of(self.loaded.get(key))}
+        if changed:
+            self._show_changed(changed, mine, live=True)
+
+    def _redraw_keeping(self, typed: Mapping[tuple[Key, str], str]) -> None:
+        """Lay the rows out again, then put back what was typed and the messages shown."""
+        status = self.status.value
+        notes = {row: box.value for row, box in self.row_messages.items() if box.value}
+        self.redraw()
+        self.status.value = status
+        for row, text in notes.items():
+            if row in self.row_messages:
+                self.row_messages[row].value = text
+        boxes = self.inputs()
+        for cell, value in typed.items():
+            if cell in boxes and not boxes[cell].disabled:
+                boxes[cell].value = value
+
     # ------------------------------------------------------------ failures
     def guard(self, handler: Callable[..., Any], doing: str = "save") -> Callable[..., Any]:
         """``handler`` with any store failure shown next to the grid's Save button; typed values stay."""
@@ -145,6 +207,7 @@ class RecordGrid:
             return False
         try:
             self.remember(self.store.read(self.table))
+            self.mark_drawn()
         except Exception as error:  # saved, but not read back: the next save compares with the store
             show_failure(self.status, error, self.store.location, doing="read", lead="Saved, but the grid could not "
                                                                                      "read the store back:")
@@ -155,7 +218,9 @@ class RecordGrid:
         """How a problem of ``field`` reads next to a row (a grid with several value columns names the column)."""
         return text
 
-    def _show_changed(self, changed: Mapping[Key, dict[str, Any] | None], mine: Mapping[Key, dict[str, Any]]) -> None:
+    def _show_changed(self, changed: Mapping[Key, dict[str, Any] | None], mine: Mapping[Key, dict[str, Any]],
+                      live: bool = False) -> None:
+        """Say next to each row what someone else saved there; ``live``: seen while typing, before any save."""
         for key, theirs in changed.items():
             self.loaded[key] = dict(theirs) if theirs is not None else {}
             if theirs is None:
@@ -171,8 +236,16 @@ class RecordGrid:
                         "your value, or type theirs.")
             if not self.tell_row(key, text):
                 self.status.value = message(text, ok=False)
-        self.status.value = message(f"Not saved: {len(changed)} value(s) were changed by someone else meanwhile "
-                                    "(shown next to the rows). Nothing was overwritten.", ok=False)
+        self.status.value = message(
+            f"{len(changed)} row(s) you are typing were just saved by someone else (shown next to the rows). "
+            "Nothing was overwritten; save to keep your values." if live else
+            f"Not saved: {len(changed)} value(s) were changed by someone else meanwhile "
+            "(shown next to the rows). Nothing was overwritten.", ok=False)
+
+
+def _revision_of(record: Mapping[str, Any] | None) -> int:
+    value = (record or {}).get("revision")
+    return 0 if value is None or is_missing(value) else int(value)
 
 
 def _shown(value: Any) -> str:

@@ -27,7 +27,7 @@ from ..scoring.formulas import AMBER
 from ..store import SaveResult, Store
 from .display import in_words, message, shown_value, wide
 from .failures import guarded, show_failure
-from .fields import Field, Options
+from .fields import Field, Options, replace_options
 from .roles import lock
 
 NEW = "__new__"
@@ -58,6 +58,12 @@ def _same(a: Any, b: Any) -> bool:
         return float(str(a).replace(",", ".")) == float(str(b).replace(",", "."))  # 1.0 stored, "1" typed
     except (TypeError, ValueError):
         return False
+
+
+def _revision(record: Mapping[str, Any] | None) -> int:
+    """A stored record's revision (0: no record)."""
+    value = (record or {}).get("revision")
+    return 0 if value is None or is_missing(value) else int(value)
 
 
 class RecordForm:
@@ -154,9 +160,47 @@ class RecordForm:
         wanted = self.spec.key_text(dict(select)) if select is not None else (
             self.spec.key_text(self.current) if self.current else NEW)
         self.selector.unobserve(self._on_select, names="value")
-        self.selector.options = options
-        self.selector.value = wanted if wanted in [v for _, v in options] else NEW
+        replace_options(self.selector, options, wanted if wanted in [v for _, v in options] else NEW)
         self.selector.observe(self._on_select, names="value")
+
+    def edited(self) -> bool:
+        """True when a field shows something else than the record loaded (unsaved typing)."""
+        base = self.current or {name: self.spec.column(name).default for name in self.fields}
+        return any(not _same(field.get(), base.get(name)) for name, field in self.fields.items())
+
+    def catch_up(self) -> None:
+        """Follow saves made elsewhere (a live page): re-read the list, never wipe what is typed.
+
+        The selector offers the records as stored now.  When the record shown changed in the
+        store: without unsaved typing the form shows the new version (and says who saved
+        it); with typing, the conflict panel shows both versions and the choices of a save
+        conflict — nothing typed is replaced.
+        """
+        self.refresh()
+        if self.current is None:
+            return
+        key = self.spec.key_text(self.current)
+        stored = self._find(key)
+        if stored is not None and _revision(stored) == _revision(self.current):
+            return
+        shown = self.conflict_error
+        if shown is not None and (shown.theirs is None) == (stored is None) and \
+                shown.actual_revision == _revision(stored):
+            return  # already showing this conflict
+        if not self.edited():
+            gone = self.describe(self.current)
+            if stored is None:
+                self.new()
+                self.say(f"{capitalised(self.noun)} {gone} was removed by someone else.", ok=False)
+                return
+            self.load(stored)
+            self.refresh(select=stored)
+            self.say(f"{stored.get('saved_by') or 'Someone else'} saved a newer version of this {self.noun}: "
+                     "it is shown now.")
+            return
+        self._show_conflict(ConflictError(
+            table=self.table, record=key, theirs=stored, yours=self.values(),
+            expected_revision=_revision(self.current), actual_revision=_revision(stored)), live=True)
 
     def _find(self, key_text: str) -> dict[str, Any] | None:
         for row in self.records().to_dict("records"):
@@ -362,7 +406,8 @@ class RecordForm:
             self.fields[name].show([text])
         self.say(f"Not saved: {self.noun} {text}", ok=False)
 
-    def _show_conflict(self, error: ConflictError) -> None:
+    def _show_conflict(self, error: ConflictError, live: bool = False) -> None:
+        """Show both versions and the choices; ``live``: seen while typing (nothing was tried yet)."""
         self.conflict_error = error
         theirs = error.theirs or {}
         mine = self.values()
@@ -375,16 +420,18 @@ class RecordForm:
                 rows.append(f"<tr><td {cell}>{html.escape(label)}</td><td {cell}>{html.escape(shown_value(a))}</td>"
                             f"<td {cell}>{html.escape(shown_value(b))}</td></tr>")
         who = theirs.get("saved_by") or "someone else"
+        unsaved = "Your changes are not saved yet." if live else "Nothing was saved."
         head = (f"<b>Someone else changed this {html.escape(self.noun)} while you were editing it</b> "
-                f"(saved by {html.escape(str(who))}). Nothing was saved. Choose what to keep:"
+                f"(saved by {html.escape(str(who))}). {unsaved} Choose what to keep:"
                 if error.theirs is not None else
                 f"<b>This {html.escape(self.noun)} was removed by someone else while you were editing it.</b> "
-                "Nothing was saved.")
+                f"{unsaved} Save to enter it again.")
         table = (f"<table style='border-collapse:collapse'><tr><th {cell}>field</th><th {cell}>their version</th>"
                  f"<th {cell}>your version</th></tr>" + "".join(rows) + "</table>") if rows else ""
         self.conflict_text.value = head + table
         self.conflict_box.layout.display = "flex"
-        self.say("Save conflict: see the two versions below.", ok=False)
+        self.say("Someone else saved this record while you were editing it: see the two versions below."
+                 if live else "Save conflict: see the two versions below.", ok=False)
 
     def _hide_conflict(self) -> None:
         self.conflict_error = None

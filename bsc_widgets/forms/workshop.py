@@ -55,9 +55,14 @@ class Workshop:
         if self.error is not None:
             return FailedStep(self.error, self.store.location)
         try:
-            return build()
+            step = build()
         except Exception as error:  # a store that cannot be read (damaged table, permissions), a bug
             return FailedStep(error, self.store.location)
+        from .live import LiveStep, follow, kernel_loop
+
+        if isinstance(step, LiveStep) and step.follows and kernel_loop() is not None:
+            follow(step, self.store)  # a page in Voila or JupyterLab shows what others save, without a reload
+        return step
 
     # --- the steps (imported here so that each workbook cell is one call) ---
     def start_here(self) -> Any:

@@ -133,6 +133,21 @@ class PageWatch:
             route.abort()
 
 
+def close_tab(context: Any, page: Any) -> None:
+    """Close the tab as a participant does (its ``beforeunload`` handlers run), then its browser context.
+
+    ``page.close(run_before_unload=True)`` returns before the tab is gone.  Closing the
+    context at once cancelled the page's tab-close call (Voila's ``sendBeacon`` to
+    ``voila/api/shutdown``) while :class:`PageWatch` held it for inspection, and the
+    kernel lived on until culling; so the tab's close is awaited first.
+    """
+    if not page.is_closed():
+        page.close(run_before_unload=True)
+        with contextlib.suppress(Exception):  # already gone: nothing to wait for
+            page.wait_for_event("close", timeout=TIMEOUT_MS)
+    context.close()
+
+
 def new_page(browser: Any, allowed: tuple[str, ...]) -> tuple[Any, Any, PageWatch]:
     """A fresh browser context and page that blocks every request outside ``allowed``."""
     context = browser.new_context(viewport={"width": 1280, "height": 1000})

@@ -126,15 +126,18 @@ def test_two_participants_edit_the_same_objective(browser: Any, workshop: Server
                 form.locator(".bsc-field-objective_id input").and_(page.locator("[disabled]")).wait_for()
                 forms.append(form)
             form_a, form_b = forms
+            new_title = "Raise gross margin through full-price selling and fewer markdowns"
+            form_b.locator(".bsc-field-title input").fill(new_title)  # B is typing when A saves
             form_a.locator(".bsc-field-owner input").fill("Alice Andersen")
             button(form_a, "Save").click()
             form_a.locator(".bsc-status").get_by_text("Saved objective F2").wait_for()
 
-            new_title = "Raise gross margin through full-price selling and fewer markdowns"
-            form_b.locator(".bsc-field-title input").fill(new_title)
-            button(form_b, "Save").click()
+            # B's page shows the conflict as soon as it sees A's save (live), or when B saves: never A's
+            # version over what B typed, nothing saved.
             conflict = form_b.locator(".bsc-conflict")
+            button(form_b, "Save").click()
             conflict.get_by_text("Someone else changed this objective").wait_for()
+            assert form_b.locator(".bsc-field-title input").input_value() == new_title
             assert "Alice Andersen" in conflict.inner_text(), "their version is shown"
             stored = Store.open(workshop.store).read("objectives").set_index("objective_id").loc["F2"]
             assert stored["title"] != new_title, "nothing is saved on a conflict"
@@ -171,13 +174,13 @@ def test_two_participants_type_actuals_for_the_same_kpi_and_month(browser: Any, 
                 grid.locator(".bsc-grid-row", has_text="2026-12").first.wait_for()
                 grids.append(grid)
             grid_a, grid_b = grids
+            row_b = grid_b.locator(".bsc-grid-row", has_text=f"{kpi} — ")
+            row_b.locator("input").first.fill("4350")  # B is typing when A saves
             grid_a.locator(".bsc-grid-row", has_text=f"{kpi} — ").locator("input").first.fill("4100")
             button(grid_a, "Save actuals").click()
             grid_a.get_by_text("Saved 1 actual(s)").wait_for()
 
-            row_b = grid_b.locator(".bsc-grid-row", has_text=f"{kpi} — ")
-            row_b.locator("input").first.fill("4350")
-            button(grid_b, "Save actuals").click()
+            # B's page says so as soon as it sees A's save (live), before B saves anything.
             row_b.get_by_text("here while you were typing").wait_for()
             said = row_b.inner_text()
             assert "saved value 4100 here" in said, "their value is shown next to the row"

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browser_support import Server, button, copy_store, failure_screenshot, new_page, start_server
+from browser_support import Server, button, close_tab, copy_store, failure_screenshot, new_page, start_server
 
 from bsc_widgets import Store
 
@@ -123,8 +123,7 @@ def test_participants_opening_steps_at_once_all_get_their_form(browser: Any, roo
         assert "Timeout waiting for IOPub output" not in room.log.read_text(errors="replace")
     finally:
         for context, page, _, _ in opened:
-            page.close(run_before_unload=True)
-            context.close()
+            close_tab(context, page)
 
 
 def test_a_closed_tab_releases_its_kernel_and_an_abandoned_one_is_culled(browser: Any, room: Server,
@@ -137,11 +136,11 @@ def test_a_closed_tab_releases_its_kernel_and_an_abandoned_one_is_culled(browser
         assert "_xsrf" in {c["name"] for c in context.cookies()}, "the step page sets the cookie its shutdown needs"
         closed = kernel_of(page)
         assert kernel_exists(room, closed)
-    page.close(run_before_unload=True)
-    context.close()
-    # Released by the tab-close call, or else by culling (a page-less kernel idle for 60 s, checked every 20 s).
-    wait_until(lambda: not kernel_exists(room, closed), 120, "the closed tab's kernel still runs", room)
+    close_tab(context, page)
+    # Released by the tab-close call: culling (a page-less kernel idle for 60 s) cannot act within 30 s.
+    wait_until(lambda: not kernel_exists(room, closed), 30, "the closed tab's kernel still runs", room)
     assert f"403 POST /voila/api/shutdown/{closed}" not in room.output()
+    assert not re.search(rf"Culling .*{closed}", room.log.read_text(errors="replace")), "released, not culled"
 
     context, page, watch = new_page(browser, (room.base,))
     with failure_screenshot(page, screenshots / "workshop-abandoned-FAILED.png", watch):
@@ -173,8 +172,7 @@ def test_a_slow_or_stopped_step_says_so_and_offers_to_try_again(browser: Any, ro
             page.locator(SHOWN).wait_for(timeout=ROOM_WAIT_MS)
             assert kernel_of(page) != kernel and page.locator("body[data-bsc-wait='ended']").count() == 0
     finally:
-        page.close(run_before_unload=True)
-        context.close()
+        close_tab(context, page)
 
 
 def test_the_map_beside_the_form_and_a_click_on_an_objective_selects_it(browser: Any, room: Server,
@@ -215,5 +213,4 @@ def test_the_map_beside_the_form_and_a_click_on_an_objective_selects_it(browser:
             page.screenshot(path=str(screenshots / "workshop-objectives-picked.png"))
             assert watch.external == [], watch.external
     finally:
-        page.close(run_before_unload=True)
-        context.close()
+        close_tab(context, page)

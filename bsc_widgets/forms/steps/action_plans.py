@@ -14,6 +14,7 @@ from ...render.charts import gantt
 from ...render.html import attention_table
 from ..coach import SmartCoach
 from ..display import show_in, styled
+from ..live import LiveStep
 from ..record_form import RecordForm
 from ..view import Viewable
 from ..workshop import no_scorecard
@@ -29,7 +30,7 @@ INITIATIVE_FIELDS = ["initiative_id", "objective_id", "title", "description", "o
 TASK_FIELDS = ["task_id", "initiative_id", "description", "owner", "due", "status", "done_on", "success_measure"]
 
 
-class ActionPlanStep(Viewable):
+class ActionPlanStep(LiveStep, Viewable):
     """Initiatives and tasks of the workshop's scorecard."""
 
     def __init__(self, workshop: Workshop, today: dt.date | None = None) -> None:

@@ -24,6 +24,7 @@ from ...scoring.due import due
 from ..display import message, wide
 from ..failures import guarded, show_failure
 from ..grid import Key, RecordGrid
+from ..live import LiveStep
 from ..record_form import RecordForm
 from ..roles import lock
 from ..view import Viewable
@@ -74,26 +75,19 @@ class ActualsGrid(RecordGrid):
         """Lay out one row per KPI with the stored value and note of its period."""
         self.store = self.workshop.store
         frames = self.workshop.frames()
-        sid = self.workshop.scorecard_id
-        kpis = frames["kpis"][frames["kpis"]["scorecard_id"] == sid].sort_values(["objective_id", "kpi_id"])
         self.remember(frames["actuals"])
-        actuals = frames["actuals"].set_index(["kpi_id", "period"])
         self.cells, self.row_messages = {}, {}
         rows: list[widgets.Widget] = []
         if self.month.value is None:
             self.rows.children = [widgets.HTML("<i>Set the scorecard's horizon in step 1 first.</i>")]
+            self.mark_drawn()
             return
         self.show_due(frames)
-        day = last_day(parse_period(str(self.month.value)))
-        closed = self.store.closed_periods(scorecard=sid)
-        for k in kpis.itertuples():
-            period = str(period_containing(day, str(k.frequency)))
-            locked = next((c for c in closed.to_dict("records") if within(period, c["period"])), None)
-            stored = actuals.loc[(k.kpi_id, period)] if (k.kpi_id, period) in actuals.index else None
-            value = widgets.Text(value="" if stored is None else f"{stored['value']:g}",
-                                 placeholder="value", layout=widgets.Layout(width="110px", flex="0 0 auto"))
-            note = widgets.Text(value="" if stored is None or is_missing(stored["note"]) else str(stored["note"]),
-                                placeholder="note", layout=widgets.Layout(width="260px", flex="0 0 auto"))
+        for k, period, locked, texts in self._rows(frames):
+            value = widgets.Text(value=texts["value"], placeholder="value",
+                                 layout=widgets.Layout(width="110px", flex="0 0 auto"))
+            note = widgets.Text(value=texts["note"], placeholder="note",
+                                layout=widgets.Layout(width="260px", flex="0 0 auto"))
             message_box = widgets.HTML(layout=widgets.Layout(flex="1 1 auto"))
             if locked is not None:  # a closed period: shown, not editable (saving would be refused)
                 value.disabled = note.disabled = True
@@ -109,6 +103,50 @@ class ActualsGrid(RecordGrid):
             self.cells[str(k.kpi_id)] = (period, value, note, message_box)
             self.row_messages[str(k.kpi_id)] = message_box
         self.rows.children = rows or [widgets.HTML("<i>No KPIs yet: add them in step 3.</i>")]
+        self.mark_drawn()
+
+    def inputs(self) -> dict[tuple[Key, str], widgets.Text]:
+        """Each KPI's value and note boxes, keyed by the actual record (KPI, period) and column."""
+        return {cell: box for kpi, (period, value, note, _) in self.cells.items()
+                for cell, box in ((((kpi, period), "value"), value), (((kpi, period), "note"), note))}
+
+    def redraw(self) -> None:
+        """Show the month's actuals (and what is due) as stored now."""
+        self.show()
+
+    def _rows(self, frames: Mapping[str, pd.DataFrame]) -> list[tuple[Any, str, dict[str, Any] | None,
+                                                                      dict[str, str]]]:
+        """Per KPI of the scorecard: the KPI, its period of the month, the closing that locks it, its boxes' text."""
+        sid = self.workshop.scorecard_id
+        kpis = frames["kpis"][frames["kpis"]["scorecard_id"] == sid].sort_values(["objective_id", "kpi_id"])
+        actuals = frames["actuals"].set_index(["kpi_id", "period"])
+        day = last_day(parse_period(str(self.month.value)))
+        closed = self.store.closed_periods(scorecard=sid).to_dict("records")
+        rows = []
+        for k in kpis.itertuples():
+            period = str(period_containing(day, str(k.frequency)))
+            locked = next((c for c in closed if within(period, c["period"])), None)
+            stored = actuals.loc[(k.kpi_id, period)] if (k.kpi_id, period) in actuals.index else None
+            texts = {"value": "" if stored is None else f"{stored['value']:g}",
+                     "note": "" if stored is None or is_missing(stored["note"]) else str(stored["note"])}
+            rows.append((k, period, locked, texts))
+        return rows
+
+    def fresh(self) -> tuple[dict[tuple[Key, str], str], pd.DataFrame] | None:
+        """What each box would show now, and the actuals read (None: other KPIs or closings, the grid is redrawn).
+
+        Also brings the list of what is due up to date.
+        """
+        if self.month.value is None:
+            return None
+        frames = self.workshop.frames()
+        rows = self._rows(frames)
+        layout = [(str(k.kpi_id), period, locked is not None) for k, period, locked, _ in rows]
+        if layout != [(kpi, period, value.disabled) for kpi, (period, value, _, _) in self.cells.items()]:
+            return None
+        self.show_due(frames)
+        return ({((str(k.kpi_id), period), column): text for k, period, _, texts in rows
+                 for column, text in texts.items()}, frames["actuals"])
 
     def show_due(self, frames: Mapping[str, pd.DataFrame] | None = None) -> None:
         """Show what is owed for the review period of the chosen month ("Due for 2026Q3"), per owner."""
@@ -232,7 +270,7 @@ def _comment_label(record: Mapping[str, Any]) -> str:
     return f"{record['period']} {record['subject_type']} {record['subject_id']}: {record['kind']}{number}{author}"
 
 
-class ActualsStep(Viewable):
+class ActualsStep(LiveStep, Viewable):
     """Actuals grid, comments and import for the workshop's scorecard."""
 
     def __init__(self, workshop: Workshop, today: dt.date | None = None) -> None:
@@ -256,6 +294,10 @@ class ActualsStep(Viewable):
         for i, title in enumerate(["Actuals", "Comments", "Import a file"]):
             tabs.set_title(i, title)
         self.widget = tabs
+
+    def show_store(self, frames: dict[str, pd.DataFrame]) -> None:
+        """After the grid and the comments caught up: the subjects a comment can be about."""
+        self._subjects()
 
     def _subjects(self) -> None:
         kind = self.comments.fields["subject_type"].get() or "kpi"

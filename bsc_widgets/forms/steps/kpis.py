@@ -24,6 +24,7 @@ from ..display import message
 from ..failures import guarded
 from ..fields import LABEL_WIDTH
 from ..library import LibraryPanel
+from ..live import LiveStep
 from ..record_form import RecordForm, sentence
 from ..view import Viewable
 from ..workshop import no_scorecard
@@ -46,7 +47,7 @@ KPI_HELP = {"bands": f"Only when this KPI needs its own bands: 3 to 6, lowest fi
 """Help under the KPI's scoring fields, in plain words."""
 
 
-class KpiStep(Viewable):
+class KpiStep(LiveStep, Viewable):
     """KPIs of the workshop's scorecard, their targets, and the score preview."""
 
     def __init__(self, workshop: Workshop) -> None:
@@ -99,10 +100,14 @@ class KpiStep(Viewable):
     def refresh(self, frames: dict[str, Any] | None = None) -> None:
         """Show the selected KPI's targets, coach findings and preview."""
         frames = frames if frames is not None else self.workshop.frames()
+        self.grid.scorecard = self.workshop.scorecard or {}
+        self.grid.show(self.form.current)
+        self.show_store(frames)
+
+    def show_store(self, frames: dict[str, Any]) -> None:
+        """Everything but the targets grid (which keeps what is typed): options, coach, previews."""
         self.form.fields["objective_id"].set_options(objective_options(frames, self.workshop.scorecard_id))
         kpi = self.form.current
-        self.grid.scorecard = self.workshop.scorecard or {}
-        self.grid.show(kpi)
         self.sample_period.options = self.grid.periods
         self.coach.refresh(frames, "kpi", str(kpi["kpi_id"]) if kpi else None)
         self.update_preview()

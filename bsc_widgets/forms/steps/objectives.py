@@ -24,6 +24,7 @@ from ...render.charts.figure import WRAP, text, wrap
 from ..coach import SmartCoach
 from ..display import message, show_in, wide
 from ..failures import guarded, show_failure
+from ..live import LiveStep
 from ..record_form import NEW, RecordForm, sentence
 from ..view import Viewable
 from ..workshop import Workshop, no_scorecard
@@ -90,7 +91,7 @@ def objective_options(frames: dict[str, pd.DataFrame], scorecard_id: str | None)
     return [(f"{r.objective_id} — {r.title}", str(r.objective_id)) for r in objs.itertuples()]
 
 
-class ObjectivesStep(Viewable):
+class ObjectivesStep(LiveStep, Viewable):
     """Perspectives, objectives, links and the live strategy map of the workshop's scorecard."""
 
     def __init__(self, workshop: Workshop) -> None:

@@ -25,7 +25,7 @@ from ...roster import session
 from ...store import proposals
 from ..display import message, show_in, wide
 from ..failures import show_failure
-from ..live import StoreWatch
+from ..live import LiveStep, StoreWatch
 from ..roles import lock, lock_decisions
 from ..view import Viewable
 from ..workshop import no_scorecard
@@ -43,7 +43,7 @@ def _wide(width: str = "100%") -> widgets.Layout:
     return widgets.Layout(width=width)
 
 
-class ProposalsStep(Viewable):
+class ProposalsStep(LiveStep, Viewable):
     """Propose, discuss, vote, decide and sign off for the workshop's scorecard."""
 
     def __init__(self, workshop: Workshop) -> None:
@@ -136,7 +136,6 @@ class ProposalsStep(Viewable):
         self.ballot.add_class("bsc-ballot")
         self.refresh()
         self._show_kind()
-        self.watch = StoreWatch(workshop.store, self)
 
     # ----------------------------------------------------------------- helpers
     @property

@@ -19,6 +19,7 @@ from ...reports import sections
 from ...reports.context import ReviewReport, open_review
 from ..display import message, show_in, styled, wide
 from ..failures import guarded
+from ..live import LiveStep
 from ..view import Viewable
 from ..workshop import no_scorecard
 
@@ -29,7 +30,7 @@ if TYPE_CHECKING:
     from ..workshop import Workshop
 
 
-class ReviewStep(Viewable):
+class ReviewStep(LiveStep, Viewable):
     """The scorecard of the workshop for a review period, recomputed from the store on demand."""
 
     def __init__(self, workshop: Workshop, today: dt.date | None = None, as_of: str | None = None) -> None:
@@ -67,6 +68,11 @@ class ReviewStep(Viewable):
         if not periods:
             self.message.value = "<i>No actuals yet: record some in step 5, then refresh.</i>"
         self.show()
+
+    def catch_up(self) -> None:
+        """Score the period again with what others saved (a review of the plan as it was stays as it is)."""
+        if not self.as_of and hasattr(self, "period"):
+            self.show()
 
     def frames(self) -> dict[str, pd.DataFrame]:
         """The plan reviewed: now, or as of :attr:`as_of`."""

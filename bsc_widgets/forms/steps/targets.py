@@ -50,6 +50,12 @@ def target_path(baseline: float, final: float, periods: int, shape: str = "linea
     return [float(v) for v in steps[reached]]
 
 
+def _text(stored: pd.DataFrame, period: str, column: str) -> str:
+    """A stored target value as its box shows it (empty when there is none)."""
+    value = stored.at[period, column] if period in stored.index else None
+    return "" if is_missing(value) else f"{value:g}"
+
+
 class TargetGrid(RecordGrid):
     """One row per period of the horizon: target and red flag (or band and tolerance for range KPIs)."""
 
@@ -83,6 +89,7 @@ class TargetGrid(RecordGrid):
         self.status.value = ""
         if self.kpi is None:
             self.rows.children = [widgets.HTML("<i>Save the KPI first, then enter its targets here.</i>")]
+            self.mark_drawn()
             return
         is_range = self.kpi.get("polarity") == "range"
         self.columns = BAND if is_range else DIRECTIONAL
@@ -90,9 +97,7 @@ class TargetGrid(RecordGrid):
         self.start.value = "" if is_missing(self.kpi.get("baseline")) else f"{self.kpi['baseline']:g}"
         stored = self.stored()
         self.remember(stored.reset_index())
-        periods = [str(p) for p in horizon_periods(self.scorecard.get("horizon_start"),
-                                                    self.scorecard.get("horizon_end"), str(self.kpi["frequency"]))]
-        periods += [p for p in stored.index if p not in periods]
+        periods = self._periods(stored)
         header = widgets.HBox([widgets.HTML("<b>Period</b>", layout=widgets.Layout(width="90px"))]
                               + [widgets.HTML(f"<b>{c.replace('_', ' ').capitalize()}</b>",
                                               layout=widgets.Layout(width="110px")) for c in self.columns])
@@ -100,9 +105,7 @@ class TargetGrid(RecordGrid):
         for period in periods:
             cells = []
             for col in self.columns:
-                value = stored.at[period, col] if period in stored.index else None
-                cell = widgets.Text(value="" if is_missing(value) else f"{value:g}",
-                                    layout=widgets.Layout(width="110px"))
+                cell = widgets.Text(value=_text(stored, period, col), layout=widgets.Layout(width="110px"))
                 self.cells[(period, col)] = cell
                 cells.append(cell)
             self.row_messages[period] = widgets.HTML()
@@ -111,6 +114,34 @@ class TargetGrid(RecordGrid):
         if len(rows) == 1:
             rows.append(widgets.HTML("<i>The scorecard has no horizon yet: set it in step 1.</i>"))
         self.rows.children = rows
+        self.mark_drawn()
+
+    def inputs(self) -> dict[tuple[Key, str], widgets.Text]:
+        """Each period's boxes, keyed by the target record (KPI, period) and column."""
+        kpi = str((self.kpi or {}).get("kpi_id"))
+        return {((kpi, period), column): box for (period, column), box in self.cells.items()}
+
+    def redraw(self) -> None:
+        """Show the KPI's targets as stored now."""
+        self.show(self.kpi)
+
+    def fresh(self) -> tuple[dict[tuple[Key, str], str], pd.DataFrame] | None:
+        """What each box would show now, and the targets read (None: other periods, the grid is redrawn)."""
+        if self.kpi is None:
+            return None
+        stored = self.stored()
+        if self._periods(stored) != self.periods:
+            return None
+        kpi = str(self.kpi["kpi_id"])
+        return ({((kpi, period), col): _text(stored, period, col) for (period, col) in self.cells},
+                stored.reset_index())
+
+    def _periods(self, stored: pd.DataFrame) -> list[str]:
+        """The rows of the grid: the periods of the horizon, then any other period that has a target."""
+        frequency = str((self.kpi or {})["frequency"])
+        periods = [str(p) for p in horizon_periods(self.scorecard.get("horizon_start"),
+                                                    self.scorecard.get("horizon_end"), frequency)]
+        return periods + [p for p in stored.index if p not in periods]
 
     def stored(self) -> pd.DataFrame:
         """The KPI's stored targets, by period."""

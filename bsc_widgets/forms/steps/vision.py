@@ -12,12 +12,15 @@ from ...model.bands import BANDS_EXAMPLE, POLICY_HELP
 from ...render.html import band_legend
 from ...scoring.bands import card_scheme
 from ..coach import SmartCoach
+from ..live import LiveStep
 from ..record_form import RecordForm
 from ..view import Viewable
 from ..workshop import no_scorecard
 from .objectives import rollup_options
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from ..workshop import Workshop
 
 FIELDS = ["name", "vision", "mission", "values", "horizon_start", "horizon_end", "review_frequency",
@@ -33,7 +36,7 @@ HELP = {"bands": f"3 to 6 bands, lowest first: a name, a colour and the lowest s
 """Help under the scoring fields, in plain words."""
 
 
-class VisionStep(Viewable):
+class VisionStep(LiveStep, Viewable):
     """The scorecard's statement of direction and its scoring choices, edited in one form, with its colour bands."""
 
     def __init__(self, workshop: Workshop) -> None:
@@ -54,9 +57,9 @@ class VisionStep(Viewable):
         self.refresh()
         self.widget = widgets.VBox([self.form.widget, self.legend, self.coach.widget])
 
-    def refresh(self) -> None:
+    def refresh(self, frames: dict[str, pd.DataFrame] | None = None) -> None:
         """Show the saved colour bands as a legend and the coach's findings."""
-        frames = self.workshop.frames()
+        frames = frames if frames is not None else self.workshop.frames()
         sid = str(self.workshop.scorecard_id)
         self.legend.value = str(band_legend(card_scheme(frames["scorecards"], sid), "This scorecard's colour bands"))
         self.coach.refresh(frames, "scorecard", sid)
