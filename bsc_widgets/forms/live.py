@@ -117,9 +117,17 @@ class StoreWatch:
         finally:
             self._idle.set()
 
-    def seen_now(self) -> None:
-        """Take the store as it is now as seen (after the view's own save refreshed it)."""
-        self._seen = self._stamp()
+    def stamp(self) -> Any:
+        """The store's state as the watch sees it (take it *before* reading the store, for :meth:`seen_now`)."""
+        return self._stamp()
+
+    def seen_now(self, stamp: Any = None) -> None:
+        """Take the store as seen: as it was at ``stamp`` (when the view began reading it), else as it is now.
+
+        A view that refreshed itself after its own save passes the stamp taken before it
+        read the store, so that a save landing while it read is still shown at the next look.
+        """
+        self._seen = self._stamp() if stamp is None else stamp
 
     @property
     def running(self) -> bool:

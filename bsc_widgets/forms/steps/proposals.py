@@ -215,10 +215,14 @@ class ProposalsStep(LiveStep, Viewable):
         Called after each save here and, live, when someone else saved (:class:`StoreWatch`); dots typed
         but not saved yet, and every text being typed, are kept.
         """
+        # After its own save the step has read the store: the watch need not show it again. Stamped before
+        # reading, so that a save landing meanwhile still shows (a live refresh passes frames: the watch knows).
+        own = self.watch is not None and frames is None
+        stamp = self.watch.stamp() if own and self.watch is not None else None
         with self._lock:
             self._refresh(frames)
-        if self.watch is not None:
-            self.watch.seen_now()
+        if own and self.watch is not None:
+            self.watch.seen_now(stamp)
 
     def _refresh(self, frames: dict[str, pd.DataFrame] | None = None) -> None:
         frames = frames if frames is not None else self.workshop.frames()
