@@ -122,6 +122,7 @@ def test_a_viewer_is_refused_an_edit_even_when_the_button_is_forced(browser: Any
         with failure_screenshot(page, screenshots / "workshop-roles-viewer-FAILED.png", watch):
             form = open_as(page, links(room)["Vera"], "02-objectives-and-strategy-map", ".bsc-form-objectives")
             form.locator("select").first.select_option(label=f"F2 — {before['title']}")
+            form.locator(".bsc-field-objective_id input").and_(page.locator("[disabled]")).wait_for()  # loaded
             save = button(form, "Save")
             assert save.is_disabled() and button(form, "Remove…").is_disabled()
             assert "viewer" in form.locator(".bsc-role-note").inner_text()
@@ -162,7 +163,11 @@ def test_named_participants_propose_and_vote_while_the_facilitator_accepts(brows
                 step, page = steps[name], pages[name][1]
                 page.locator(".lm-TabBar-tab", has_text="Vote and discuss").click()
                 ballot = step.locator(".bsc-ballot")
-                ballot.get_by_text("Ana's idea for customers").wait_for()  # Ben's page shows it live
+                # Each page first shows the others' last save (live): a refresh replaces the ballot's boxes,
+                # and dots typed into a box that is being replaced may be lost before they reach the kernel.
+                ballot.get_by_text("Ben's idea for customers").wait_for()
+                if name == "Ben":
+                    ballot.get_by_text(re.compile(r"\b2 dots so far")).wait_for()
                 ballot.locator(".widget-inline-hbox", has_text=ana_id).locator("input").fill("2")
                 button(step, "Save my dots").click()
                 step.get_by_text("dots left").wait_for()
