@@ -79,6 +79,8 @@ sys.path.insert(0, str(HERE))
 ENGINES = ("bsc", "duckdb", "polars")
 TABLES = ("scorecards", "perspectives", "objectives", "kpis", "targets", "actuals")
 TOLERANCE = 1e-12
+FLOATS = ("score", "coverage", "change", "actual")
+TEXTS = ("status", "trend", "band", "filled")
 
 
 # ------------------------------------------------------------------------------------ one engine, one process
@@ -132,7 +134,10 @@ def _canonical_bsc(review: object) -> pa.Table:
             "score": frame["score"].to_numpy(np.float64),
             "coverage": frame["coverage"].to_numpy(np.float64) if "coverage" in frame else np.nan,
             "change": frame["score_change"].to_numpy(np.float64),
-            "status": frame["status"].astype(str).to_numpy(), "trend": frame["trend"].astype(str).to_numpy()}))
+            "status": frame["status"].astype(str).to_numpy(), "trend": frame["trend"].astype(str).to_numpy(),
+            "band": frame["band"].astype(str).to_numpy(),
+            "filled": frame["filled"].astype(str).to_numpy() if "filled" in frame else "",
+            "actual": frame["actual"].to_numpy(np.float64) if "actual" in frame else np.nan}))
     return pa.Table.from_pandas(pd.concat(parts, ignore_index=True), preserve_index=False)
 
 
@@ -164,7 +169,7 @@ def child(engine: str, data: Path, out: Path, forecast: bool) -> None:
 
 # ------------------------------------------------------------------------------------ cross-check
 def _sorted(table: pa.Table) -> pa.Table:
-    return table.select(["level", "id", "q", "score", "coverage", "change", "status", "trend"]).sort_by(
+    return table.select(["level", "id", "q", *FLOATS, *TEXTS]).sort_by(
         [("level", "ascending"), ("id", "ascending"), ("q", "ascending")])
 
 
@@ -178,7 +183,7 @@ def compare(ours: pa.Table, theirs: pa.Table, name: str) -> tuple[float, list[st
         if not a[key].cast(pa.string()).equals(b[key].cast(pa.string())):
             return np.inf, [f"{name}: the {key} column lists other records than bsc's"]
     worst = 0.0
-    for col in ("score", "coverage", "change"):
+    for col in FLOATS:
         x = a[col].to_numpy(zero_copy_only=False).astype(np.float64)
         y = b[col].to_numpy(zero_copy_only=False).astype(np.float64)
         if not np.array_equal(np.isnan(x), np.isnan(y)):
@@ -191,7 +196,7 @@ def compare(ours: pa.Table, theirs: pa.Table, name: str) -> tuple[float, list[st
         worst = max(worst, largest)
         if largest > TOLERANCE:
             problems.append(f"{name}: {col} differs by up to {largest:.2e} ({int((rel > TOLERANCE).sum()):,} rows)")
-    for col in ("status", "trend"):
+    for col in TEXTS:
         x, y = a[col].to_numpy(zero_copy_only=False), b[col].to_numpy(zero_copy_only=False)
         differ = x.astype(str) != y.astype(str)
         if differ.any():
