@@ -35,12 +35,12 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from ..model.periods import PER_YEAR, convert_index, convert_indices, period_at, period_columns, ratio
 from . import formulas as scores
 from . import missing
 from .calculated import with_calculated
+from .encode import FREQ_CODES, Encoded, encode
 from .formulas import TARGET_FIELDS
 from .threads import WORKERS, map_parts
 
@@ -48,53 +48,6 @@ FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
 BAND_FIELDS = ("lower", "upper", "tolerance")  # used by range KPIs; the others by higher / lower KPIs
-
-
-FREQ_CODES = tuple(PER_YEAR)  # a period's frequency as a small integer: its position here
-
-
-@dataclass(frozen=True)
-class _Encoded:
-    """Rows of actuals or targets as integer codes: KPI position and period index.
-
-    ``kpi`` is the row's KPI position, or the number of KPIs (one past the last) for rows of
-    another KPI; ``freq`` the position of the period's frequency in :data:`FREQ_CODES` (-1
-    when the period is not one).
-    """
-
-    kpi: IntArray
-    index: IntArray
-    freq: npt.NDArray[np.int8]
-    values: dict[str, FloatArray]
-
-
-def _arrow_strings(series: pd.Series) -> pa.Array:
-    """A text column as one Arrow string array (zero-copy for pandas' Arrow-backed strings)."""
-    arr = pa.array(series, type=pa.string(), from_pandas=True)
-    if isinstance(arr, pa.ChunkedArray):
-        arr = arr.combine_chunks() if arr.num_chunks != 1 else arr.chunk(0)
-    return arr
-
-
-def _floats(series: pd.Series) -> FloatArray:
-    if pd.api.types.is_float_dtype(series.dtype):
-        return series.to_numpy(dtype=np.float64, na_value=np.nan)
-    return pd.to_numeric(series, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
-
-
-def _encode(frame: pd.DataFrame, kpi_ids: pa.Array, fields: Sequence[str]) -> _Encoded:
-    """KPI positions (via Arrow hashing) and period indices (parsing each distinct period once)."""
-    if frame.empty:
-        empty = np.empty(0, np.int64)
-        return _Encoded(empty, empty, np.empty(0, np.int8), {f: np.empty(0) for f in fields})
-    kpi = pc.fill_null(pc.index_in(_arrow_strings(frame["kpi_id"]), value_set=kpi_ids), len(kpi_ids))
-    periods = pc.dictionary_encode(_arrow_strings(frame["period"]))
-    parsed = period_columns(pd.Series(periods.dictionary.to_numpy(zero_copy_only=False), dtype=object))
-    codes = pc.fill_null(periods.indices, len(parsed)).to_numpy()  # a missing period: one past the last
-    index = np.append(parsed["index"].to_numpy(dtype=np.int64, na_value=-1), -1)
-    letters = parsed["freq"].to_numpy(dtype=object)
-    freq = np.array([FREQ_CODES.index(f) if f in FREQ_CODES else -1 for f in letters] + [-1], dtype=np.int8)
-    return _Encoded(kpi.to_numpy().astype(np.int64), index[codes], freq[codes], {f: _floats(frame[f]) for f in fields})
 
 
 def _aggregate(block: FloatArray, rule: str) -> FloatArray:
@@ -195,7 +148,7 @@ def _parts(kpi_freq: npt.NDArray[np.str_]) -> list[_Part]:
     return parts
 
 
-def _split(enc: _Encoded, parts: Sequence[_Part], n_kpis: int) -> list[_Encoded]:
+def _split(enc: Encoded, parts: Sequence[_Part], n_kpis: int) -> list[Encoded]:
     """The rows of ``enc`` of each part: of its KPIs and of its frequency (one stable sort, then slices)."""
     part_of = np.full(n_kpis + 1, len(parts), dtype=np.int16)  # the last entry: rows of KPIs not scored
     freq_of = np.full(len(parts) + 1, -2, dtype=np.int8)
@@ -208,7 +161,7 @@ def _split(enc: _Encoded, parts: Sequence[_Part], n_kpis: int) -> list[_Encoded]
     bounds = np.concatenate([[0], np.cumsum(np.bincount(row_part, minlength=len(parts) + 1))])
     kpi, index, freq = enc.kpi[order], enc.index[order], enc.freq[order]
     values = {f: v[order] for f, v in enc.values.items()}
-    return [_Encoded(kpi[a:b], index[a:b], freq[a:b], {f: v[a:b] for f, v in values.items()})
+    return [Encoded(kpi[a:b], index[a:b], freq[a:b], {f: v[a:b] for f, v in values.items()})
             for a, b in itertools.pairwise(bounds[:-1])]
 
 
@@ -230,7 +183,7 @@ def kpi_arrays(frames: Mapping[str, pd.DataFrame], kpis: pd.DataFrame, review_fr
     ids = pa.array(kpis["kpi_id"], type=pa.string())
     # Stages: encode the rows, split them into parts, compute the parts side by side, forecast, merge, score.
     parts = _parts(kpis["frequency"].to_numpy(dtype=str))
-    actuals, targets = map_parts(lambda job: _split(_encode(frames[job[0]], ids, job[1]), parts, len(kpis)),
+    actuals, targets = map_parts(lambda job: _split(encode(frames[job[0]], ids, job[1]), parts, len(kpis)),
                                  [("actuals", ["value"]), ("targets", TARGET_FIELDS)])
     horizon = _horizon_end_index(frames["scorecards"], kpis)
     columns = {c: kpis[c].to_numpy(dtype=str) for c in ("aggregation", "polarity")}
@@ -299,7 +252,7 @@ def _horizon_end_index(scorecards: pd.DataFrame, kpis: pd.DataFrame) -> dict[str
 
 
 def _frequency_group(columns: Mapping[str, npt.NDArray[np.str_]], rows: IntArray, freq: str, review_freq: str,
-                     wanted: IntArray, act: _Encoded, tgt: _Encoded, horizon: Mapping[str, IntArray]) -> _Group:
+                     wanted: IntArray, act: Encoded, tgt: Encoded, horizon: Mapping[str, IntArray]) -> _Group:
     """Results of the KPIs at positions ``rows`` (all of frequency ``freq``) from their actuals and targets.
 
     ``columns`` holds every KPI's aggregation and polarity; ``act`` and ``tgt`` only rows of
