@@ -112,6 +112,7 @@ class Calculated:
             finer = PER_YEAR[g.freq] >= PER_YEAR[review_freq]
             own_of_review = (np.asarray([convert_index(int(r), review_freq, g.freq) for r in reviews], dtype=np.int64)
                              if not finer else None)
+            label_of = {int(i): str(period_at(g.freq, int(i))) for i in np.unique(g.index)}
             for p in range(len(reviews)):
                 if finer:
                     step = ratio(g.freq, review_freq)
@@ -125,8 +126,8 @@ class Calculated:
                 bounds = np.flatnonzero(np.diff(kpi_row[cells])) + 1
                 for group in np.split(cells, bounds):
                     missing: dict[str | None, list[str]] = {}
-                    for c in group:
-                        for name, label in _why(g, int(c), str(period_at(g.freq, int(g.index[c])))):
+                    for c in group.tolist():
+                        for name, label in _why(g, c, label_of[int(g.index[c])]):
                             missing.setdefault(name, []).append(label)
                     out[kpi_row[group[0]], p] = "; ".join(
                         f"input {name} has no actual for {', '.join(labels)}" if name is not None

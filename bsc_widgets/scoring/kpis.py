@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -109,6 +109,7 @@ class KpiArrays:
     as_of: IntArray  # positions in as_of_labels, -1 when no actual is shown
     as_of_labels: list[str]
     forecast_period: npt.NDArray[np.object_]  # (K,) period of the horizon end at the KPI's frequency
+    calc_inputs: dict[str, tuple[str, ...]] = field(default_factory=dict)  # calculated KPIs' inputs
 
 
 
@@ -211,7 +212,7 @@ def kpi_arrays(frames: Mapping[str, pd.DataFrame], kpis: pd.DataFrame, review_fr
     for name in ("forecast_value", "forecast_lower", "forecast_upper", "forecast_target"):
         values.setdefault(name, np.full(shape, np.nan))
     values["calc_missing"] = calculated.reasons(kpis["kpi_id"].tolist(), values["actual"], review_freq, wanted)
-    result = KpiArrays(wanted, values, as_of, labels, forecast_period)
+    result = KpiArrays(wanted, values, as_of, labels, forecast_period, calculated.inputs)
     missing.carry_forward(result, kpis, frames["scorecards"], review_freq)  # missing-data policies
     _score(result, kpis, frames["scorecards"])
     missing.fill_scores(result, kpis, frames["scorecards"])

@@ -22,19 +22,27 @@ LINEAGE_COLUMNS: tuple[str, ...] = (
 
 
 def lineage(kpis: pd.DataFrame, values: Mapping[str, npt.NDArray[np.generic]], shown: npt.NDArray[np.bool_],
-            wpos: npt.NDArray[np.int64], labels: Sequence[str]) -> pd.DataFrame:
+            wpos: npt.NDArray[np.int64], labels: Sequence[str],
+            inputs: Mapping[str, Sequence[str]] | None = None) -> pd.DataFrame:
     """One row per shown calculated KPI, input and review period (inputs in the order written).
 
     ``kpis`` are the scored KPIs in the order of the ``values`` arrays (KPIs x computed
-    periods); ``wpos`` are the columns of the review periods called ``labels``.
+    periods); ``wpos`` are the columns of the review periods called ``labels``.  ``inputs``
+    (each calculated KPI's inputs, as the engine read them) saves reading the expressions again.
     """
     calc = np.flatnonzero(calculated_rows(kpis).to_numpy(dtype=bool) & shown)
     if not len(calc):
         return pd.DataFrame(columns=list(LINEAGE_COLUMNS))
-    position = {kpi: i for i, kpi in enumerate(kpis["kpi_id"])}
-    scorecard_of = dict(zip(kpis["kpi_id"], kpis["scorecard_id"], strict=True))
-    pairs = [(k, position[i]) for k in calc
-             for i in read_expression(str(kpis.at[k, "expression"]), scorecard_of).inputs if i in position]
+    ids = kpis["kpi_id"].to_numpy(dtype=object)
+    position = {kpi: i for i, kpi in enumerate(ids.tolist())}
+    unread = [k for k in calc.tolist() if inputs is None or str(ids[k]) not in inputs]  # e.g. in a cycle
+    if unread:
+        scorecard_of = dict(zip(ids.tolist(), kpis["scorecard_id"].to_numpy(dtype=object).tolist(), strict=True))
+        expression = kpis["expression"].to_numpy(dtype=object)
+        inputs = {**(inputs or {}),
+                  **{str(ids[k]): read_expression(str(expression[k]), scorecard_of).inputs for k in unread}}
+    assert inputs is not None
+    pairs = [(k, position[i]) for k in calc.tolist() for i in inputs.get(str(ids[k]), ()) if i in position]
     if not pairs:
         return pd.DataFrame(columns=list(LINEAGE_COLUMNS))
     k_of, i_of = (np.asarray(x, dtype=np.int64) for x in zip(*pairs, strict=True))

@@ -184,7 +184,7 @@ def score_review(frames: Mapping[str, pd.DataFrame], periods: str | Sequence[str
         perspectives=level(persp, ["scorecard_id", "perspective_id", "name", "position", "weight"], persp_roll,
                            persp_method),
         scorecards=level(cards, ["scorecard_id", "name"], card_roll, card_method),
-        lineage=lineage(kpis, kv, kpis["scorecard_id"].isin(shown).to_numpy(), wpos, labels),
+        lineage=lineage(kpis, kv, kpis["scorecard_id"].isin(shown).to_numpy(), wpos, labels, k.calc_inputs),
     ), kpis, cards_all)
 
 
