@@ -20,7 +20,7 @@ trend`` (``id`` of a perspective is ``scorecard_id/perspective_id``).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pyarrow as pa
@@ -43,8 +43,10 @@ CREATE MACRO status_of(s, g, a) AS CASE WHEN s >= g - {noise} THEN 'green' WHEN 
 CREATE MACRO trend_of(d) AS CASE WHEN d IS NULL THEN '' WHEN abs(d) < {flat} THEN 'flat' WHEN d > 0 THEN 'up'
                                  ELSE 'down' END;
 -- A band scheme typed as 'name #colour lower; ...': its names and (raw) lower bounds as lists.
-CREATE MACRO band_names(t) AS list_transform(string_split(t, ';'), lambda x: regexp_extract(trim(x), '^(.*\S)\s+#\S+\s+\S+$', 1));
-CREATE MACRO band_lowers(t) AS list_transform(string_split(t, ';'), lambda x: CAST(regexp_extract(trim(x), '(\S+)$', 1) AS DOUBLE));
+CREATE MACRO band_names(t) AS list_transform(string_split(t, ';'),
+  lambda x: regexp_extract(trim(x), '^(.*\S)\s+#\S+\s+\S+$', 1));
+CREATE MACRO band_lowers(t) AS list_transform(string_split(t, ';'),
+  lambda x: CAST(regexp_extract(trim(x), '(\S+)$', 1) AS DOUBLE));
 -- The band of a score: the highest whose (snapped) lower bound it reaches; lists shorter than 6 give NULL bounds.
 CREATE MACRO band_of(s, l, n) AS CASE WHEN s IS NULL THEN ''
   WHEN s >= snap(l[6]) - {noise} THEN n[6] WHEN s >= snap(l[5]) - {noise} THEN n[5]
@@ -59,8 +61,8 @@ CREATE MACRO pidx(period, f, to_f) AS CASE f
   ELSE CAST(left(period, 4) AS INTEGER) END;
 CREATE MACRO plabel(i, f) AS CASE f WHEN 'M' THEN printf('%04d-%02d', i // 12, i % 12 + 1)
                                     WHEN 'Q' THEN printf('%dQ%d', i // 4, i % 4 + 1) ELSE CAST(i AS VARCHAR) END;
-CREATE MACRO calc_of(op, v1, v2, v3) AS CASE op WHEN 'div' THEN v1 / nullif(v2, 0) WHEN 'pct' THEN 100 * v1 / nullif(v2, 0)
-  WHEN 'add' THEN v1 + v2 WHEN 'sub' THEN v1 - v2 ELSE v1 + v2 + v3 END;
+CREATE MACRO calc_of(op, v1, v2, v3) AS CASE op WHEN 'div' THEN v1 / nullif(v2, 0)
+  WHEN 'pct' THEN 100 * v1 / nullif(v2, 0) WHEN 'add' THEN v1 + v2 WHEN 'sub' THEN v1 - v2 ELSE v1 + v2 + v3 END;
 WITH
 -- The quarter before the first is scored too (its scores give the first quarter's change).
 quarters AS (SELECT range AS q FROM range({first} - 1, {last} + 1)),
@@ -258,9 +260,9 @@ def run_polars(data: Path, first: int, last: int) -> pa.Table:
 
     col, lit = pl.col, pl.lit
 
-    def snap(x: pl.Expr, default: float) -> pl.Expr:
-        return (pl.when(x.is_null()).then(lit(default)).when((x - AMBER).abs() <= TYPED).then(lit(AMBER))
-                .when((x - GREEN).abs() <= TYPED).then(lit(GREEN)).otherwise(x))
+    def snap(x: pl.Expr) -> pl.Expr:
+        return pl.when((x - AMBER).abs() <= TYPED).then(lit(AMBER)).when((x - GREEN).abs() <= TYPED).then(
+            lit(GREEN)).otherwise(x)
 
     def status_of(s: pl.Expr) -> pl.Expr:
         return (pl.when(s >= col("g") - NOISE).then(lit("green")).when(s >= col("a") - NOISE).then(lit("amber"))
@@ -270,62 +272,174 @@ def run_polars(data: Path, first: int, last: int) -> pa.Table:
         return (pl.when(d.is_null()).then(lit("")).when(d.abs() < FLAT_BELOW).then(lit("flat"))
                 .when(d > 0).then(lit("up")).otherwise(lit("down")))
 
-    def clip(x: pl.Expr) -> pl.Expr:
-        return x.clip(0.0, 10.0)
+    def band_names(t: pl.Expr) -> pl.Expr:
+        return t.str.split(";").list.eval(pl.element().str.strip_chars().str.extract(r"^(.*\S)\s+#\S+\s+\S+$", 1))
+
+    def band_lowers(t: pl.Expr) -> pl.Expr:
+        return t.str.split(";").list.eval(pl.element().str.strip_chars().str.extract(r"(\S+)$", 1)
+                                          .cast(pl.Float64))
+
+    def band_of(s: pl.Expr) -> pl.Expr:
+        """The highest band whose (snapped) lower bound the score reaches ("" without a score)."""
+        expr = pl.when(s.is_null()).then(lit(""))
+        for i in range(5, 0, -1):
+            expr = expr.when(s >= snap(col("bl").list.get(i, null_on_oob=True)) - NOISE).then(
+                col("bn").list.get(i, null_on_oob=True))
+        return expr.otherwise(col("bn").list.get(0))
+
+    def pidx(period: pl.Expr, f: pl.Expr, to_f: pl.Expr) -> pl.Expr:
+        """A period's index at a coarser or equal frequency (months, quarters or years since year 0)."""
+        y = period.str.slice(0, 4).cast(pl.Int64)
+        month = y * 12 + period.str.slice(5, 2).cast(pl.Int64, strict=False) - 1
+        quarter = y * 4 + period.str.slice(5, 1).cast(pl.Int64, strict=False) - 1
+        return (pl.when(f == "M").then(month // pl.when(to_f == "M").then(1).when(to_f == "Q").then(3).otherwise(12))
+                .when(f == "Q").then(quarter // pl.when(to_f == "Q").then(1).otherwise(4)).otherwise(y))
+
+    def plabel(i: pl.Expr, f: pl.Expr) -> pl.Expr:
+        return (pl.when(f == "M").then(pl.format("{}-{}", i // 12, (i % 12 + 1).cast(pl.String).str.zfill(2)))
+                .when(f == "Q").then(pl.format("{}Q{}", i // 4, i % 4 + 1)).otherwise(i.cast(pl.String)))
+
+    def calc_of(v: list[pl.Expr]) -> pl.Expr:
+        ratio = pl.when(v[1] == 0).then(None).otherwise(v[0] / v[1])
+        return (pl.when(col("op") == "div").then(ratio)
+                .when(col("op") == "pct").then(pl.when(v[1] == 0).then(None).otherwise(100 * v[0] / v[1]))
+                .when(col("op") == "add").then(v[0] + v[1]).when(col("op") == "sub").then(v[0] - v[1])
+                .otherwise(v[0] + v[1] + v[2]))
+
+    rules = {"sum": lambda e: pl.when(e.count() > 0).then(e.sum()), "mean": lambda e: e.mean(),
+             "min": lambda e: e.min(), "max": lambda e: e.max(), "last": lambda e: e.drop_nulls().last()}
+
+    def per_rule(frame: pl.LazyFrame, rule_col: str, keys: list[str], aggs: Callable[[Callable[[pl.Expr], pl.Expr]],
+                 list[pl.Expr]]) -> pl.LazyFrame:
+        """One group_by per aggregation rule ('last' over rows sorted by period), concatenated."""
+        parts = []
+        for rule, agg in rules.items():
+            mine = frame.filter(col(rule_col) == rule)
+            if rule == "last":
+                mine = mine.sort("period")
+            parts.append(mine.group_by(keys).agg(aggs(agg)))
+        return pl.concat(parts)
 
     cards = pl.scan_parquet(data / "scorecards.parquet").select(
-        "scorecard_id", snap(col("green_from"), GREEN).alias("g"), snap(col("amber_from"), AMBER).alias("a"))
-    k = pl.scan_parquet(data / "kpis.parquet").select(
-        "kpi_id", "scorecard_id", "objective_id", "polarity", "frequency", "aggregation", "weight")
-    quarters = pl.LazyFrame({"q": pl.int_range(first, last + 1, eager=True).cast(pl.Int64)})
+        "scorecard_id", snap(col("green_from").fill_null(GREEN)).alias("g"),
+        snap(col("amber_from").fill_null(AMBER)).alias("a"),
+        pl.when(col("bands").is_null()).then(pl.concat_list(lit("red"), lit("amber"), lit("green")))
+        .otherwise(band_names(col("bands"))).alias("bn"),
+        pl.when(col("bands").is_null()).then(pl.concat_list(lit(0.0), col("amber_from").fill_null(AMBER),
+                                                             col("green_from").fill_null(GREEN)))
+        .otherwise(band_lowers(col("bands"))).alias("bl"),
+        col("missing_policy").alias("card_policy"))
+    k = (pl.scan_parquet(data / "kpis.parquet")
+         .select("kpi_id", "scorecard_id", "objective_id", "polarity", "frequency", "aggregation", "weight",
+                 "expression", "target_rule", col("bands").alias("own_bands"), "missing_policy")
+         .join(cards.select("scorecard_id", "bn", "bl", "card_policy"), on="scorecard_id")
+         .with_columns(bn=pl.when(col("own_bands").is_null()).then(col("bn")).otherwise(band_names(col("own_bands"))),
+                       bl=pl.when(col("own_bands").is_null()).then(col("bl"))
+                       .otherwise(band_lowers(col("own_bands"))),
+                       policy=pl.coalesce(col("missing_policy"), col("card_policy"), lit("ignore")))
+         .collect().lazy())  # used by many branches below: computed once
+    quarters = pl.LazyFrame({"q": pl.int_range(first - 1, last + 1, eager=True).cast(pl.Int64)})
     fields = ["target", "red_flag", "lower", "upper", "tolerance"]
+    actuals = pl.scan_parquet(data / "actuals.parquet").select("kpi_id", "period", "value")
+    targets = pl.scan_parquet(data / "targets.parquet").select("kpi_id", "period", *fields)
+
+    # Calculated KPIs: each input aggregated to the KPI's frequency by its own rule, then the expression.
+    ex = col("expression")
+    calc = k.filter(ex.is_not_null()).select(
+        "kpi_id", col("frequency").alias("cf"), (col("target_rule") == "expression").alias("by_expr"),
+        pl.when(ex.str.starts_with("sum(")).then(lit("sum")).when(ex.str.starts_with("100 * ")).then(lit("pct"))
+        .when(ex.str.contains(" / ", literal=True)).then(lit("div"))
+        .when(ex.str.contains(" + ", literal=True)).then(lit("add")).otherwise(lit("sub")).alias("op"),
+        ex.str.extract_all(r"\[[^\]]+\]").list.eval(pl.element().str.strip_chars("[]")).alias("input"))
+    calc_in = (calc.with_columns(pos=pl.int_ranges(1, col("input").list.len() + 1)).explode("input", "pos")
+               .join(k.select(col("kpi_id").alias("input"), col("frequency").alias("f"),
+                              col("aggregation").alias("rule")), on="input")
+               .select(col("kpi_id").alias("calc"), "cf", "by_expr", "pos", "input", "f", "rule"))
+
+    def computed(rows: pl.LazyFrame, names: list[str]) -> pl.LazyFrame:
+        joined = (calc_in.join(rows, left_on="input", right_on="kpi_id")
+                  .with_columns(cp=pidx(col("period"), col("f"), col("cf"))))
+        agg = per_rule(joined, "rule", ["calc", "pos", "cp"], lambda a: [a(col(c)).alias(c) for c in names])
+        wide = agg.group_by("calc", "cp").agg(
+            *(col(c).filter(col("pos") == i).first().alias(f"{c}{i}") for c in names for i in (1, 2, 3)))
+        return (wide.join(calc.select(col("kpi_id").alias("calc"), "cf", "op"), on="calc")
+                .select(col("calc").alias("kpi_id"), plabel(col("cp"), col("cf")).alias("period"),
+                        *(calc_of([col(f"{c}{i}") for i in (1, 2, 3)]).alias(c) for c in names)))
+
+    calc_act = computed(actuals.filter(col("value").is_not_null()), ["value"])
+    calc_tgt = computed(targets.select("kpi_id", "period", "target", "red_flag"), ["target", "red_flag"])
+    calc_tgt = calc_tgt.join(calc.filter(col("by_expr")).select("kpi_id"), on="kpi_id", how="semi")
+    acts = pl.concat([actuals.filter(col("value").is_not_null()).join(calc.select("kpi_id"), on="kpi_id", how="anti"),
+                      calc_act.filter(col("value").is_not_null())])
+    tgts = pl.concat([targets.join(calc.filter(col("by_expr")).select("kpi_id"), on="kpi_id", how="anti"),
+                      calc_tgt.filter(col("target").is_not_null() | col("red_flag").is_not_null())
+                      .with_columns(lower=lit(None, pl.Float64), upper=lit(None, pl.Float64),
+                                    tolerance=lit(None, pl.Float64))])
     year = col("period").str.slice(0, 4).cast(pl.Int64)
-    at = (pl.scan_parquet(data / "actuals.parquet").select("kpi_id", "period", "value")
-          .filter(col("value").is_not_null())
-          .join(k.select("kpi_id", "polarity", "frequency", "aggregation"), on="kpi_id")
-          .join(pl.scan_parquet(data / "targets.parquet").select("kpi_id", "period", *fields),
-                on=["kpi_id", "period"], how="left")
-          .with_columns(
-              has_target=pl.when(col("polarity") == "range")
-              .then(col("lower").is_not_null() & col("upper").is_not_null() & col("tolerance").is_not_null())
-              .otherwise(col("target").is_not_null() & col("red_flag").is_not_null()),
-              y=year,
-              q=pl.when(col("frequency") == "M")
-              .then(year * 4 + (col("period").str.slice(5, 2).cast(pl.Int64) - 1) // 3)
-              .when(col("frequency") == "Q").then(year * 4 + col("period").str.slice(5, 1).cast(pl.Int64) - 1)))
-    kq_cols = ["kpi_id", "q", "actual", *fields, "has_target"]
-    # "last": the rows sorted by period first (group_by keeps the order of rows within a group).
-    rules = {"sum": lambda c: col(c).sum(), "mean": lambda c: col(c).mean(), "min": lambda c: col(c).min(),
-             "max": lambda c: col(c).max(), "last": lambda c: col(c).last()}
-    by_rule = {rule: at.filter((col("frequency") == "M") & (col("aggregation") == rule)) for rule in rules}
-    by_rule["last"] = by_rule["last"].sort("period")
-    monthly = [by_rule[rule].group_by("kpi_id", "q")
-               .agg(agg("value").alias("actual"), *(agg(f).alias(f) for f in fields), col("has_target").all())
-               for rule, agg in rules.items()]
-    quarterly = at.filter(col("frequency") == "Q").select(col("value").alias("actual"), "kpi_id", "q", *fields,
-                                                          "has_target")
-    grid = (k.filter(col("frequency") == "A").select("kpi_id").join(quarters, how="cross")
-            .with_columns(own=col("q") // 4, due=col("q") % 4 == 3)
-            .with_columns(upto=pl.when(col("due")).then(col("own")).otherwise(col("own") - 1)).sort("upto"))
-    annual = (grid.join_asof(at.filter(col("frequency") == "A").select("kpi_id", "y", "value", *fields,
-                                                                       "has_target").sort("y"),
-                             left_on="upto", right_on="y", by="kpi_id", strategy="backward", check_sortedness=False)
-              .filter(~col("due") | (col("y") == col("own"))).rename({"value": "actual"}))
-    kq = pl.concat([m.select(kq_cols) for m in monthly] + [quarterly.select(kq_cols), annual.select(kq_cols)])
+    obs = (acts.join(tgts, on=["kpi_id", "period"], how="full", coalesce=True)
+           .join(k.select("kpi_id", "polarity", "frequency", "aggregation"), on="kpi_id")
+           .with_columns(
+               has_target=pl.when(col("polarity") == "range")
+               .then(col("lower").is_not_null() & col("upper").is_not_null() & col("tolerance").is_not_null())
+               .otherwise(col("target").is_not_null() & col("red_flag").is_not_null()),
+               y=year, q=pidx(col("period"), col("frequency"), lit("Q")))
+           .collect().lazy())
+    kq_cols = ["kpi_id", "q", "actual", *fields, "complete"]
+    have = col("value").is_not_null()
+    monthly = per_rule(obs.filter(col("frequency") == "M"), "aggregation", ["kpi_id", "q"], lambda a: [
+        a(col("value")).alias("actual"),
+        *(pl.when(have.sum() > 0).then(a(col(c).filter(have))).otherwise(a(col(c))).alias(c) for c in fields),
+        col("has_target").filter(have).all().alias("complete")])
+    quarterly = obs.filter(col("frequency") == "Q").select(
+        "kpi_id", "q", col("value").alias("actual"), *fields, lit(None, pl.Boolean).alias("complete"))
+    grid_a = (k.filter(col("frequency") == "A").select("kpi_id").join(quarters, how="cross")
+              .with_columns(own=col("q") // 4, due=col("q") % 4 == 3)
+              .with_columns(upto=pl.when(col("due")).then(col("own")).otherwise(col("own") - 1)).sort("upto"))
+    annual = (grid_a.join_asof(obs.filter((col("frequency") == "A") & have)
+                               .select("kpi_id", "y", "value", *fields).sort("y"),
+                               left_on="upto", right_on="y", by="kpi_id", strategy="backward",
+                               check_sortedness=False)
+              .with_columns(hit=col("y").is_not_null() & (~col("due") | (col("y") == col("own"))))
+              .join(obs.filter(col("frequency") == "A").select("kpi_id", col("y").alias("own"),
+                                                               *(col(c).alias(f"own_{c}") for c in fields)),
+                    on=["kpi_id", "own"], how="left")
+              .select("kpi_id", "q", pl.when(col("hit")).then(col("value")).alias("actual"),
+                      *(pl.when(col("hit")).then(col(c)).otherwise(col(f"own_{c}")).alias(c) for c in fields),
+                      lit(None, pl.Boolean).alias("complete")))
+    kq = pl.concat([monthly.select(kq_cols), quarterly.select(kq_cols), annual.select(kq_cols)]).collect().lazy()
     a_, lo, up, w, t, r = (col(c) for c in ("actual", "lower", "upper", "tolerance", "target", "red_flag"))
-    range_score = (pl.when(~((lo < up) & (w > 0))).then(None)
+    range_score = (pl.when(lo.is_null() | up.is_null() | w.is_null() | ~((lo < up) & (w > 0))).then(None)
                    .when((a_ >= lo) & (a_ <= up)).then(10 - 10 / 3 * (a_ - (lo + up) / 2).abs() / ((up - lo) / 2))
-                   .otherwise(clip(10 / 3 * (2 - pl.max_horizontal(lo - a_, a_ - up) / w))))
-    score = (pl.when(a_.is_null() | ~col("has_target").fill_null(False)).then(None)
-             .when(col("polarity") == "range").then(range_score)
-             .when(t == r).then(None)
-             .otherwise(clip(10 / 3 * (1 + (a_ - r) / (t - r)))))
+                   .otherwise((10 / 3 * (2 - pl.max_horizontal(lo - a_, a_ - up) / w)).clip(0.0, 10.0)))
+    measured_score = (pl.when(a_.is_null() | ~col("complete")).then(None)
+                      .when(col("polarity") == "range").then(range_score)
+                      .when(t.is_null() | r.is_null() | (t == r)).then(None)
+                      .otherwise((10 / 3 * (1 + (a_ - r) / (t - r))).clip(0.0, 10.0)))
+    policy = col("policy")
+    carry_n = pl.when(policy.str.starts_with("carry_forward:")).then(
+        policy.str.split(":").list.get(1).cast(pl.Int64, strict=False))
     kpi_out = (k.join(quarters, how="cross").join(kq, on=["kpi_id", "q"], how="left")
-               .with_columns(score=score).join(cards, on="scorecard_id")
+               .with_columns(complete=col("complete").fill_null(True), measured=col("actual"),
+                             due=(col("frequency") != "A") | (col("q") % 4 == 3))
                .sort("kpi_id", "q")
+               # Missing-data policies: carry_forward:N takes the latest earlier actual at most N quarters old.
+               .with_columns(prev=col("measured").shift(1).forward_fill().over("kpi_id"),
+                             prev_q=pl.when(col("measured").is_not_null()).then(col("q")).shift(1).forward_fill()
+                             .over("kpi_id"))
+               .with_columns(carried=pl.when(col("due") & col("measured").is_null()
+                                             & (col("q") - col("prev_q") <= carry_n)).then(col("prev")))
+               .with_columns(actual=pl.coalesce(col("measured"), col("carried")))
+               .with_columns(fill=pl.when(col("carried").is_not_null()).then(lit("carried"))
+                             .when(col("due") & col("actual").is_null() & policy.is_in(["zero", "red"]))
+                             .then(policy).otherwise(lit("")))
+               .with_columns(score=pl.when(col("fill") == "zero").then(lit(0.0))
+                             .when(col("fill") == "red").then(col("bl").list.get(1) / 2).otherwise(measured_score))
+               .join(cards.select("scorecard_id", "g", "a"), on="scorecard_id")
                .with_columns(change=col("score") - col("score").shift(1).over("kpi_id"),
-                             status=pl.when(a_.is_null()).then(lit("no data"))
-                             .when(col("score").is_null()).then(lit("no target")).otherwise(status_of(col("score")))))
+                             status=pl.when(col("fill").is_in(["zero", "red"])).then(lit("red"))
+                             .when(a_.is_null()).then(lit("no data"))
+                             .when(col("score").is_null()).then(lit("no target")).otherwise(status_of(col("score"))))
+               .collect().lazy())
 
     def rollup(children: pl.LazyFrame, parents: pl.LazyFrame, keys: list[str], coverage: pl.Expr) -> pl.LazyFrame:
         scored_w = pl.when(col("score").is_not_null()).then(col("weight"))
@@ -338,8 +452,8 @@ def run_polars(data: Path, first: int, last: int) -> pa.Table:
 
     objs = pl.scan_parquet(data / "objectives.parquet").select("objective_id", "scorecard_id", "perspective_id",
                                                                "weight")
-    obj = rollup(kpi_out.select("objective_id", "q", "score", "weight"), objs, ["objective_id"],
-                 pl.when(col("score").is_not_null()).then(col("weight")).otherwise(0.0))
+    obj = rollup(kpi_out.select("objective_id", "q", "score", "weight", "fill"), objs, ["objective_id"],
+                 pl.when(col("score").is_not_null() & (col("fill") == "")).then(col("weight")).otherwise(0.0))
     persps = pl.scan_parquet(data / "perspectives.parquet").select("scorecard_id", "perspective_id", "weight")
     persp = rollup(obj.select("scorecard_id", "perspective_id", "q", "score", "weight", "coverage"), persps,
                    ["scorecard_id", "perspective_id"], col("weight") * col("coverage"))
@@ -356,9 +470,13 @@ def run_polars(data: Path, first: int, last: int) -> pa.Table:
     rolled_out = (rolled.join(cards, on="scorecard_id").sort("level", "id", "q")
                   .with_columns(change=col("score") - col("score").shift(1).over("level", "id"))
                   .with_columns(status=pl.when(col("score").is_null()).then(lit("no data"))
-                                .otherwise(status_of(col("score")))))
+                                .otherwise(status_of(col("score"))), band=band_of(col("score"))))
     out = pl.concat([
-        kpi_out.select(lit("kpi").alias("level"), col("kpi_id").alias("id"), "q", "score",
-                       lit(None, dtype=pl.Float64).alias("coverage"), "change", "status"),
-        rolled_out.select("level", "id", "q", "score", "coverage", "change", "status")])
+        kpi_out.filter(col("q") >= first).select(
+            lit("kpi").alias("level"), col("kpi_id").alias("id"), "q", "score",
+            lit(None, dtype=pl.Float64).alias("coverage"), "change", "status", band_of(col("score")).alias("band"),
+            col("fill").alias("filled"), "actual"),
+        rolled_out.filter(col("q") >= first).select(
+            "level", "id", "q", "score", "coverage", "change", "status", "band", lit("").alias("filled"),
+            lit(None, dtype=pl.Float64).alias("actual"))])
     return out.with_columns(trend=trend_of(col("change"))).collect().to_arrow()

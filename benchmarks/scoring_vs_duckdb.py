@@ -243,7 +243,7 @@ def main() -> None:
         child(args.run, args.data, args.out, args.forecast)
         return
     if args.rounds < 4:
-        parser.error("--rounds: at least 4, so that a median means something")
+        print(f"note: {args.rounds} round(s); a median means something from 4 rounds on (the default)")
     with tempfile.TemporaryDirectory() as tmp:
         data = args.data or Path(tmp) / "data"
         if not (data / "actuals.parquet").exists():
