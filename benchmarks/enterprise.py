@@ -12,6 +12,7 @@ engine reads the same data.
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import numpy as np
@@ -192,7 +193,7 @@ def _features(rng: np.random.Generator, k_card_pos: np.ndarray, freq: np.ndarray
     rate = np.array([per_year[f] for f in freq])
     wants = rng.random(n_kpi) < share
     bounds = np.flatnonzero(np.diff(np.concatenate([[-1], k_card_pos, [k_card_pos[-1] + 1]])))
-    for a, b in zip(bounds[:-1], bounds[1:], strict=True):
+    for a, b in itertools.pairwise(bounds):
         rows = np.arange(a, b)
         calc = rows[wants[rows]]
         typed = rows[~wants[rows] & (polarity[rows] != "range")]
@@ -212,7 +213,8 @@ def _features(rng: np.random.Generator, k_card_pos: np.ndarray, freq: np.ndarray
                 target_rule[k], polarity[k] = "expression", "higher"
     missing_policy = rng.choice(np.array([None, "zero", "red", "ignore", "carry_forward:3"], dtype=object), n_kpi,
                                 p=[0.85, 0.04, 0.04, 0.04, 0.03])
-    bands = np.where(rng.random(n_kpi) < 0.05, FOUR_BANDS, None).astype(object)
+    bands = np.full(n_kpi, None, dtype=object)
+    bands[rng.random(n_kpi) < 0.05] = FOUR_BANDS
     return {"expression": expression, "target_rule": target_rule, "missing_policy": missing_policy, "bands": bands}
 
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 
@@ -281,7 +282,7 @@ def run_polars(data: Path, first: int, last: int) -> pa.Table:
 
     def band_of(s: pl.Expr) -> pl.Expr:
         """The highest band whose (snapped) lower bound the score reaches ("" without a score)."""
-        expr = pl.when(s.is_null()).then(lit(""))
+        expr: Any = pl.when(s.is_null()).then(lit(""))
         for i in range(5, 0, -1):
             expr = expr.when(s >= snap(col("bl").list.get(i, null_on_oob=True)) - NOISE).then(
                 col("bn").list.get(i, null_on_oob=True))
