@@ -182,8 +182,9 @@ def _formulas(unique: pd.DataFrame, only: set[str] | None) -> tuple[dict[str, _F
             refs = {ref: resolve(ref, scorecard_of) or "" for ref in references(found.node)}
             formulas[kpi] = _Formula(kpi, found.node, found.inputs, str(frequency[kpi]), refs)
     order, _ = dependency_order({k: f.inputs for k, f in formulas.items()})
+    ordered = set(order)
     for kpi in formulas:
-        if kpi not in set(order):
+        if kpi not in ordered:
             broken[kpi] = "it is part of a cycle of calculated KPIs, or reads one"
     return {k: formulas[k] for k in order}, broken
 
