@@ -109,29 +109,37 @@ class Calculated:
         # With gaps: the inputs without an actual (and divisions by zero) in the own periods of the review period.
         for g in self.blanks:
             kpi_row = np.array([position.get(str(k), -1) for k in g.kpi], dtype=np.int64)[g.row]
-            finer = PER_YEAR[g.freq] >= PER_YEAR[review_freq]
-            own_of_review = (np.asarray([convert_index(int(r), review_freq, g.freq) for r in reviews], dtype=np.int64)
-                             if not finer else None)
-            label_of = {int(i): str(period_at(g.freq, int(i))) for i in np.unique(g.index)}
-            for p in range(len(reviews)):
-                if finer:
-                    step = ratio(g.freq, review_freq)
-                    cells = np.flatnonzero((g.index // step == reviews[p]) & (kpi_row >= 0))
-                else:
-                    cells = np.flatnonzero((g.index == own_of_review[p]) & (kpi_row >= 0))  # type: ignore[index]
-                cells = cells[blank[kpi_row[cells], p]]
-                if not len(cells):
-                    continue
-                cells = cells[np.lexsort((g.index[cells], kpi_row[cells]))]
-                bounds = np.flatnonzero(np.diff(kpi_row[cells])) + 1
-                for group in np.split(cells, bounds):
-                    missing: dict[str | None, list[str]] = {}
-                    for c in group.tolist():
-                        for name, label in _why(g, c, label_of[int(g.index[c])]):
-                            missing.setdefault(name, []).append(label)
-                    out[kpi_row[group[0]], p] = "; ".join(
-                        f"input {name} has no actual for {', '.join(labels)}" if name is not None
-                        else f"division by zero in {', '.join(labels)}" for name, labels in missing.items())
+            if PER_YEAR[g.freq] >= PER_YEAR[review_freq]:  # each own period lies in one review period
+                at = np.searchsorted(reviews, g.index // ratio(g.freq, review_freq))
+                ok = (at < len(reviews)) & (kpi_row >= 0)
+                ok[ok] = reviews[at[ok]] == g.index[ok] // ratio(g.freq, review_freq)
+                cell, col = np.flatnonzero(ok), at[ok]
+            else:  # an own period (a year) shows in every review period it contains
+                own = np.asarray([convert_index(int(r), review_freq, g.freq) for r in reviews], dtype=np.int64)
+                pairs = [(np.flatnonzero((g.index == o) & (kpi_row >= 0)), p) for p, o in enumerate(own.tolist())]
+                cell = np.concatenate([c for c, _ in pairs])
+                col = np.concatenate([np.full(len(c), p, dtype=np.int64) for c, p in pairs])
+            keep = blank[kpi_row[cell], col]
+            cell, col = cell[keep], col[keep]
+            order = np.lexsort((g.index[cell], col, kpi_row[cell]))
+            cell, col = cell[order], col[order]
+            names = np.where(g.missing, g.inputs[g.row], np.array(None))[cell].tolist()
+            by_zero = g.by_zero[cell].tolist()
+            label_of = {int(i): str(period_at(g.freq, int(i))) for i in np.unique(g.index[cell])}
+            labels = [label_of[i] for i in g.index[cell].tolist()]
+            rows, cols = kpi_row[cell].tolist(), col.tolist()
+            missing: dict[str | None, list[str]] = {}
+            for i in range(len(cell)):
+                for name in names[i]:
+                    if name is not None:
+                        missing.setdefault(name, []).append(labels[i])
+                if by_zero[i]:
+                    missing.setdefault(None, []).append(labels[i])
+                if i + 1 == len(cell) or rows[i + 1] != rows[i] or cols[i + 1] != cols[i]:
+                    out[rows[i], cols[i]] = "; ".join(
+                        f"input {name} has no actual for {', '.join(texts)}" if name is not None
+                        else f"division by zero in {', '.join(texts)}" for name, texts in missing.items())
+                    missing = {}
         return out
 
 
