@@ -126,15 +126,15 @@ class Calculated:
             names = np.where(g.missing, g.inputs[g.row], np.array(None))[cell].tolist()
             by_zero = g.by_zero[cell].tolist()
             label_of = {int(i): str(period_at(g.freq, int(i))) for i in np.unique(g.index[cell])}
-            labels = [label_of[i] for i in g.index[cell].tolist()]
+            cell_labels = [label_of[i] for i in g.index[cell].tolist()]
             rows, cols = kpi_row[cell].tolist(), col.tolist()
             missing: dict[str | None, list[str]] = {}
             for i in range(len(cell)):
                 for name in names[i]:
                     if name is not None:
-                        missing.setdefault(name, []).append(labels[i])
+                        missing.setdefault(name, []).append(cell_labels[i])
                 if by_zero[i]:
-                    missing.setdefault(None, []).append(labels[i])
+                    missing.setdefault(None, []).append(cell_labels[i])
                 if i + 1 == len(cell) or rows[i + 1] != rows[i] or cols[i + 1] != cols[i]:
                     out[rows[i], cols[i]] = "; ".join(
                         f"input {name} has no actual for {', '.join(texts)}" if name is not None
