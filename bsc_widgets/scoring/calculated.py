@@ -25,17 +25,21 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..model.calculated import Reading, calculated_rows, dependency_order, read_expression
 from ..model.expressions import Binary, Node, Number, Ref, Unary, evaluate, references, resolve
 from ..model.periods import PER_YEAR, convert_index, convert_indices, period_at, period_columns, ratio
-from .encode import FREQ_CODES, encode
+from .encode import FREQ_CODES, Encoded, encode
+from .formulas import TARGET_FIELDS
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
 VALUE_FIELDS: dict[str, tuple[str, ...]] = {"actuals": ("value",), "targets": ("target", "red_flag")}
 """The fields computed for calculated KPIs, by table."""
+ENCODED_FIELDS: dict[str, tuple[str, ...]] = {"actuals": ("value",), "targets": tuple(TARGET_FIELDS)}
+"""The fields encoded, by table: those the scoring engine reads (:meth:`Calculated.encoded`)."""
 
 
 @dataclass
@@ -66,7 +70,8 @@ class _Gaps:
 class Calculated:
     """The frames with the calculated KPIs' computed rows, and why periods stayed blank."""
 
-    frames: Mapping[str, pd.DataFrame]
+    source: Mapping[str, pd.DataFrame]
+    """The frames as given."""
     inputs: dict[str, tuple[str, ...]] = field(default_factory=dict)
     """Each calculated KPI's inputs (KPI ids, in the order written)."""
     not_computed: dict[str, str] = field(default_factory=dict)
@@ -74,6 +79,39 @@ class Calculated:
     frequency: dict[str, str] = field(default_factory=dict)
     blanks: list[_Gaps] = field(default_factory=list)
     """The blank periods, as arrays per group of formulas (:attr:`gaps` has them per KPI and period)."""
+    rows: dict[str, tuple[Encoded, npt.NDArray[np.bool_], list[_Rows]]] = field(default_factory=dict)
+    """Per table: its rows encoded (KPI positions among :attr:`ids`), which are kept, and the computed rows."""
+    ids: list[str] = field(default_factory=list)
+    scorecard_of: list[object] = field(default_factory=list)
+    _frames: dict[str, pd.DataFrame] | None = None
+
+    @property
+    def frames(self) -> Mapping[str, pd.DataFrame]:
+        """The frames with the computed rows in place of typed ones (built when first asked for)."""
+        if self._frames is None:
+            self._frames = dict(self.source)
+            for table, (_, kept, computed) in self.rows.items():
+                self._frames[table] = _merged(self.source[table], kept, computed, self.ids, self.scorecard_of)
+        return self._frames
+
+    def encoded(self, table: str, kpi_ids: pa.Array, fields: Sequence[str]) -> Encoded | None:
+        """The rows of ``table`` with the computed ones, as :func:`.encode` gives them for ``kpi_ids``.
+
+        None when the table was not encoded here (then encode the frame); saves encoding the merged frame again.
+        """
+        if table not in self.rows or any(f not in self.rows[table][0].values for f in fields):
+            return None
+        enc, kept, computed = self.rows[table]
+        remap = np.append(pc.fill_null(pc.index_in(pa.array(self.ids, type=pa.string()), value_set=kpi_ids),
+                                       len(kpi_ids)).to_numpy(), len(kpi_ids)).astype(np.int64)
+
+        def joined(own: npt.NDArray[Any], made: Sequence[npt.NDArray[Any]]) -> npt.NDArray[Any]:
+            return np.concatenate([own if kept.all() else own[kept], *made])
+
+        return Encoded(remap[joined(enc.kpi, [c.kpi for c in computed])],
+                       joined(enc.index, [c.index for c in computed]), joined(enc.freq, [c.freq for c in computed]),
+                       {f: joined(enc.values[f], [c.values.get(f, np.full(len(c.kpi), np.nan)) for c in computed])
+                        for f in fields})
 
     @property
     def gaps(self) -> dict[tuple[str, int], list[tuple[str | None, str]]]:
@@ -378,25 +416,22 @@ def with_calculated(frames: Mapping[str, pd.DataFrame], kpi_ids: Iterable[str] |
         np.full(len(unique), None, dtype=object)
     by_target = {k for k in formulas if target_rule[position[k]] == "expression"}
     calc_ids = set(formulas) | set(broken)
-    out = Calculated(dict(frames), {k: f.inputs for k, f in formulas.items()}, broken,
-                     {k: f.freq for k, f in formulas.items()})
-    new = dict(frames)
+    out = Calculated(frames, {k: f.inputs for k, f in formulas.items()}, broken,
+                     {k: f.freq for k, f in formulas.items()}, ids=ids, scorecard_of=_objects(unique["scorecard_id"]))
     for table, fields in VALUE_FIELDS.items():
         replaced = calc_ids if table == "actuals" else by_target
         wanted = formulas if table == "actuals" else {k: f for k, f in formulas.items() if k in by_target}
         frame = frames[table]
         if frame.empty and not wanted:
             continue
-        enc = encode(frame, id_array, fields)
+        enc = encode(frame, id_array, ENCODED_FIELDS[table])  # every field the engine reads: encoded once
         is_replaced = np.zeros(len(ids) + 1, dtype=bool)
         is_replaced[[position[k] for k in replaced]] = True
         drop = is_replaced[enc.kpi]
-        if not wanted and not drop.any():
-            continue
         needed = np.zeros(len(ids) + 1, dtype=bool)
         needed[[position[i] for f in wanted.values() for i in f.inputs]] = True
         keep = needed[enc.kpi] & ~drop
-        working = _Rows(enc.kpi[keep], enc.freq[keep], enc.index[keep], {f: v[keep] for f, v in enc.values.items()})
+        working = _Rows(enc.kpi[keep], enc.freq[keep], enc.index[keep], {f: enc.values[f][keep] for f in fields})
         computed: list[_Rows] = []
         for round_ in _rounds(wanted):
             for freq in sorted({f.freq for f in round_}):
@@ -412,8 +447,7 @@ def with_calculated(frames: Mapping[str, pd.DataFrame], kpi_ids: Iterable[str] |
                 done = _joined(parts, fields)
                 working = working.add(done)
                 computed.append(done)
-        new[table] = _merged(frame, ~drop, computed, ids, _objects(unique["scorecard_id"]))
-    out.frames = new
+        out.rows[table] = (enc, ~drop, computed)
     return out
 
 

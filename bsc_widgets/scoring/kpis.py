@@ -178,13 +178,17 @@ def kpi_arrays(frames: Mapping[str, pd.DataFrame], kpis: pd.DataFrame, review_fr
     """
     kpis = kpis.reset_index(drop=True)
     calculated = with_calculated(frames, kpis["kpi_id"])  # calculated KPIs: their computed actuals (and targets)
-    frames = calculated.frames
     wanted = np.asarray(sorted(set(review_indices)), dtype=np.int64)
     fit = np.isin(wanted, list(forecast_for)) if forecast_for is not None else np.ones(len(wanted), dtype=bool)
     ids = pa.array(kpis["kpi_id"], type=pa.string())
     # Stages: encode the rows, split them into parts, compute the parts side by side, forecast, merge, score.
     parts = _parts(kpis["frequency"].to_numpy(dtype=str))
-    actuals, targets = map_parts(lambda job: _split(encode(frames[job[0]], ids, job[1]), parts, len(kpis)),
+
+    def encoded(table: str, fields: Sequence[str]) -> Encoded:  # already encoded with the calculated KPIs' rows, or not
+        found = calculated.encoded(table, ids, fields)
+        return found if found is not None else encode(frames[table], ids, fields)
+
+    actuals, targets = map_parts(lambda job: _split(encoded(*job), parts, len(kpis)),
                                  [("actuals", ["value"]), ("targets", TARGET_FIELDS)])
     horizon = _horizon_end_index(frames["scorecards"], kpis)
     columns = {c: kpis[c].to_numpy(dtype=str) for c in ("aggregation", "polarity")}
