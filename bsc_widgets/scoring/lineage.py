@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+import pyarrow as pa
 
 from ..model.calculated import calculated_rows, read_expression
 
@@ -48,15 +49,29 @@ def lineage(kpis: pd.DataFrame, values: Mapping[str, npt.NDArray[np.generic]], s
     k_of, i_of = (np.asarray(x, dtype=np.int64) for x in zip(*pairs, strict=True))
     n, p = len(pairs), len(wpos)
     k, i, w = np.repeat(k_of[None, :], p, 0).ravel(), np.repeat(i_of[None, :], p, 0).ravel(), np.repeat(wpos, n)
-    def col(name: str) -> npt.NDArray[np.generic]:
-        return kpis[name].to_numpy(dtype=object)
 
+    def col(name: str, at: npt.NDArray[np.int64]) -> object:
+        return _taken(kpis[name].to_numpy(dtype=object), at)
+
+    texts = np.asarray(values["calc_missing"])[k, w]
     return pd.DataFrame({
-        "period": np.repeat(np.asarray(labels, dtype=object), n),
-        "kpi_id": col("kpi_id")[k], "expression": col("expression")[k],
-        "actual": values["actual"][k, w], "calc_missing": values["calc_missing"][k, w],
-        "input_id": col("kpi_id")[i], "input_name": col("name")[i], "input_scorecard_id": col("scorecard_id")[i],
-        "input_unit": col("unit")[i], "input_decimals": kpis["decimals"].to_numpy()[i],
+        "period": _taken(np.asarray(labels, dtype=object), np.repeat(np.arange(p), n)),
+        "kpi_id": col("kpi_id", k), "expression": col("expression", k),
+        "actual": values["actual"][k, w], "calc_missing": _taken(texts, np.arange(len(texts))),
+        "input_id": col("kpi_id", i), "input_name": col("name", i), "input_scorecard_id": col("scorecard_id", i),
+        "input_unit": col("unit", i), "input_decimals": kpis["decimals"].to_numpy()[i],
         "input_actual": values["actual"][i, w], "input_target": values["target"][i, w],
         "input_red_flag": values["red_flag"][i, w],
-    }, columns=list(LINEAGE_COLUMNS))
+    }, columns=list(LINEAGE_COLUMNS), copy=False)
+
+
+_TEXT = pd.Series(["text"]).dtype
+"""The dtype pandas gives a column of texts (Arrow-backed strings from pandas 3 on)."""
+
+
+def _taken(values: npt.NDArray[np.object_], at: npt.NDArray[np.int64]) -> object:
+    """``values[at]`` as the column pandas would make of it, taken in Arrow when it is a column of texts
+    (many rows repeat a few KPIs' texts: taking is much cheaper than converting each row)."""
+    if not isinstance(_TEXT, pd.StringDtype) or pd.api.types.infer_dtype(values, skipna=True) != "string":
+        return values[at]
+    return pd.array(pa.array(values, type=pa.string(), from_pandas=True).take(pa.array(at)), dtype=_TEXT)
