@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -32,6 +33,7 @@ from ..model.expressions import Binary, Node, Number, Ref, Unary, evaluate, refe
 from ..model.periods import PER_YEAR, convert_index, convert_indices, period_at, period_columns, ratio
 from .encode import FREQ_CODES, Encoded, encode
 from .formulas import TARGET_FIELDS
+from .threads import map_parts, start
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -312,22 +314,22 @@ def _grid(rows: _Rows, row_of: IntArray, n_inputs: int, fields: Sequence[str], f
     for f in fields:
         value = rows.values[f][pick][order]
         grid = np.full(size, np.nan)
+        valued = ~np.isnan(value)
         for name in np.unique(rule):
-            take = (rule == name) & ~np.isnan(value)
+            # The rule's rows with a value, still sorted by cell: each cell is a run, reduced where it starts.
+            take = (rule == name) & valued
             cells, v = flat[take], value[take]
-            if name in ("sum", "mean"):
-                total = np.bincount(cells, weights=v, minlength=size)
-                count = np.bincount(cells, minlength=size)
-                with np.errstate(invalid="ignore", divide="ignore"):
-                    done = total if name == "sum" else total / count
-                grid = np.where(count > 0, done, grid)
+            if not len(cells):
+                continue
+            starts = np.flatnonzero(np.append(True, cells[1:] != cells[:-1]))
+            at = cells[starts]
+            if name in ("sum", "mean"):  # bincount over the runs adds in row order, as a running total would
+                total = np.bincount(np.cumsum(np.append(True, cells[1:] != cells[:-1])) - 1, weights=v)
+                grid[at] = total if name == "sum" else total / np.diff(np.append(starts, len(v)))
             elif name in ("min", "max"):
-                part = np.full(size, np.nan)
-                (np.fmin if name == "min" else np.fmax).at(part, cells, v)
-                grid = np.where(np.isnan(part), grid, part)
-            else:  # last: the value of the latest period in each cell (cells are sorted, periods within them)
-                last = np.flatnonzero(np.append(cells[1:] != cells[:-1], True)) if len(cells) else cells
-                grid[cells[last]] = v[last]
+                grid[at] = (np.minimum if name == "min" else np.maximum).reduceat(v, starts)
+            else:  # last: the value of the latest period in each cell (periods are sorted within a cell)
+                grid[at] = v[np.append(starts[1:], len(v)) - 1]
         out[f] = grid.reshape(n_inputs, width)
     return _Grid(first, width, out)
 
@@ -407,10 +409,13 @@ def with_calculated(frames: Mapping[str, pd.DataFrame], kpi_ids: Iterable[str] |
     if "expression" not in kpis or not calculated_rows(kpis).any():
         return Calculated(frames)
     unique = kpis.drop_duplicates("kpi_id").reset_index(drop=True)
-    formulas, broken = _formulas(unique, None if kpi_ids is None else set(kpi_ids))
     ids = _objects(unique["kpi_id"])
-    position = {k: i for i, k in enumerate(ids)}
     id_array = pa.array(ids, type=pa.string())
+    # The rows are encoded on the pool (Arrow and NumPy let other threads run) while the expressions are read here.
+    encoding = {t: start(partial(encode, frames[t], id_array, [f for f in ENCODED_FIELDS[t] if f in frames[t]]))
+                for t in VALUE_FIELDS}
+    formulas, broken = _formulas(unique, None if kpi_ids is None else set(kpi_ids))
+    position = {k: i for i, k in enumerate(ids)}
     rules = unique["aggregation"].astype(object).fillna("last").to_numpy(dtype=str)
     target_rule = unique["target_rule"].astype(object).to_numpy() if "target_rule" in unique else \
         np.full(len(unique), None, dtype=object)
@@ -418,13 +423,13 @@ def with_calculated(frames: Mapping[str, pd.DataFrame], kpi_ids: Iterable[str] |
     calc_ids = set(formulas) | set(broken)
     out = Calculated(frames, {k: f.inputs for k, f in formulas.items()}, broken,
                      {k: f.freq for k, f in formulas.items()}, ids=ids, scorecard_of=_objects(unique["scorecard_id"]))
-    for table, fields in VALUE_FIELDS.items():
+
+    def table_rows(table: str) -> tuple[Encoded, npt.NDArray[np.bool_], list[_Rows]]:
+        """The table's rows, which are kept (not typed for a calculated KPI), and the computed rows."""
+        fields = VALUE_FIELDS[table]
         replaced = calc_ids if table == "actuals" else by_target
         wanted = formulas if table == "actuals" else {k: f for k, f in formulas.items() if k in by_target}
-        frame = frames[table]
-        if frame.empty and not wanted:
-            continue
-        enc = encode(frame, id_array, ENCODED_FIELDS[table])  # every field the engine reads: encoded once
+        enc = encoding[table].result()
         is_replaced = np.zeros(len(ids) + 1, dtype=bool)
         is_replaced[[position[k] for k in replaced]] = True
         drop = is_replaced[enc.kpi]
@@ -447,7 +452,9 @@ def with_calculated(frames: Mapping[str, pd.DataFrame], kpi_ids: Iterable[str] |
                 done = _joined(parts, fields)
                 working = working.add(done)
                 computed.append(done)
-        out.rows[table] = (enc, ~drop, computed)
+        return enc, ~drop, computed
+
+    out.rows = dict(zip(VALUE_FIELDS, map_parts(table_rows, VALUE_FIELDS), strict=True))  # the tables side by side
     return out
 
 
