@@ -299,32 +299,35 @@ def _grid(rows: _Rows, row_of: IntArray, n_inputs: int, fields: Sequence[str], f
     if not len(pick):
         return _Grid(0, 1, {f: np.full((n_inputs, 1), np.nan) for f in fields})
     row = row_of[rows.kpi[pick]]
-    to = np.empty(len(pick), dtype=np.int64)
+    index = rows.index[pick]
+    to = index  # converted in place, one frequency at a time
     codes = rows.freq[pick]
-    for code in np.unique(codes):
+    for code in np.unique(codes).tolist():
         mine = codes == code
-        to[mine] = convert_indices(rows.index[pick][mine], np.asarray([FREQ_CODES[code]]), freq)
+        to[mine] = convert_indices(index[mine], np.asarray([FREQ_CODES[code]]), freq)
     first = int(to.min())
     width = int(to.max()) - first + 1
     flat = row * width + (to - first)
     order = np.lexsort((rows.index[pick], flat))  # by cell, then period: 'last' is last
-    flat, size = flat[order], n_inputs * width
-    rule = rules[row[order]]
+    flat, size, pick = flat[order], n_inputs * width, pick[order]
+    names, rule_codes = np.unique(rules, return_inverse=True)
+    rule = rule_codes.astype(np.int8)[row[order]]  # small codes, not texts, per row
     out = {}
     for f in fields:
-        value = rows.values[f][pick][order]
+        value = rows.values[f][pick]
         grid = np.full(size, np.nan)
         valued = ~np.isnan(value)
-        for name in np.unique(rule):
+        for r, name in enumerate(names.tolist()):
             # The rule's rows with a value, still sorted by cell: each cell is a run, reduced where it starts.
-            take = (rule == name) & valued
+            take = (rule == r) & valued
             cells, v = flat[take], value[take]
             if not len(cells):
                 continue
-            starts = np.flatnonzero(np.append(True, cells[1:] != cells[:-1]))
+            new_cell = np.append(True, cells[1:] != cells[:-1])
+            starts = np.flatnonzero(new_cell)
             at = cells[starts]
             if name in ("sum", "mean"):  # bincount over the runs adds in row order, as a running total would
-                total = np.bincount(np.cumsum(np.append(True, cells[1:] != cells[:-1])) - 1, weights=v)
+                total = np.bincount(np.cumsum(new_cell) - 1, weights=v)
                 grid[at] = total if name == "sum" else total / np.diff(np.append(starts, len(v)))
             elif name in ("min", "max"):
                 grid[at] = (np.minimum if name == "min" else np.maximum).reduceat(v, starts)
