@@ -107,13 +107,13 @@ class Calculated:
         remap = np.append(pc.fill_null(pc.index_in(pa.array(self.ids, type=pa.string()), value_set=kpi_ids),
                                        len(kpi_ids)).to_numpy(), len(kpi_ids)).astype(np.int64)
 
-        def joined(own: npt.NDArray[Any], made: Sequence[npt.NDArray[Any]]) -> npt.NDArray[Any]:
-            return np.concatenate([own if kept.all() else own[kept], *made])
-
-        return Encoded(remap[joined(enc.kpi, [c.kpi for c in computed])],
-                       joined(enc.index, [c.index for c in computed]), joined(enc.freq, [c.freq for c in computed]),
-                       {f: joined(enc.values[f], [c.values.get(f, np.full(len(c.kpi), np.nan)) for c in computed])
-                        for f in fields})
+        # Rows typed for a calculated KPI stay, as rows of no KPI scored (cheaper than filtering every column).
+        own_kpi = remap[enc.kpi] if kept.all() else np.where(kept, remap[enc.kpi], len(kpi_ids))
+        return Encoded(np.concatenate([own_kpi, *(remap[c.kpi] for c in computed)]),
+                       np.concatenate([enc.index, *(c.index for c in computed)]),
+                       np.concatenate([enc.freq, *(c.freq for c in computed)]),
+                       {f: np.concatenate([enc.values[f], *(c.values.get(f, np.full(len(c.kpi), np.nan))
+                                                             for c in computed)]) for f in fields})
 
     @property
     def gaps(self) -> dict[tuple[str, int], list[tuple[str | None, str]]]:
