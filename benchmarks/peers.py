@@ -435,9 +435,9 @@ def run_polars(data: Path, first: int, last: int) -> pa.Table:
                              .then(policy).otherwise(lit("")))
                .with_columns(score=pl.when(col("fill") == "zero").then(lit(0.0))
                              .when(col("fill") == "red").then(col("bl").list.get(1) / 2).otherwise(measured_score))
+               .with_columns(change=col("score") - col("score").shift(1).over("kpi_id"))  # rows still sorted
                .join(cards.select("scorecard_id", "g", "a"), on="scorecard_id")
-               .with_columns(change=col("score") - col("score").shift(1).over("kpi_id"),
-                             status=pl.when(col("fill").is_in(["zero", "red"])).then(lit("red"))
+               .with_columns(status=pl.when(col("fill").is_in(["zero", "red"])).then(lit("red"))
                              .when(a_.is_null()).then(lit("no data"))
                              .when(col("score").is_null()).then(lit("no target")).otherwise(status_of(col("score"))))
                .collect().lazy())

@@ -61,6 +61,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -257,18 +258,31 @@ def main() -> None:
         print(f"data: {counts['scorecards']:,} scorecards, {counts['objectives']:,} objectives, {counts['kpis']:,} "
               f"KPIs ({mix}), {counts['targets']:,} targets, {counts['actuals']:,} actuals; "
               f"{last - first + 1} quarterly review periods")
+        kpis = pq.read_table(data / "kpis.parquet", columns=["expression", "target_rule", "missing_policy", "bands"])
+        cards = pq.read_table(data / "scorecards.parquet", columns=["missing_policy", "bands"])
+        calc = kpis["expression"].is_valid().to_numpy(zero_copy_only=False)
+        by_expr = (kpis["target_rule"].to_numpy(zero_copy_only=False) == "expression") & calc
+        print(f"features: {calc.sum():,} calculated KPIs ({calc.mean():.0%}; {by_expr.sum():,} with targets by "
+              f"expression); missing-data policies on {cards['missing_policy'].is_valid().to_numpy().sum():,} "
+              f"scorecards and {kpis['missing_policy'].is_valid().to_numpy().sum():,} KPIs; band schemes on "
+              f"{cards['bands'].is_valid().to_numpy().sum():,} scorecards and "
+              f"{kpis['bands'].is_valid().to_numpy().sum():,} KPIs")
         times: dict[str, list[dict[str, float]]] = {e: [] for e in ENGINES}
         results: list[tuple[str, int, Path]] = []
-        print(f"{'round':>5}  {'engine':<14}{'import':>8}{'first call':>12}{'second call':>13}{'process':>9}")
+        print(f"{'round':>5}  {'engine':<14}{'import':>8}{'first call':>12}{'second call':>13}{'process':>9}"
+              f"{'load':>7}")
+        loads: list[float] = []
         for r in range(args.rounds):
             order = ENGINES[r % 3:] + ENGINES[:r % 3]
             for engine in order:
                 out = Path(tmp) / f"{engine}-{r}.parquet"
+                load = os.getloadavg()[0]  # the machine's load when the process starts (1-minute average)
+                loads.append(load)
                 t = _spawn(engine, data, out, args.forecast)
                 times[engine].append(t)
                 results.append((engine, r, out))
                 print(f"{r + 1:>5}  {engine:<14}{t['import']:>7.2f}s{t['first']:>11.2f}s{t['second']:>12.2f}s"
-                      f"{t['process']:>8.2f}s", flush=True)
+                      f"{t['process']:>8.2f}s{load:>7.1f}", flush=True)
         reference = pq.read_table(next(p for e, r, p in results if e == "bsc" and r == 0))
         worst, problems = 0.0, list[str]()
         for engine, r, path in results:
@@ -278,8 +292,8 @@ def main() -> None:
                            for d in reference["level"].value_counts().to_pylist())
         print(f"\ncross-check over {levels}: "
               + ("results agree" if not problems else "RESULTS DIFFER")
-              + f"; largest relative difference {worst:.1e} (tolerance {TOLERANCE:.0e}); statuses and trends "
-              + ("identical" if not any("status" in p or "trend" in p for p in problems) else "differ"))
+              + f"; largest relative difference {worst:.1e} (tolerance {TOLERANCE:.0e}); statuses, trends, bands "
+              + "and fills " + ("identical" if not any(t in p for p in problems for t in TEXTS) else "differ"))
         for p in problems:
             print("  " + p)
         print(f"\n{'engine':<20}{'median first call':>18}{'cold (slowest)':>16}{'import + first':>16}"
@@ -296,7 +310,8 @@ def main() -> None:
         print(f"\nratio bsc / {_engine_label(peer)} (faster peer), median first call: {med['bsc'] / med[peer]:.2f}"
               f"  (goal <= 1.0); per round: "
               + ", ".join(f"{b['first'] / p['first']:.2f}" for b, p in zip(times["bsc"], times[peer], strict=True))
-              + f"; with imports: {with_import['bsc'] / with_import[peer]:.2f}")
+              + f"; with imports: {with_import['bsc'] / with_import[peer]:.2f}; load average "
+              + f"{min(loads):.1f} to {max(loads):.1f}")
         if problems:
             sys.exit(1)
 
