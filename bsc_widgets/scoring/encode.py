@@ -47,6 +47,9 @@ def _arrow_strings(series: pd.Series) -> pa.Array:
 
 
 def _floats(series: pd.Series) -> FloatArray:
+    """A column as float64 (NaN where missing); a NumPy float64 column as it is (a view: do not write to it)."""
+    if series.dtype == np.float64:
+        return series.to_numpy(copy=False)
     if pd.api.types.is_float_dtype(series.dtype):
         return series.to_numpy(dtype=np.float64, na_value=np.nan)
     return pd.to_numeric(series, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
