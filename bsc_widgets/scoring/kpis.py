@@ -79,8 +79,13 @@ def _last_present(present: npt.NDArray[np.bool_]) -> IntArray:
 
 
 def _aggregate_by_rule(block: FloatArray, rules: npt.NDArray[np.str_]) -> FloatArray:
-    """Aggregate each KPI's row of ``block`` (KPIs first) by that KPI's rule."""
+    """Aggregate each KPI's row of ``block`` (KPIs first) by that KPI's rule (rows of a rule together: slices)."""
     out = np.full(block.shape[:-1], np.nan)
+    starts = np.flatnonzero(np.append(True, rules[1:] != rules[:-1])) if len(rules) else np.empty(0, np.int64)
+    if len(starts) == len(np.unique(rules)):  # each rule one run of rows
+        for a, b in zip(starts.tolist(), [*starts[1:].tolist(), len(rules)], strict=True):
+            out[a:b] = _aggregate(block[a:b], str(rules[a]))
+        return out
     for rule in np.unique(rules):
         rows = rules == rule
         out[rows] = _aggregate(block[rows], str(rule))
@@ -140,10 +145,17 @@ CHUNK = 5000
 """KPIs of one frequency are split into chunks (one per core) from about this many KPIs on."""
 
 
-def _parts(kpi_freq: npt.NDArray[np.str_]) -> list[_Part]:
+def _parts(kpi_freq: npt.NDArray[np.str_], is_range: npt.NDArray[np.bool_],
+           rules: npt.NDArray[np.str_]) -> list[_Part]:
+    """The parts: the KPIs of each frequency (large ones in chunks), ordered by polarity kind and rule.
+
+    In that order the KPIs that aggregate alike lie next to each other, so a part's arrays are
+    reduced a slice at a time (views) instead of gathering rows.
+    """
     parts = []
     for freq in PER_YEAR:
         rows = np.flatnonzero(kpi_freq == freq)
+        rows = rows[np.lexsort((rules[rows], is_range[rows]))]
         chunks = max(1, min(WORKERS, len(rows) // CHUNK))
         parts += [_Part(freq, chunk) for chunk in np.array_split(rows, chunks) if len(chunk)]
     return parts
@@ -182,7 +194,8 @@ def kpi_arrays(frames: Mapping[str, pd.DataFrame], kpis: pd.DataFrame, review_fr
     fit = np.isin(wanted, list(forecast_for)) if forecast_for is not None else np.ones(len(wanted), dtype=bool)
     ids = pa.array(kpis["kpi_id"], type=pa.string())
     # Stages: encode the rows, split them into parts, compute the parts side by side, forecast, merge, score.
-    parts = _parts(kpis["frequency"].to_numpy(dtype=str))
+    parts = _parts(kpis["frequency"].to_numpy(dtype=str), kpis["polarity"].to_numpy(dtype=str) == "range",
+                   kpis["aggregation"].to_numpy(dtype=str))
 
     def encoded(table: str, fields: Sequence[str]) -> Encoded:  # already encoded with the calculated KPIs' rows, or not
         found = calculated.encoded(table, ids, fields)
@@ -293,10 +306,15 @@ def _frequency_group(columns: Mapping[str, npt.NDArray[np.str_]], rows: IntArray
             use = present | (count == 0)[..., None]
             # Directional KPIs need target and red flag, range KPIs the band: aggregate only those.
             agg_targets = {}
+            n_dir = int((~is_range).sum())
+            contiguous = not is_range[:n_dir].any()  # directional KPIs first (see _parts): slices, not masks
             for f, g in tgrid.items():
-                sel = is_range if f in BAND_FIELDS else ~is_range
+                sel: slice | npt.NDArray[np.bool_] = ((slice(n_dir, n_k) if f in BAND_FIELDS else slice(0, n_dir))
+                                                      if contiguous else is_range if f in BAND_FIELDS else ~is_range)
                 agg = np.full((n_k, n_p), np.nan)
-                agg[sel] = _aggregate_by_rule(np.where(use[sel], g[sel][:, blocks], np.nan), rules[sel])
+                picked = g[sel][:, blocks]
+                picked[~use[sel]] = np.nan
+                agg[sel] = _aggregate_by_rule(picked, rules[sel])
                 agg_targets[f] = agg
             # A target incomplete over the months that have actuals is not aggregated over fewer months.
             gaps, incomplete = _target_gaps(tgrid, blocks, present, is_range)
