@@ -81,7 +81,9 @@ def _last_present(present: npt.NDArray[np.bool_]) -> IntArray:
 def _aggregate_by_rule(block: FloatArray, rules: npt.NDArray[np.str_]) -> FloatArray:
     """Aggregate each KPI's row of ``block`` (KPIs first) by that KPI's rule (rows of a rule together: slices)."""
     out = np.full(block.shape[:-1], np.nan)
-    starts = np.flatnonzero(np.append(True, rules[1:] != rules[:-1])) if len(rules) else np.empty(0, np.int64)
+    if not len(rules):
+        return out
+    starts = np.flatnonzero(np.append(True, rules[1:] != rules[:-1]))
     if len(starts) == len(np.unique(rules)):  # each rule one run of rows
         for a, b in zip(starts.tolist(), [*starts[1:].tolist(), len(rules)], strict=True):
             out[a:b] = _aggregate(block[a:b], str(rules[a]))
