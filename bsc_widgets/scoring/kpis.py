@@ -147,8 +147,8 @@ CHUNK = 5000
 """KPIs of one frequency are split into chunks (one per core) from about this many KPIs on."""
 
 
-def _parts(kpi_freq: npt.NDArray[np.str_], is_range: npt.NDArray[np.bool_],
-           rules: npt.NDArray[np.str_]) -> list[_Part]:
+def _parts(kpi_freq: npt.NDArray[np.str_], is_range: npt.NDArray[np.bool_] | None = None,
+           rules: npt.NDArray[np.str_] | None = None) -> list[_Part]:
     """The parts: the KPIs of each frequency (large ones in chunks), ordered by polarity kind and rule.
 
     In that order the KPIs that aggregate alike lie next to each other, so a part's arrays are
@@ -157,7 +157,8 @@ def _parts(kpi_freq: npt.NDArray[np.str_], is_range: npt.NDArray[np.bool_],
     parts = []
     for freq in PER_YEAR:
         rows = np.flatnonzero(kpi_freq == freq)
-        rows = rows[np.lexsort((rules[rows], is_range[rows]))]
+        if is_range is not None and rules is not None:
+            rows = rows[np.lexsort((rules[rows], is_range[rows]))]
         chunks = max(1, min(WORKERS, len(rows) // CHUNK))
         parts += [_Part(freq, chunk) for chunk in np.array_split(rows, chunks) if len(chunk)]
     return parts
