@@ -29,6 +29,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -42,7 +43,7 @@ from . import missing
 from .calculated import with_calculated
 from .encode import FREQ_CODES, Encoded, encode
 from .formulas import TARGET_FIELDS
-from .threads import WORKERS, map_parts
+from .threads import WORKERS, map_parts, start
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -231,11 +232,14 @@ def kpi_arrays(frames: Mapping[str, pd.DataFrame], kpis: pd.DataFrame, review_fr
     values.setdefault("target_gap_periods", np.full(shape, "", dtype=object))
     for name in ("forecast_value", "forecast_lower", "forecast_upper", "forecast_target"):
         values.setdefault(name, np.full(shape, np.nan))
-    values["calc_missing"] = calculated.reasons(kpis["kpi_id"].tolist(), values["actual"], review_freq, wanted)
+    # Why calculated KPIs are blank (Python text work) on the pool while the missing-data policies and scores run.
+    reasons = start(partial(calculated.reasons, kpis["kpi_id"].tolist(), values["actual"], review_freq, wanted))
+    values["calc_missing"] = np.empty(0, dtype=object)  # (its place among the values)
     result = KpiArrays(wanted, values, as_of, labels, forecast_period, calculated.inputs)
     missing.carry_forward(result, kpis, frames["scorecards"], review_freq)  # missing-data policies
     _score(result, kpis, frames["scorecards"])
     missing.fill_scores(result, kpis, frames["scorecards"])
+    values["calc_missing"] = reasons.result()
     return result
 
 
