@@ -96,8 +96,9 @@ class Calculated:
                 self._frames[table] = _merged(self.source[table], kept, computed, self.ids, self.scorecard_of)
         return self._frames
 
-    def encoded(self, table: str, kpi_ids: pa.Array, fields: Sequence[str]) -> Encoded | None:
-        """The rows of ``table`` with the computed ones, as :func:`.encode` gives them for ``kpi_ids``.
+    def encoded(self, table: str, kpi_ids: pa.Array, fields: Sequence[str]) -> list[Encoded] | None:
+        """The rows of ``table`` with the computed ones, as :func:`.encode` gives them for ``kpi_ids``, in pieces
+        (the table's rows, then each group of computed rows: not joined, the engine gathers from them).
 
         None when the table was not encoded here (then encode the frame); saves encoding the merged frame again.
         """
@@ -106,14 +107,11 @@ class Calculated:
         enc, kept, computed = self.rows[table]
         remap = np.append(pc.fill_null(pc.index_in(pa.array(self.ids, type=pa.string()), value_set=kpi_ids),
                                        len(kpi_ids)).to_numpy(), len(kpi_ids)).astype(np.int64)
-
         # Rows typed for a calculated KPI stay, as rows of no KPI scored (cheaper than filtering every column).
         own_kpi = remap[enc.kpi] if kept.all() else np.where(kept, remap[enc.kpi], len(kpi_ids))
-        return Encoded(np.concatenate([own_kpi, *(remap[c.kpi] for c in computed)]),
-                       np.concatenate([enc.index, *(c.index for c in computed)]),
-                       np.concatenate([enc.freq, *(c.freq for c in computed)]),
-                       {f: np.concatenate([enc.values[f], *(c.values.get(f, np.full(len(c.kpi), np.nan))
-                                                             for c in computed)]) for f in fields})
+        return [Encoded(own_kpi, enc.index, enc.freq, {f: enc.values[f] for f in fields}),
+                *(Encoded(remap[c.kpi], c.index, c.freq, {f: c.values.get(f, np.full(len(c.kpi), np.nan))
+                                                         for f in fields}) for c in computed)]
 
     @property
     def gaps(self) -> dict[tuple[str, int], list[tuple[str | None, str]]]:

@@ -26,8 +26,7 @@ Rules (docs/scoring.md has worked examples):
 
 from __future__ import annotations
 
-import itertools
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -165,21 +164,31 @@ def _parts(kpi_freq: npt.NDArray[np.str_], is_range: npt.NDArray[np.bool_] | Non
     return parts
 
 
-def _split(enc: Encoded, parts: Sequence[_Part], n_kpis: int) -> list[Encoded]:
-    """The rows of ``enc`` of each part: of its KPIs and of its frequency (one stable sort, then slices)."""
+def _split(pieces: Sequence[Encoded], parts: Sequence[_Part], n_kpis: int) -> list[Encoded]:
+    """The rows of ``pieces`` (in order) of each part: of its KPIs and of its frequency.
+
+    Each part gathers just its rows from each piece, so the table is copied once, not joined and then sorted.
+    """
     part_of = np.full(n_kpis + 1, len(parts), dtype=np.int16)  # the last entry: rows of KPIs not scored
     freq_of = np.full(len(parts) + 1, -2, dtype=np.int8)
     for i, p in enumerate(parts):
         part_of[p.rows] = i
         freq_of[i] = FREQ_CODES.index(p.freq)
-    row_part = part_of[enc.kpi]
-    row_part = np.where(freq_of[row_part] == enc.freq, row_part, len(parts)).astype(np.int16)
-    order = np.argsort(row_part, kind="stable")
-    bounds = np.concatenate([[0], np.cumsum(np.bincount(row_part, minlength=len(parts) + 1))])
-    kpi, index, freq = enc.kpi[order], enc.index[order], enc.freq[order]
-    values = {f: v[order] for f, v in enc.values.items()}
-    return [Encoded(kpi[a:b], index[a:b], freq[a:b], {f: v[a:b] for f, v in values.items()})
-            for a, b in itertools.pairwise(bounds[:-1])]
+    row_parts = []
+    for piece in pieces:
+        row_part = part_of[piece.kpi]
+        row_part[freq_of[row_part] != piece.freq] = len(parts)
+        row_parts.append(row_part)
+    out = []
+    for i in range(len(parts)):
+        at = [np.flatnonzero(row_part == i) for row_part in row_parts]
+
+        def gathered(column: Callable[[Encoded], npt.NDArray[Any]], at: list[IntArray] = at) -> npt.NDArray[Any]:
+            return np.concatenate([column(piece)[rows] for piece, rows in zip(pieces, at, strict=True)])
+
+        out.append(Encoded(gathered(lambda e: e.kpi), gathered(lambda e: e.index), gathered(lambda e: e.freq),
+                           {f: gathered(lambda e, f=f: e.values[f]) for f in pieces[0].values}))
+    return out
 
 
 def kpi_arrays(frames: Mapping[str, pd.DataFrame], kpis: pd.DataFrame, review_freq: str,
@@ -201,9 +210,9 @@ def kpi_arrays(frames: Mapping[str, pd.DataFrame], kpis: pd.DataFrame, review_fr
     parts = _parts(kpis["frequency"].to_numpy(dtype=str), kpis["polarity"].to_numpy(dtype=str) == "range",
                    kpis["aggregation"].to_numpy(dtype=str))
 
-    def encoded(table: str, fields: Sequence[str]) -> Encoded:  # already encoded with the calculated KPIs' rows, or not
+    def encoded(table: str, fields: Sequence[str]) -> list[Encoded]:  # encoded with the calculated KPIs' rows, or not
         found = calculated.encoded(table, ids, fields)
-        return found if found is not None else encode(frames[table], ids, fields)
+        return found if found is not None else [encode(frames[table], ids, fields)]
 
     actuals, targets = map_parts(lambda job: _split(encoded(*job), parts, len(kpis)),
                                  [("actuals", ["value"]), ("targets", TARGET_FIELDS)])
