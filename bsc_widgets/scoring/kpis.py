@@ -26,7 +26,7 @@ Rules (docs/scoring.md has worked examples):
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -183,11 +183,12 @@ def _split(pieces: Sequence[Encoded], parts: Sequence[_Part], n_kpis: int) -> li
     for i in range(len(parts)):
         at = [np.flatnonzero(row_part == i) for row_part in row_parts]
 
-        def gathered(column: Callable[[Encoded], npt.NDArray[Any]], at: list[IntArray] = at) -> npt.NDArray[Any]:
-            return np.concatenate([column(piece)[rows] for piece, rows in zip(pieces, at, strict=True)])
+        def gathered(columns: Sequence[npt.NDArray[Any]], at: list[IntArray] = at) -> npt.NDArray[Any]:
+            return np.concatenate([column[rows] for column, rows in zip(columns, at, strict=True)])
 
-        out.append(Encoded(gathered(lambda e: e.kpi), gathered(lambda e: e.index), gathered(lambda e: e.freq),
-                           {f: gathered(lambda e, f=f: e.values[f]) for f in pieces[0].values}))
+        out.append(Encoded(gathered([e.kpi for e in pieces]), gathered([e.index for e in pieces]),
+                           gathered([e.freq for e in pieces]),
+                           {f: gathered([e.values[f] for e in pieces]) for f in pieces[0].values}))
     return out
 
 
