@@ -54,18 +54,24 @@ column is the 1-minute load average when each process started):
   1.69 s); ratio 0.70. With ``--scorecards 100``: 0.84 / 1.23 / 3.50 s, ratio 0.68.
 - with the features, default size (63,167 KPIs: 44,277 monthly, 12,639 quarterly, 6,251
   annual; 12,586 calculated, 5,734 with targets by expression; 2,651,151 targets, 2,145,598
-  actuals; 4 rounds at load 8.0-16.9): median first call bsc 23.63 s, DuckDB 22.63 s, polars
-  53.06 s; coldest 56.33 / 45.31 / 87.74 s; second call 18.82 / 24.31 / 66.83 s. **Ratio
-  bsc / DuckDB 1.04** (per round 0.94, 0.79, 1.53, 1.24), 1.01 with the imports. Results agree
-  to 2.6e-13 over 1,263,340 KPI-quarters, 173,080 objective-, 80,000 perspective- and 20,000
-  scorecard-quarters; statuses, trends, bands and fills identical. The goal (<= 1.0 against the
-  faster peer, first call in a fresh process) is met at 100 and 200 scorecards and in two of
-  the four full-size rounds, **not in the full-size median** of that run. Why: in a quiet
-  moment (load 2) the engine's first call takes about 6-7 s and a second call about 4 s; the
-  difference is the kernel time of touching about 160,000 fresh memory pages (3.5 s of system
-  time against 0.4-0.8 s in a second call, ``resource.getrusage`` around each stage), and on a
-  machine this loaded DuckDB's two busy threads get a larger share of the CPU than the
-  engine's mostly single-threaded stages.
+  actuals), final engine, 4 rounds at load 6.1-22.3: median first call bsc 24.89 s, DuckDB
+  22.06 s, polars 49.47 s; coldest 56.03 / 70.44 / 85.11 s; second call 21.42 / 15.78 /
+  46.74 s. **Ratio of the medians bsc / DuckDB 1.13**; per round 0.80, 1.38, 0.98, 0.69 (the
+  median of the per-round ratios is 0.89: bsc was faster in three rounds of four), 1.15 with
+  the imports. Results agree to 2.6e-13 over 1,263,340 KPI-quarters, 173,080 objective-,
+  80,000 perspective- and 20,000 scorecard-quarters; statuses, trends, bands and fills
+  identical. An earlier run (two engine changes before: rows gathered per part, reasons and
+  lineage on the pool) at load 8.0-16.9: medians 23.63 / 22.63 / 53.06 s, ratio 1.04, per
+  round 0.94, 0.79, 1.53, 1.24.
+  **The goal (<= 1.0 against the faster peer, first call in a fresh process, ratio of the
+  medians) is met at 100 and 200 scorecards but not at full size** on this machine: the
+  rounds swing from 0.69 to 1.53 with the load, and the medians stay just above 1. Why: in a
+  quiet moment (load 2) the engine's first call takes about 6-7 s and a second call about
+  4 s; the difference is the kernel time of touching about 160,000 fresh memory pages
+  (3.5 s of system time against 0.4-0.8 s in a second call, ``resource.getrusage`` around
+  each stage), and on a loaded machine DuckDB's two busy threads get a larger share of the
+  CPU than the engine's stages that run on one thread (reading the expressions, the
+  policies, the result tables).
 """
 
 from __future__ import annotations
