@@ -6,11 +6,13 @@ engine reads the same data.
   of objectives and KPIs (some objectives and perspectives without any), monthly, quarterly and
   annual KPIs with every aggregation rule, targets that change every period (some missing,
   some incomplete), missing actuals and KPIs that start late or never report, and scorecards
-  with their own colour thresholds.
+  with their own colour thresholds; with ``features`` (the default) also calculated KPIs,
+  missing-data policies and colour-band schemes (:func:`_features`).
 """
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import numpy as np
@@ -161,13 +163,73 @@ def _periods_of(freq: str, first: Period, months: int) -> list[str]:
     return [str(period_at(freq, m // step)) for m in range(start, start + months) if (m + 1) % step == 0]
 
 
+FIVE_BANDS = "critical #7f0000 0; red #d62728 2; amber #ff9f1c 3.33; green #2ca02c 6.67; exceeding #1f77b4 9"
+SIX_BANDS = ("critical #7f0000 0; poor #d62728 1.5; red #e45756 3; amber #ff9f1c 5; green #2ca02c 6.67; "
+             "exceeding #1f77b4 9.5")
+FOUR_BANDS = "red #d62728 0; amber #ff9f1c 4; green #2ca02c 7; top #1f77b4 9.5"
+CALC_OPS = {"div": "[{0}] / [{1}]", "pct": "100 * [{0}] / [{1}]", "add": "[{0}] + [{1}]", "sub": "[{0}] - [{1}]",
+            "sum": "sum([{0}], [{1}], [{2}])"}
+"""The shapes of the calculated KPIs' expressions (``{0}``, ... are the inputs' ids)."""
+_CALC_P = (0.35, 0.2, 0.15, 0.1, 0.2)
+_STEP = {"M": 1, "Q": 3, "A": 12}
+
+
+def _features(rng: np.random.Generator, k_card_pos: np.ndarray, freq: np.ndarray, polarity: np.ndarray,
+              aggregation: np.ndarray, k_ids: np.ndarray, level: np.ndarray, share: float = 0.2,
+              ) -> dict[str, np.ndarray]:
+    """Calculated KPIs (about ``share`` of the KPIs), per-KPI missing-data policies and band schemes.
+
+    A calculated KPI reads 2 or 3 typed, non-range KPIs of its scorecard measured as often as
+    it or more often (:data:`CALC_OPS`); half of the ratios, percentages and sums compute
+    their targets by the expression too (``target_rule`` 'expression', polarity 'higher'),
+    the others have typed targets around the expression of the inputs' levels.  Changes
+    ``polarity`` and ``level`` in place; returns the kpis columns ``expression``,
+    ``target_rule``, ``missing_policy`` and ``bands``.
+    """
+    n_kpi = len(k_ids)
+    expression = np.full(n_kpi, None, dtype=object)
+    target_rule = np.full(n_kpi, "typed", dtype=object)
+    per_year = {"M": 12, "Q": 4, "A": 1}
+    rate = np.array([per_year[f] for f in freq])
+    wants = rng.random(n_kpi) < share
+    bounds = np.flatnonzero(np.diff(np.concatenate([[-1], k_card_pos, [k_card_pos[-1] + 1]])))
+    for a, b in itertools.pairwise(bounds):
+        rows = np.arange(a, b)
+        calc = rows[wants[rows]]
+        typed = rows[~wants[rows] & (polarity[rows] != "range")]
+        for k in calc:
+            op = str(rng.choice(list(CALC_OPS), p=_CALC_P))
+            pool = typed[rate[typed] >= rate[k]]
+            need = 3 if op == "sum" else 2
+            if len(pool) < need:
+                continue
+            ins = rng.choice(pool, need, replace=False)
+            expression[k] = CALC_OPS[op].format(*k_ids[ins])
+            lv = level[ins] * np.where(aggregation[ins] == "sum", _STEP[str(freq[k])], 1)
+            value = {"div": lv[0] / lv[1], "pct": 100 * lv[0] / lv[1], "add": lv[0] + lv[1],
+                     "sub": lv[0] - lv[1], "sum": lv.sum()}[op]
+            level[k] = abs(value) / (_STEP[str(freq[k])] if aggregation[k] == "sum" else 1)
+            if op != "sub" and rng.random() < 0.5:
+                target_rule[k], polarity[k] = "expression", "higher"
+    missing_policy = rng.choice(np.array([None, "zero", "red", "ignore", "carry_forward:3"], dtype=object), n_kpi,
+                                p=[0.85, 0.04, 0.04, 0.04, 0.03])
+    bands = np.full(n_kpi, None, dtype=object)
+    bands[rng.random(n_kpi) < 0.05] = FOUR_BANDS
+    return {"expression": expression, "target_rule": target_rule, "missing_policy": missing_policy, "bands": bands}
+
+
 def build_varied(out: Path, scorecards: int = 1000, kpis_per_card: int = 64, months: int = 60,
-                 first: Period = FIRST_MONTH, seed: int = 11) -> dict[str, int]:
+                 first: Period = FIRST_MONTH, seed: int = 11, features: bool = True) -> dict[str, int]:
     """Write an irregular enterprise to ``out`` (about ``kpis_per_card`` KPIs per scorecard on average).
 
     Scorecard ``d0000`` is the company; each other scorecard ``di`` is a department of
     ``d{(i - 1) // 8}``, and each of its objectives supports an objective of its parent in the
-    same perspective.  Returns row counts per table.
+    same perspective.  With ``features``: about 20 % of the KPIs are calculated from others
+    (:func:`_features`); the scorecards carry missing-data policies (``carry_forward:1`` for
+    60 %, ``carry_forward:2`` for 20 %, the default for the rest) and band schemes (five bands
+    for 70 %, six for 10 %, the default three for the rest), and some KPIs their own (4 %
+    ``zero``, 4 % ``red``, 4 % ``ignore``, 3 % ``carry_forward:3``; 5 % a four-band scheme).
+    Returns row counts per table.
     """
     rng = np.random.default_rng(seed)
     out.mkdir(parents=True, exist_ok=True)
@@ -182,7 +244,11 @@ def build_varied(out: Path, scorecards: int = 1000, kpis_per_card: int = 64, mon
     tables["scorecards"] = _table("scorecards", nan_is_null=True, columns={
         "scorecard_id": cards, "name": [f"Department {i}" for i in range(n)], "parent_id": parents,
         "horizon_start": [str(first)] * n, "horizon_end": [str(last)] * n, "review_frequency": ["Q"] * n,
-        "green_from": green, "amber_from": amber})
+        "green_from": green, "amber_from": amber,
+        **({"missing_policy": rng.choice(np.array([None, "carry_forward:1", "carry_forward:2"], dtype=object), n,
+                                         p=[0.2, 0.6, 0.2]),
+            "bands": rng.choice(np.array([FIVE_BANDS, SIX_BANDS, None], dtype=object), n, p=[0.7, 0.1, 0.2])}
+           if features else {})})
     p_card = np.repeat(cards, len(PERSPECTIVES))
     tables["perspectives"] = _table("perspectives", {
         "scorecard_id": p_card, "perspective_id": np.tile(PERSPECTIVES, n),
@@ -220,12 +286,16 @@ def build_varied(out: Path, scorecards: int = 1000, kpis_per_card: int = 64, mon
     polarity = rng.choice(["higher", "lower", "range"], n_kpi, p=[0.6, 0.25, 0.15])
     freq = rng.choice(list(FREQUENCY_MIX), n_kpi, p=list(FREQUENCY_MIX.values()))
     aggregation = rng.choice(["sum", "mean", "last", "min", "max"], n_kpi)
+    # Targets and actuals per frequency: a level per KPI, targets growing by a step every period.
+    level = rng.uniform(50, 150, n_kpi)
+    extra = (_features(rng, k_card_pos, freq, polarity, aggregation, k_ids, level) if features else
+             {"expression": np.full(n_kpi, None, dtype=object), "target_rule": np.full(n_kpi, "typed", dtype=object)})
+    calc = pd.notna(extra["expression"])
+    by_expression = extra["target_rule"] == "expression"
     tables["kpis"] = _table("kpis", {
         "kpi_id": k_ids, "scorecard_id": k_card, "objective_id": k_obj, "name": k_ids, "polarity": polarity,
         "frequency": freq, "aggregation": aggregation, "weight": rng.choice([1.0, 2.0, 3.0], n_kpi),
-        "decimals": np.ones(n_kpi, dtype=np.int64)})
-    # Targets and actuals per frequency: a level per KPI, targets growing by a step every period.
-    level = rng.uniform(50, 150, n_kpi)
+        "decimals": np.ones(n_kpi, dtype=np.int64), **extra})
     growth = rng.uniform(-0.01, 0.03, n_kpi)
     late = np.where(rng.random(n_kpi) < 0.1, rng.integers(1, months, n_kpi), 0)  # starts reporting late (months)
     silent = rng.random(n_kpi) < 0.01  # never reports
@@ -245,7 +315,7 @@ def build_varied(out: Path, scorecards: int = 1000, kpis_per_card: int = 64, mon
         spread = target * rng.uniform(0.05, 0.2, len(kk))
         pol = polarity[kk]
         ranged = pol == "range"
-        keep_t = ~(no_early_target[kk] & (month < 12)) & (rng.random(len(kk)) > 0.003)
+        keep_t = ~(no_early_target[kk] & (month < 12)) & (rng.random(len(kk)) > 0.003) & ~by_expression[kk]
         parts_t.append({
             "kpi_id": k_ids[kk][keep_t], "period": periods[pp][keep_t], "scorecard_id": k_card[kk][keep_t],
             "target": np.where(ranged, np.nan, target)[keep_t],
@@ -254,7 +324,7 @@ def build_varied(out: Path, scorecards: int = 1000, kpis_per_card: int = 64, mon
             "upper": np.where(ranged, target + spread, np.nan)[keep_t],
             "tolerance": np.where(ranged, spread, np.nan)[keep_t]})
         value = target + rng.normal(0, 1, len(kk)) * spread * 1.5
-        keep_a = (rng.random(len(kk)) > 0.03) & (month >= late[kk]) & ~silent[kk]
+        keep_a = (rng.random(len(kk)) > 0.03) & (month >= late[kk]) & ~silent[kk] & ~calc[kk]
         parts_a.append({"kpi_id": k_ids[kk][keep_a], "period": periods[pp][keep_a],
                         "scorecard_id": k_card[kk][keep_a], "value": value[keep_a]})
     tables["targets"] = _table("targets", {c: np.concatenate([p[c] for p in parts_t]) for c in parts_t[0]},

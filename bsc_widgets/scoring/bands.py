@@ -51,13 +51,13 @@ def kpi_scheme_codes(kpis: pd.DataFrame, scorecards: pd.DataFrame) -> tuple[list
     the same for ten or fifty thousand KPIs.
     """
     unique: list[BandScheme] = []
-    seen: dict[int, int] = {}
+    seen: dict[BandScheme, int] = {}
 
-    def code(found: BandScheme) -> int:
-        if id(found) not in seen:
-            seen[id(found)] = len(unique)
+    def code(found: BandScheme) -> int:  # equal schemes (e.g. the default bands of many scorecards) share a code
+        if found not in seen:
+            seen[found] = len(unique)
             unique.append(found)
-        return seen[id(found)]
+        return seen[found]
 
     cards = card_schemes(scorecards)
     card_code = {sid: code(found) for sid, found in cards.items()}
@@ -87,19 +87,20 @@ def band_codes(score: npt.ArrayLike, schemes: Sequence[BandScheme], which: npt.A
     """Position of each score's band in its scheme; -1 without a score.
 
     ``score`` is (rows, ...); row i uses ``schemes[which[i]]`` (``which`` defaults to
-    ``0, 1, 2, …``: one scheme per row).  Rows sharing a scheme are banded in one step.
+    ``0, 1, 2, …``: one scheme per row).  All rows are banded together: each row's bounds
+    (padded with infinity up to the largest scheme) are compared with its scores.
     """
     s = np.asarray(score, dtype=np.float64)
     rows = np.arange(len(s)) if which is None else np.asarray(which, dtype=np.int64)
-    out = np.full(s.shape, -1, dtype=np.int64)
-    for code in np.unique(rows):
-        mine = rows == code
-        block = s[mine]
-        position = np.zeros(block.shape, dtype=np.int64)
-        for bound in schemes[int(code)].lowers[1:]:
-            position += reaches(block, bound)
-        out[mine] = np.where(np.isnan(block), -1, position)
-    return out
+    width = max((len(sc.bands) - 1 for sc in schemes), default=0)
+    bounds = np.full((max(len(schemes), 1), width), np.inf)
+    for i, sc in enumerate(schemes):
+        bounds[i, :len(sc.bands) - 1] = sc.lowers[1:]
+    per_row = bounds[rows] if len(rows) else np.zeros((0, width))
+    position = np.zeros(s.shape, dtype=np.int64)
+    for j in range(width):
+        position += reaches(s, per_row[:, j].reshape(-1, *([1] * (s.ndim - 1))))
+    return np.where(np.isnan(s), -1, position)
 
 
 def labels(codes: IntArray, schemes: Sequence[BandScheme],

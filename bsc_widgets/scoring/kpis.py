@@ -26,75 +26,28 @@ Rules (docs/scoring.md has worked examples):
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from ..model.periods import PER_YEAR, convert_index, convert_indices, period_at, period_columns, ratio
 from . import formulas as scores
 from . import missing
 from .calculated import with_calculated
+from .encode import FREQ_CODES, Encoded, encode
 from .formulas import TARGET_FIELDS
-from .threads import WORKERS, map_parts
+from .threads import WORKERS, map_parts, start
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
 BAND_FIELDS = ("lower", "upper", "tolerance")  # used by range KPIs; the others by higher / lower KPIs
-
-
-FREQ_CODES = tuple(PER_YEAR)  # a period's frequency as a small integer: its position here
-
-
-@dataclass(frozen=True)
-class _Encoded:
-    """Rows of actuals or targets as integer codes: KPI position and period index.
-
-    ``kpi`` is the row's KPI position, or the number of KPIs (one past the last) for rows of
-    another KPI; ``freq`` the position of the period's frequency in :data:`FREQ_CODES` (-1
-    when the period is not one).
-    """
-
-    kpi: IntArray
-    index: IntArray
-    freq: npt.NDArray[np.int8]
-    values: dict[str, FloatArray]
-
-
-def _arrow_strings(series: pd.Series) -> pa.Array:
-    """A text column as one Arrow string array (zero-copy for pandas' Arrow-backed strings)."""
-    arr = pa.array(series, type=pa.string(), from_pandas=True)
-    if isinstance(arr, pa.ChunkedArray):
-        arr = arr.combine_chunks() if arr.num_chunks != 1 else arr.chunk(0)
-    return arr
-
-
-def _floats(series: pd.Series) -> FloatArray:
-    if pd.api.types.is_float_dtype(series.dtype):
-        return series.to_numpy(dtype=np.float64, na_value=np.nan)
-    return pd.to_numeric(series, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
-
-
-def _encode(frame: pd.DataFrame, kpi_ids: pa.Array, fields: Sequence[str]) -> _Encoded:
-    """KPI positions (via Arrow hashing) and period indices (parsing each distinct period once)."""
-    if frame.empty:
-        empty = np.empty(0, np.int64)
-        return _Encoded(empty, empty, np.empty(0, np.int8), {f: np.empty(0) for f in fields})
-    kpi = pc.fill_null(pc.index_in(_arrow_strings(frame["kpi_id"]), value_set=kpi_ids), len(kpi_ids))
-    periods = pc.dictionary_encode(_arrow_strings(frame["period"]))
-    parsed = period_columns(pd.Series(periods.dictionary.to_numpy(zero_copy_only=False), dtype=object))
-    codes = pc.fill_null(periods.indices, len(parsed)).to_numpy()  # a missing period: one past the last
-    index = np.append(parsed["index"].to_numpy(dtype=np.int64, na_value=-1), -1)
-    letters = parsed["freq"].to_numpy(dtype=object)
-    freq = np.array([FREQ_CODES.index(f) if f in FREQ_CODES else -1 for f in letters] + [-1], dtype=np.int8)
-    return _Encoded(kpi.to_numpy().astype(np.int64), index[codes], freq[codes], {f: _floats(frame[f]) for f in fields})
 
 
 def _aggregate(block: FloatArray, rule: str) -> FloatArray:
@@ -126,8 +79,15 @@ def _last_present(present: npt.NDArray[np.bool_]) -> IntArray:
 
 
 def _aggregate_by_rule(block: FloatArray, rules: npt.NDArray[np.str_]) -> FloatArray:
-    """Aggregate each KPI's row of ``block`` (KPIs first) by that KPI's rule."""
+    """Aggregate each KPI's row of ``block`` (KPIs first) by that KPI's rule (rows of a rule together: slices)."""
     out = np.full(block.shape[:-1], np.nan)
+    if not len(rules):
+        return out
+    starts = np.flatnonzero(np.append(True, rules[1:] != rules[:-1]))
+    if len(starts) == len(np.unique(rules)):  # each rule one run of rows
+        for a, b in zip(starts.tolist(), [*starts[1:].tolist(), len(rules)], strict=True):
+            out[a:b] = _aggregate(block[a:b], str(rules[a]))
+        return out
     for rule in np.unique(rules):
         rows = rules == rule
         out[rows] = _aggregate(block[rows], str(rule))
@@ -156,6 +116,7 @@ class KpiArrays:
     as_of: IntArray  # positions in as_of_labels, -1 when no actual is shown
     as_of_labels: list[str]
     forecast_period: npt.NDArray[np.object_]  # (K,) period of the horizon end at the KPI's frequency
+    calc_inputs: dict[str, tuple[str, ...]] = field(default_factory=dict)  # calculated KPIs' inputs
 
 
 
@@ -186,30 +147,49 @@ CHUNK = 5000
 """KPIs of one frequency are split into chunks (one per core) from about this many KPIs on."""
 
 
-def _parts(kpi_freq: npt.NDArray[np.str_]) -> list[_Part]:
+def _parts(kpi_freq: npt.NDArray[np.str_], is_range: npt.NDArray[np.bool_] | None = None,
+           rules: npt.NDArray[np.str_] | None = None) -> list[_Part]:
+    """The parts: the KPIs of each frequency (large ones in chunks), ordered by polarity kind and rule.
+
+    In that order the KPIs that aggregate alike lie next to each other, so a part's arrays are
+    reduced a slice at a time (views) instead of gathering rows.
+    """
     parts = []
     for freq in PER_YEAR:
         rows = np.flatnonzero(kpi_freq == freq)
+        if is_range is not None and rules is not None:
+            rows = rows[np.lexsort((rules[rows], is_range[rows]))]
         chunks = max(1, min(WORKERS, len(rows) // CHUNK))
         parts += [_Part(freq, chunk) for chunk in np.array_split(rows, chunks) if len(chunk)]
     return parts
 
 
-def _split(enc: _Encoded, parts: Sequence[_Part], n_kpis: int) -> list[_Encoded]:
-    """The rows of ``enc`` of each part: of its KPIs and of its frequency (one stable sort, then slices)."""
+def _split(pieces: Sequence[Encoded], parts: Sequence[_Part], n_kpis: int) -> list[Encoded]:
+    """The rows of ``pieces`` (in order) of each part: of its KPIs and of its frequency.
+
+    Each part gathers just its rows from each piece, so the table is copied once, not joined and then sorted.
+    """
     part_of = np.full(n_kpis + 1, len(parts), dtype=np.int16)  # the last entry: rows of KPIs not scored
     freq_of = np.full(len(parts) + 1, -2, dtype=np.int8)
     for i, p in enumerate(parts):
         part_of[p.rows] = i
         freq_of[i] = FREQ_CODES.index(p.freq)
-    row_part = part_of[enc.kpi]
-    row_part = np.where(freq_of[row_part] == enc.freq, row_part, len(parts)).astype(np.int16)
-    order = np.argsort(row_part, kind="stable")
-    bounds = np.concatenate([[0], np.cumsum(np.bincount(row_part, minlength=len(parts) + 1))])
-    kpi, index, freq = enc.kpi[order], enc.index[order], enc.freq[order]
-    values = {f: v[order] for f, v in enc.values.items()}
-    return [_Encoded(kpi[a:b], index[a:b], freq[a:b], {f: v[a:b] for f, v in values.items()})
-            for a, b in itertools.pairwise(bounds[:-1])]
+    row_parts = []
+    for piece in pieces:
+        row_part = part_of[piece.kpi]
+        row_part[freq_of[row_part] != piece.freq] = len(parts)
+        row_parts.append(row_part)
+    out = []
+    for i in range(len(parts)):
+        at = [np.flatnonzero(row_part == i) for row_part in row_parts]
+
+        def gathered(columns: Sequence[npt.NDArray[Any]], at: list[IntArray] = at) -> npt.NDArray[Any]:
+            return np.concatenate([column[rows] for column, rows in zip(columns, at, strict=True)])
+
+        out.append(Encoded(gathered([e.kpi for e in pieces]), gathered([e.index for e in pieces]),
+                           gathered([e.freq for e in pieces]),
+                           {f: gathered([e.values[f] for e in pieces]) for f in pieces[0].values}))
+    return out
 
 
 def kpi_arrays(frames: Mapping[str, pd.DataFrame], kpis: pd.DataFrame, review_freq: str,
@@ -224,13 +204,18 @@ def kpi_arrays(frames: Mapping[str, pd.DataFrame], kpis: pd.DataFrame, review_fr
     """
     kpis = kpis.reset_index(drop=True)
     calculated = with_calculated(frames, kpis["kpi_id"])  # calculated KPIs: their computed actuals (and targets)
-    frames = calculated.frames
     wanted = np.asarray(sorted(set(review_indices)), dtype=np.int64)
     fit = np.isin(wanted, list(forecast_for)) if forecast_for is not None else np.ones(len(wanted), dtype=bool)
     ids = pa.array(kpis["kpi_id"], type=pa.string())
     # Stages: encode the rows, split them into parts, compute the parts side by side, forecast, merge, score.
-    parts = _parts(kpis["frequency"].to_numpy(dtype=str))
-    actuals, targets = map_parts(lambda job: _split(_encode(frames[job[0]], ids, job[1]), parts, len(kpis)),
+    parts = _parts(kpis["frequency"].to_numpy(dtype=str), kpis["polarity"].to_numpy(dtype=str) == "range",
+                   kpis["aggregation"].to_numpy(dtype=str))
+
+    def encoded(table: str, fields: Sequence[str]) -> list[Encoded]:  # encoded with the calculated KPIs' rows, or not
+        found = calculated.encoded(table, ids, fields)
+        return found if found is not None else [encode(frames[table], ids, fields)]
+
+    actuals, targets = map_parts(lambda job: _split(encoded(*job), parts, len(kpis)),
                                  [("actuals", ["value"]), ("targets", TARGET_FIELDS)])
     horizon = _horizon_end_index(frames["scorecards"], kpis)
     columns = {c: kpis[c].to_numpy(dtype=str) for c in ("aggregation", "polarity")}
@@ -257,11 +242,14 @@ def kpi_arrays(frames: Mapping[str, pd.DataFrame], kpis: pd.DataFrame, review_fr
     values.setdefault("target_gap_periods", np.full(shape, "", dtype=object))
     for name in ("forecast_value", "forecast_lower", "forecast_upper", "forecast_target"):
         values.setdefault(name, np.full(shape, np.nan))
-    values["calc_missing"] = calculated.reasons(kpis["kpi_id"].tolist(), values["actual"], review_freq, wanted)
-    result = KpiArrays(wanted, values, as_of, labels, forecast_period)
+    # Why calculated KPIs are blank (Python text work) on the pool while the missing-data policies and scores run.
+    reasons = start(partial(calculated.reasons, kpis["kpi_id"].tolist(), values["actual"], review_freq, wanted))
+    values["calc_missing"] = np.empty(0, dtype=object)  # (its place among the values)
+    result = KpiArrays(wanted, values, as_of, labels, forecast_period, calculated.inputs)
     missing.carry_forward(result, kpis, frames["scorecards"], review_freq)  # missing-data policies
     _score(result, kpis, frames["scorecards"])
     missing.fill_scores(result, kpis, frames["scorecards"])
+    values["calc_missing"] = reasons.result()
     return result
 
 
@@ -299,7 +287,7 @@ def _horizon_end_index(scorecards: pd.DataFrame, kpis: pd.DataFrame) -> dict[str
 
 
 def _frequency_group(columns: Mapping[str, npt.NDArray[np.str_]], rows: IntArray, freq: str, review_freq: str,
-                     wanted: IntArray, act: _Encoded, tgt: _Encoded, horizon: Mapping[str, IntArray]) -> _Group:
+                     wanted: IntArray, act: Encoded, tgt: Encoded, horizon: Mapping[str, IntArray]) -> _Group:
     """Results of the KPIs at positions ``rows`` (all of frequency ``freq``) from their actuals and targets.
 
     ``columns`` holds every KPI's aggregation and polarity; ``act`` and ``tgt`` only rows of
@@ -335,10 +323,15 @@ def _frequency_group(columns: Mapping[str, npt.NDArray[np.str_]], rows: IntArray
             use = present | (count == 0)[..., None]
             # Directional KPIs need target and red flag, range KPIs the band: aggregate only those.
             agg_targets = {}
+            n_dir = int((~is_range).sum())
+            contiguous = not is_range[:n_dir].any()  # directional KPIs first (see _parts): slices, not masks
             for f, g in tgrid.items():
-                sel = is_range if f in BAND_FIELDS else ~is_range
+                sel: slice | npt.NDArray[np.bool_] = ((slice(n_dir, n_k) if f in BAND_FIELDS else slice(0, n_dir))
+                                                      if contiguous else is_range if f in BAND_FIELDS else ~is_range)
                 agg = np.full((n_k, n_p), np.nan)
-                agg[sel] = _aggregate_by_rule(np.where(use[sel], g[sel][:, blocks], np.nan), rules[sel])
+                picked = g[sel][:, blocks]
+                picked[~use[sel]] = np.nan
+                agg[sel] = _aggregate_by_rule(picked, rules[sel])
                 agg_targets[f] = agg
             # A target incomplete over the months that have actuals is not aggregated over fewer months.
             gaps, incomplete = _target_gaps(tgrid, blocks, present, is_range)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 import numpy.typing as npt
@@ -27,7 +28,7 @@ from .kpis import kpi_arrays, period_labels
 from .lineage import LINEAGE_COLUMNS, lineage
 from .methods import rollup_methods
 from .rollups import Rollup, previous, weighted_rollup
-from .threads import map_parts
+from .threads import map_parts, start
 
 IntArray = npt.NDArray[np.int64]
 
@@ -120,6 +121,11 @@ def score_review(frames: Mapping[str, pd.DataFrame], periods: str | Sequence[str
 
         forecast_labels = FORECASTS
     kv = k.values
+    shown = set(family[:1] if scorecard else family)
+    shown_kpis = kpis["scorecard_id"].isin(shown).to_numpy()
+    wpos = np.searchsorted(computed, np.asarray(wanted, dtype=np.int64))
+    labels = list(period_labels(freq, np.asarray(wanted, np.int64)))
+    lineage_job = start(partial(lineage, kpis, kv, shown_kpis, wpos, labels, k.calc_inputs))  # beside the frames
     kpi_weight = kpis["weight"].to_numpy(np.float64)
     kv["previous_score"] = previous(kv["score"], prev_pos)
     obj_method = rollup_methods(objs, cards_all)
@@ -135,15 +141,12 @@ def score_review(frames: Mapping[str, pd.DataFrame], periods: str | Sequence[str
                                 persp_roll.score, persp_roll.coverage, persp["weight"].to_numpy(np.float64),
                                 len(cards), card_method)
 
-    shown = set(family[:1] if scorecard else family)
-    wpos = np.searchsorted(computed, np.asarray(wanted, dtype=np.int64))
-    labels = list(period_labels(freq, np.asarray(wanted, np.int64)))
     build = _Builder(wpos, labels, computed[wpos])
 
     kpi_frame = build.frame(
         kpis, ["scorecard_id", "perspective_id", "objective_id", "kpi_id", "name", "unit", "polarity", "frequency",
                "aggregation", "weight", "decimals", "expression", "target_rule"],
-        kpis["scorecard_id"].isin(shown).to_numpy(),
+        shown_kpis,
         {name: kv[name] for name in ("actual", *TARGET_FIELDS, "variance", "score")},
         after={"due": kv["due"], "sub_periods": kv["sub_periods"], "missing_sub_periods": kv["missing_sub_periods"],
                "target_gaps": kv["target_gaps"], "target_gap_periods": kv["target_gap_periods"],
@@ -184,7 +187,7 @@ def score_review(frames: Mapping[str, pd.DataFrame], periods: str | Sequence[str
         perspectives=level(persp, ["scorecard_id", "perspective_id", "name", "position", "weight"], persp_roll,
                            persp_method),
         scorecards=level(cards, ["scorecard_id", "name"], card_roll, card_method),
-        lineage=lineage(kpis, kv, kpis["scorecard_id"].isin(shown).to_numpy(), wpos, labels),
+        lineage=lineage_job.result(),
     ), kpis, cards_all)
 
 

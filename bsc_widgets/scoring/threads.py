@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from functools import lru_cache
 from typing import TypeVar
 
@@ -32,3 +32,15 @@ def map_parts(func: Callable[[T], R], parts: Iterable[T]) -> list[R]:
     if WORKERS == 1 or len(items) < 2:
         return [func(p) for p in items]
     return list(_pool(os.getpid()).map(func, items))
+
+
+def start(func: Callable[[], R]) -> Future[R]:
+    """Run ``func`` on the pool while the caller goes on (at once, in this thread, with one core).
+
+    ``.result()`` waits for it.  ``func`` must not itself wait for the pool (it could wait for itself).
+    """
+    if WORKERS == 1:
+        done: Future[R] = Future()
+        done.set_result(func())
+        return done
+    return _pool(os.getpid()).submit(func)
