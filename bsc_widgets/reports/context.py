@@ -19,6 +19,7 @@ import pandas as pd
 
 from ..errors import InputError
 from ..model.collaboration import signoff_state
+from ..model.periods import PER_YEAR, frequency, parse_period, period_at, period_index
 from ..model.plan import (
     PeriodProgress,
     ReviewParameters,
@@ -54,6 +55,8 @@ class SharedResults:
 
     def __init__(self) -> None:
         self._values: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+        self.reports = 0
+        """How many reports have opened these results (the first scores only what it needs)."""
 
     def get(self, key: tuple[Any, ...], make: Callable[[], _T]) -> _T:
         """The result kept under ``key``, made (and kept) by ``make()`` the first time."""
@@ -74,15 +77,31 @@ def scored(frames: Mapping[str, pd.DataFrame], shared: SharedResults | None, per
            *, forecast: bool) -> Review:
     """``period`` scored (for ``scorecard`` and its departments, or every scorecard), kept in ``shared`` if given.
 
-    Without ``forecast`` a review already scored with forecasts is used (its scores are the same)."""
-    def score() -> Review:
-        return score_review(frames, period, scorecard, forecast=forecast)
-
+    Without ``forecast`` (scores, statuses and roll-ups only) a review already scored with
+    forecasts is used; else, once ``shared`` has served a report, the whole calendar year
+    of ``period`` is scored in one go (the engine scores many periods of a frequency in
+    about the time of one), for the reports of the other periods of that year.
+    """
     if shared is None:
-        return score()
-    if not forecast and (full := shared.peek(("review", period, scorecard, True))) is not None:
-        return full
-    return shared.get(("review", period, scorecard, forecast), score)
+        return score_review(frames, period, scorecard, forecast=forecast)
+    if forecast:
+        return shared.get(("review", period, scorecard, True),
+                          lambda: score_review(frames, period, scorecard, forecast=True))
+    if (full := shared.peek(("review", period, scorecard, True))) is not None:
+        return full  # scored with forecasts: the same scores
+    if shared.reports <= 1:  # a single report scores only what it needs
+        return shared.get(("review", period, scorecard, False),
+                          lambda: score_review(frames, period, scorecard, forecast=False))
+    year = _year_of(period)
+    return shared.get(("year", year[0], scorecard), lambda: score_review(frames, year, scorecard, forecast=False))
+
+
+def _year_of(period: str) -> list[str]:
+    """The periods of ``period``'s frequency in its calendar year (``2026-03`` -> ``2026-01`` .. ``2026-12``)."""
+    parsed = parse_period(period)
+    freq = frequency(parsed)
+    first = period_index(parsed) // PER_YEAR[freq] * PER_YEAR[freq]
+    return [str(period_at(freq, first + i)) for i in range(PER_YEAR[freq])]
 
 
 @dataclass
@@ -249,6 +268,7 @@ def open_review(store: str, scorecard: str, period: str, *, today: str = "", plo
     elif pinned is not None and store != SAMPLE_STORE:  # pinned versions never change: read once per process
         loaded = _read_pinned(store, pinned)
         plan, shared = loaded.frames, loaded.shared
+        shared.reports += 1
         pin = pin_for(store, loaded.read, plan, as_of, saved_at=loaded.saved_at)
     else:
         plan, read = load_frames(store, as_of=as_of, versions=pinned)
