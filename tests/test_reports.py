@@ -118,6 +118,31 @@ def test_sections_show_the_scoring_engine_numbers(store: Path, frames: dict[str,
         rs.open_review(str(store), "org", "2026Q3", plotly_js="https://cdn.plot.ly/plotly.min.js")
 
 
+SECTIONS = ("title", "headline", "summary", "scores_table", "strategy_map", "trend_charts", "action_plans",
+            "comments", "changes", "cascade", "signoffs", "kpi_table", "data_quality", "smart_findings", "timeline")
+
+
+def test_reports_of_pinned_data_share_their_work_and_show_what_a_fresh_report_shows(store: Path) -> None:
+    """A report kernel keeps what the reports of the same pinned data share (the store read, scores of the
+    year, findings, the timeline): every section reads as a report made from scratch."""
+    from bsc_widgets.reports import context
+
+    versions = json.dumps(Store.open(store).versions())
+    fresh = Store.open(store).read_all(versions=json.loads(versions))
+    context._PINNED.clear()
+    made = [(sc, p, rs.open_review(str(store), sc, p, today=TODAY, versions=versions))
+            for sc, p in (("org", "2026-03"), ("org", "2026-04"), ("cs", "2026-04"), ("org", "2026-02"))]
+    shared = made[0][2].shared
+    assert shared is not None and all(report.shared is shared for *_, report in made)
+    assert made[1][2].frames is made[0][2].frames  # the store was read once
+    for sc, p, report in made:
+        alone = rs.open_review(str(store), sc, p, today=TODAY, frames=fresh)
+        assert alone.shared is None
+        for name in SECTIONS:
+            assert getattr(rs, name)(report).body == getattr(rs, name)(alone).body, (sc, p, name)
+    assert shared.peek(("year", "2026-01", "org")) is not None  # the year scored in one go, for the later reports
+
+
 # ----------------------------------------------------------------------------- the pipeline
 def test_batch_writes_reports_results_and_index(batch: tuple[Path, object], frames: dict) -> None:
     out, result = batch

@@ -112,6 +112,7 @@ PRINT_FIT_JS = """
                                                                          layout.width || WIDTH, h, WIDTH, HEIGHT);
         size(gd.parentElement, fixed, s);
         if (!fixed) { layout = Object.assign({}, layout, {width: s.width, height: s.height || h}); }
+        config = Object.assign({}, config, {staticPlot: true});  // paper: no hover or drag layers to build
       }
       var drawn = newPlot.call(this, target, data, layout, config);
       drawing.push(drawn);
@@ -165,4 +166,5 @@ loaded, every chart's ``Plotly.newPlot`` has finished drawing and the fonts are 
 also sets ``data-bsc-ready`` on the ``<html>`` element).  The PDF engine waits for it
 instead of polling or sleeping.  With ``window.bscPrintFirst`` set before the page loads
 (the PDF engine's init script), every chart is drawn at its printed size in the first
-place, instead of drawn for the screen and redrawn for paper."""
+place (and static: without the hover and drag layers paper has no use for, which are half of plotly's drawing
+time), instead of drawn for the screen and redrawn for paper."""

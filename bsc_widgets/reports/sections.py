@@ -27,7 +27,6 @@ import numpy as np
 import pandas as pd
 
 from ..model.bands import BandScheme
-from ..model.collaboration import signoff_state
 from ..model.periods import (
     FREQUENCIES,
     PERIOD_NOUNS,
@@ -60,7 +59,6 @@ from ..render.html import (
 )
 from ..render.theme import LEVEL_STATUS, ROLLUP_WORDS, legend, trend_symbol
 from ..scoring.bands import card_scheme
-from ..scoring.calculated import with_calculated
 from ..scoring.diff import GAINED, IMPROVED, LOST, WORSENED
 from ..scoring.formulas import AMBER, FLAT_BELOW, NO_DATA, NO_TARGET, RED, STATUSES
 from ..smart import LEVELS, subject_label
@@ -540,7 +538,7 @@ def trend_charts(report: ReviewReport) -> Html:
              "(the rule of this section)"
              + (f"; the {len(charted)} that weigh most are charted, red ones first, the others listed below"
                 if len(listed) else "") + "; every KPI is in the appendix.</p><div class='bsc-grid'>"]
-    frames = with_calculated(report.frames, charted["kpi_id"].astype(str)).frames  # calculated KPIs' values
+    frames = report.calculated  # with the calculated KPIs' values
     for k in charted.itertuples(index=False):
         fig = kpi_trend(frames, str(k.kpi_id), period=report.period, review=report.review)
         fig.update_layout(height=TREND_HEIGHT)
@@ -632,7 +630,7 @@ def action_plans(report: ReviewReport) -> Html:
 
 def _signed(report: ReviewReport) -> pd.DataFrame:
     """The scorecard's sign-offs, newest first, with whether each signed the plan this report reads."""
-    return signoff_state(report.frames, report.scorecard) if "signoffs" in report.frames else pd.DataFrame()
+    return report.signoffs
 
 
 def signoffs(report: ReviewReport) -> Html:
@@ -673,9 +671,13 @@ def timeline(report: ReviewReport) -> Html:
     ini = report.frames["initiatives"]
     if not (ini["scorecard_id"] == report.scorecard).any():
         return section(note("This scorecard has no initiatives yet."), "timeline")
-    fig = gantt(report.frames, report.scorecard, today=report.params.today, overdue=report.overdue,
-                as_of_label="as of")
-    return section(figure(fig, "gantt"), "timeline")
+
+    def chart() -> str:  # the same for every period of the scorecard: drawn once per process and pinned data
+        fig = gantt(report.frames, report.scorecard, today=report.params.today, overdue=report.overdue,
+                    as_of_label="as of")
+        return figure(fig, "gantt")
+
+    return section(report.share(("timeline", report.scorecard, report.params.today), chart), "timeline")
 
 
 def attention(report: ReviewReport) -> Html:
@@ -742,7 +744,7 @@ def _latest_actuals(report: ReviewReport, kpis: pd.DataFrame) -> pd.DataFrame:
     """Per KPI: the last period with an actual up to the end of the review period, and how far behind it is."""
     review_freq = frequency(report.params.period)
     review_index = period_index(report.params.period)
-    act = with_calculated(report.frames, kpis["kpi_id"].astype(str)).frames["actuals"]  # with computed actuals
+    act = report.calculated["actuals"]  # with computed actuals
     act = act[act["kpi_id"].isin(set(kpis["kpi_id"].astype(str))).to_numpy(dtype=bool)]
     periods = period_columns(act["period"])
     freq = kpis["frequency"].astype(str).to_numpy()

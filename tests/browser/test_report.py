@@ -135,8 +135,12 @@ def test_printed_reports_fit_the_page_and_make_pdfs_and_a_briefing_book(
               "from bsc_widgets.reports.runner import ReportJob, ReportResult; "
               "r = ReportResult(ReportJob(sys.argv[1], 'org', '2026Q3'), '', '', headline={'name': 'Alder & Finch'}, "
               "paths={'html': Path(sys.argv[2])}); p = PdfPrinter().start(); "
-              "print_report(r, sys.argv[3], p, each=True, keep=False); p.close(); "
-              "assert r.printed is None and r.error is None, r.error; print(r.paths['pdf'])")
+              "print_report(r, sys.argv[3], p, each=True, keep=False); "
+              "c = ReportResult(ReportJob(sys.argv[1], 'cs', '2026Q3'), '', '', headline={'name': 'Customer Service'}, "
+              "paths={'html': Path(sys.argv[2]).with_name('cs-2026Q3.html')}); "
+              "print_report(c, sys.argv[3], p, each=True, keep=False); p.close(); "  # the same page, reused
+              "assert r.printed is None and r.error is None and c.error is None, (r.error, c.error); "
+              "print(r.paths['pdf'])")
     done = subprocess.run([sys.executable, "-c", script, str(store), str(out / "org-2026Q3.html"), str(alone)],
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
@@ -145,3 +149,9 @@ def test_printed_reports_fit_the_page_and_make_pdfs_and_a_briefing_book(
     for number in (1, pages):
         text = _text(direct, number)
         assert "Alder & Finch · org · review of 2026Q3" in text and f"page {number} of {pages}" in text, text[-200:]
+    # The second report printed in the same (reused) page is its own: its pages, title and footer.
+    again = PdfReader(alone / "cs-2026Q3.pdf")
+    assert len(again.pages) == len(cs.pages)
+    assert "Customer Service: review of 2026Q3" in _text(again, 1)
+    assert "Customer Service · cs · review of 2026Q3" in _text(again, len(again.pages))
+    assert f"page {len(again.pages)} of {len(again.pages)}" in _text(again, len(again.pages))
