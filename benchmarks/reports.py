@@ -34,23 +34,15 @@ links, targets and actuals copied with new ids into the org scorecard, saved thr
 one 2026Q3 report each, self-contained and ``--shared-plotly``: time, main HTML size and trend charts
 (``bsc-trend-`` divs: KPIs red or moved to a worse colour).  Goal: main HTML <= 6 MB at 3,000 KPIs.
 
-Last run (``--rounds 2 --baseline-reports 4``, stopped after round 1; 2 cores shared with up to seven other
-engineers' jobs, load average 30-48, so only the ratios mean something):
+Measured on an idle 2-core machine (load average below 1 at the start; docs/reports.md has the tables):
 
-    serial loop 1,415 s, parallel loop 1,833 s, bsc report 261 s: 7.0x the parallel loop (5.4x serial);
-    parallel loop + chromium PDF 2,367 s, bsc report --pdf 530 s: 4.5x, goal 6x NOT met (3.5x the loop without
-    PDFs; 1.8x on main).  Printing costs bsc report 11 s a report (a warm Chromium per worker, charts drawn once
-    at their printed size) and the loop 22 s (a cold Chromium per report); both pay Chromium's drawing and PDF
-    writing, which no start-up saving removes, so it dilutes the 7x of the batch: (1,833 + 535) / (261 + 269).
-    6x would need printing under 5.6 s a report at that load, and on 2 busy cores no idle core hides it.
-    Floor 42 s, one report cold 81 s.  3,000 KPIs (one separate run): main HTML 4.99 MB self-contained (goal
-    6 MB met; 8.85 MB on main, plotly.js now the 1.2 MB basic bundle), 3.85 MB with --shared-plotly, 24 trend
-    charts.
-
-A second run after page numbers came straight from Chromium (``--rounds 1 --baseline-reports 2 --sizes ""``, load
-27-31 and falling): parallel loop 1,100 s, bsc report 234 s (4.7x); parallel loop + chromium PDF 1,993 s, bsc
-report --pdf 245 s: 8.1x, goal met in that round (printing 37 s a report in the loop, 11 s in all for bsc report's
-24, overlapped with report making).  On this shared machine the ratio measured 4.5x-8.1x: not settled.
+    previous release, --rounds 3 --baseline-reports 4 (quiet round 1; later rounds shared with other jobs):
+      parallel loop 146.6 s, bsc report 35.0 s (4.2x); with PDFs 208.1 s vs 67.1 s: 3.1x (median 2.8x).
+      Floor 4.7 s, one report cold 10.2 s.  Scaling: 31 / 310 / 3,100 KPIs -> 9.3 / 11.8 / 26.6 s,
+      main HTML 1.57 / 2.06 / 5.64 MB self-contained (goal <= 6 MB met), 0.44 / 0.92 / 4.50 MB shared.
+    now (work shared per report kernel, a reused Chromium page per worker), --rounds 1 --baseline-reports 4:
+      parallel loop 139.4 s, bsc report 24.8 s (5.6x); with PDFs 192.2 s vs 41.3 s: 4.7x, goal 6x NOT met.
+      Printing 0.69 s a report for bsc report, 2.2 s for the loop.  Floor 4.2 s, one report cold 7.0 s.
 """
 
 from __future__ import annotations
