@@ -31,6 +31,9 @@ APP_CHOICE_ENV = "BSC_APP_CHOICE"
 ``bsc workshop``; the facilitator's choice in "Start here" changes it for every page opened after)."""
 STORES_ROOT_ENV = "BSC_STORES_ROOT"
 """Folder under which the facilitator may open or create stores in the workshop app."""
+PRIVATE_TEMP_ENV = "BSC_PRIVATE_TEMP"
+"""The workshop app's private folder (roster of token hashes, the app's choice) when ``bsc workshop`` made it:
+the server removes it when it stops."""
 
 
 def is_uri(location: str) -> bool:

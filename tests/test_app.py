@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import signal
+import socket
 import stat
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -203,3 +209,41 @@ def test_the_kernel_learns_the_member_from_the_server_not_the_browser() -> None:
     forged = "bsc_member=0-facilitator&token=abc&theme=dark"
     assert member_query(forged, User("2-ben")) == "theme=dark&bsc_member=2-ben"
     assert member_query(forged, None) == "theme=dark"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("how", [signal.SIGTERM, signal.SIGINT])
+def test_the_private_folder_of_a_workshop_goes_when_the_server_stops(tmp_path: Path, how: signal.Signals) -> None:
+    """The roster of token hashes and the app's choice do not outlive the server (stopped by SIGTERM or Ctrl-C)."""
+    Store.create(tmp_path / "plan")
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    argv = [sys.executable, "-m", "bsc_widgets.cli", "workshop", "--store", str(tmp_path / "plan"), "--no-browser",
+            "--port", str(port), "--pool", "0", "--participants", "Ana"]
+    log = tmp_path / "server.log"
+    with log.open("wb") as out:
+        server = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+                                  env={**os.environ, "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime")})
+    try:
+        folder = None
+        for _ in range(600):  # the CLI becomes the server (same process): its environment names the folder
+            environ = Path(f"/proc/{server.pid}/environ").read_bytes().split(b"\0")
+            named = [e.split(b"=", 1)[1].decode() for e in environ if e.startswith(b"BSC_PRIVATE_TEMP=")]
+            if named and _listening(port):
+                folder = Path(named[0])
+                break
+            time.sleep(0.1)
+        assert folder is not None and (folder / "roster.json").is_file()
+        server.send_signal(how)
+        assert server.wait(timeout=60) is not None
+        assert not folder.exists(), log.read_text(errors="replace")
+    finally:
+        if server.poll() is None:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait()
+
+
+def _listening(port: int) -> bool:
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) == 0

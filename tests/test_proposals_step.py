@@ -93,6 +93,7 @@ def test_another_participants_save_shows_without_a_reload_and_typing_is_kept(sam
     facilitator = Workshop(Store.open(sample_store), "org").proposals()
     facilitator.name.value = "CFO – Maria Lind"  # gave 2 of her 5 dots
     facilitator.dots["cand-2"].value = 3  # typing, not saved yet
+    box = facilitator.dots["cand-2"]
     follow(facilitator, facilitator.workshop.store)  # what a page in a kernel gets (here the watch's own thread)
     participant = Workshop(Store.open(sample_store), "org").proposals()
     participant.name.value = "Ann Berg"
@@ -105,5 +106,10 @@ def test_another_participants_save_shows_without_a_reload_and_typing_is_kept(sam
     assert _wait_for(lambda: facilitator.ranked.set_index("candidate_id").loc["cand-6", "dots"] == 4)
     assert "cand-6" in {v for _, v in facilitator.choice.options}
     assert facilitator.dots["cand-2"].value == 3  # what she typed is still there
+    # ... in the very box on her screen: a refresh updates the ballot in place (a box replaced while the browser
+    # still held typed dots lost them), and the box sends every keystroke to the kernel
+    assert facilitator.dots["cand-2"] is box and box.continuous_update
+    assert box in [row.children[0] for row in facilitator.ballot.children]
+    assert facilitator.dots["cand-6"].value == 0  # not typed in: follows the store (she gave cand-6 nothing)
     assert facilitator.watch is not None and facilitator.watch.errors == []
     facilitator.watch.stop()

@@ -13,7 +13,7 @@ from bsc_widgets import roster
 from bsc_widgets.errors import NotAllowedError
 from bsc_widgets.forms.steps.proposals import ProposalsStep
 from bsc_widgets.forms.steps.start import StartHere
-from bsc_widgets.forms.workshop import identify, open_workshop
+from bsc_widgets.forms.workshop import Workshop, identify, open_workshop
 from bsc_widgets.model.permissions import refusal
 from bsc_widgets.roster import FACILITATOR, PARTICIPANT, VIEWER, Member, Roster, make_roster, read_names
 from bsc_widgets.store import Store, proposals
@@ -112,6 +112,16 @@ def test_a_viewer_saves_nothing(shop: Store) -> None:
     with pytest.raises(NotAllowedError):
         shop.upsert("objectives", [{"scorecard_id": "org", "objective_id": "C9", "perspective_id": "customer",
                                     "title": "Open on Sundays", "revision": 0}])
+
+
+@pytest.mark.parametrize(("member", "locked"), [(VERA, True), (ANA, True), (LEAD, False), (None, False)])
+def test_the_order_buttons_of_the_objectives_step_are_locked_for_whom_the_store_refuses(
+        shop: Store, member: Member | None, locked: bool) -> None:
+    if member is not None:
+        roster.join(member)
+    step = Workshop(shop, "org").objectives()
+    assert step.up_button.disabled is locked and step.down_button.disabled is locked
+    assert ("🔒" in step.order_status.value) is locked
 
 
 def test_a_participant_proposes_votes_and_comments_in_their_own_name_but_does_not_decide(shop: Store) -> None:

@@ -33,7 +33,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..config import APP_CHOICE_ENV, SCORECARD_ENV, STORE_ENV, STORES_ROOT_ENV, is_uri
+from ..config import APP_CHOICE_ENV, PRIVATE_TEMP_ENV, SCORECARD_ENV, STORE_ENV, STORES_ROOT_ENV, is_uri
 from ..errors import InputError
 from ..resources import shipped_dir
 from ..roster import ROSTER_ENV, make_roster
@@ -216,7 +216,8 @@ def workshop_command(*, workbooks: Path, store: str, scorecard: str | None = Non
     of their own, the facilitator too (``token``: the facilitator's, default a new one).
     ``stores_root``: the folder under which the facilitator may open or create stores in
     the app (default: the store's parent folder). ``private_dir`` (default: a new folder
-    readable by its owner only) receives the roster of token hashes and the app's choice.
+    readable by its owner only, removed when the server stops) receives the roster of token
+    hashes and the app's choice.
     """
     extra, passed_warnings = checked_pass_through(extra)
     roster, tokens = make_roster(people, facilitator=facilitator, facilitator_token=token)
@@ -235,6 +236,8 @@ def workshop_command(*, workbooks: Path, store: str, scorecard: str | None = Non
     environment = _environment(store, scorecard, env)
     environment[ROSTER_ENV] = str(roster_path)
     environment[APP_CHOICE_ENV] = str(choice_path)
+    if private_dir is None:  # made here: the server removes it when it stops
+        environment[PRIVATE_TEMP_ENV] = str(folder)
     root = stores_root or (None if is_uri(store) else str(Path(store).parent))
     if root:
         environment[STORES_ROOT_ENV] = str(Path(root).resolve())

@@ -28,6 +28,7 @@ the step pages set the cookie too.
 from __future__ import annotations
 
 import os
+import shutil
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
@@ -41,6 +42,7 @@ from traitlets import Type, Unicode, default
 from voila.app import Voila
 from voila.tornado.handler import TornadoVoilaHandler
 
+from ..config import PRIVATE_TEMP_ENV
 from ..roster import MEMBER_PARAM, ROSTER_ENV, Member, Roster
 
 UNOPENED_GRACE_S = 600
@@ -210,6 +212,18 @@ class WorkshopVoila(Voila):
         settings["headers"] = {**settings.get("headers", {}), "Content-Security-Policy": CONTENT_SECURITY_POLICY,
                                "Referrer-Policy": "no-referrer", "X-Frame-Options": "SAMEORIGIN"}
         return settings
+
+    def stop(self) -> None:
+        """Stop as Voila does (kernels shut down), then remove the private folder ``bsc workshop`` made.
+
+        Voila calls this when its loop ends: on Ctrl-C and on SIGTERM alike.
+        """
+        try:
+            super().stop()
+        finally:
+            folder = os.environ.get(PRIVATE_TEMP_ENV)
+            if folder:
+                shutil.rmtree(folder, ignore_errors=True)
 
     def init_handlers(self) -> list[Any]:
         """Voila's handlers, with the step pages' handler replaced."""

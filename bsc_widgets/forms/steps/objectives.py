@@ -26,6 +26,7 @@ from ..display import message, show_in, wide
 from ..failures import guarded, show_failure
 from ..live import LiveStep
 from ..record_form import NEW, RecordForm, sentence
+from ..roles import lock
 from ..view import Viewable
 from ..workshop import Workshop, no_scorecard
 
@@ -143,6 +144,7 @@ class ObjectivesStep(LiveStep, Viewable):
         self.order_perspective.observe(lambda _: self._fill_order(), names="value")
         self.up_button.on_click(guarded(self.order_status, lambda: store.location)(lambda _: self.move(-1)))
         self.down_button.on_click(guarded(self.order_status, lambda: store.location)(lambda _: self.move(+1)))
+        lock("objectives", [self.up_button, self.down_button], self.order_status)  # the order is the objectives'
         self.tabs = tabs = widgets.Tab(children=[
             widgets.VBox([self.objectives.widget, self.coach.widget]),
             widgets.VBox([self.order_perspective, self.order, widgets.HBox([self.up_button, self.down_button]),

@@ -84,6 +84,8 @@ class ProposalsStep(LiveStep, Viewable):
         self.dots_info = widgets.HTML()
         self.ballot = widgets.VBox()
         self.dots: dict[str, widgets.BoundedIntText] = {}
+        self._rows: dict[str, widgets.HBox] = {}  # one row per candidate, kept across refreshes
+        self._labels: dict[str, widgets.HTML] = {}
         self.vote_button = wide(widgets.Button(description="Save my dots", button_style="primary"))
         self.vote_message = widgets.HTML()
         self.vote_button.on_click(lambda _: self._act(self._vote, self.vote_message))
@@ -263,19 +265,39 @@ class ProposalsStep(LiveStep, Viewable):
             dropdown.value = keep
 
     def _ballot(self, frames: dict[str, pd.DataFrame], sid: str, open_: pd.DataFrame) -> None:
+        """Bring the ballot up to date in place: a candidate's box is the same widget from one refresh to the next.
+
+        A box whose value differs from what was saved is being typed in: it keeps its value; the others follow
+        the store.  Boxes sync on every keystroke, and the rows are replaced only when candidates came or went,
+        so a refresh while someone types loses neither the dots nor the focus.
+        """
         budget = dot_budget(frames, sid)
         mine = dots_given(frames, sid, self.who)
-        typing = {c: int(box.value) for c, box in self.dots.items() if int(box.value) != self._saved_dots.get(c, 0)}
-        self._saved_dots = mine
-        self.dots = {str(r.candidate_id): widgets.BoundedIntText(
-            value=typing.get(str(r.candidate_id), mine.get(str(r.candidate_id), 0)), min=0, max=budget,
-            description=f"{r.candidate_id}", layout=_wide("10em"), style={"description_width": "5em"})
-            for r in open_.itertuples()}
-        rows = [widgets.HBox([self.dots[str(r.candidate_id)],
-                              widgets.HTML(f"{html.escape(str(r.title))} <span style='color:#5b6770'>"
-                                           f"({html.escape(str(r.where))}; {r.dots} dots so far)</span>")])
-                for r in open_.itertuples()]
-        self.ballot.children = rows or [widgets.HTML("<p>No candidates open for votes yet: propose one.</p>")]
+        saved_before, self._saved_dots = self._saved_dots, mine
+        boxes: dict[str, widgets.BoundedIntText] = {}
+        for r in open_.itertuples():
+            cid = str(r.candidate_id)
+            box = self.dots.get(cid)
+            if box is None:
+                box = widgets.BoundedIntText(value=mine.get(cid, 0), min=0, max=budget, description=cid,
+                                             continuous_update=True, layout=_wide("10em"),
+                                             style={"description_width": "5em"})
+                self._labels[cid] = widgets.HTML()
+                self._rows[cid] = widgets.HBox([box, self._labels[cid]])
+            else:
+                box.max = max(budget, int(box.value))
+                if int(box.value) == saved_before.get(cid, 0):  # not being typed in: follow the store
+                    box.value = mine.get(cid, 0)
+            self._labels[cid].value = (f"{html.escape(str(r.title))} <span style='color:#5b6770'>"
+                                       f"({html.escape(str(r.where))}; {r.dots} dots so far)</span>")
+            boxes[cid] = box
+        changed = list(boxes) != list(self.dots) or not self.ballot.children
+        self.dots = boxes
+        for gone in set(self._rows) - set(boxes):
+            del self._rows[gone], self._labels[gone]
+        if changed:
+            rows = [self._rows[cid] for cid in boxes]
+            self.ballot.children = rows or [widgets.HTML("<p>No candidates open for votes yet: propose one.</p>")]
         left = budget - sum(mine.values())
         self.dots_info.value = (f"<p><b>{html.escape(self.who)}</b>, you have {budget} dots to give in all; "
                                 f"{left} left. Put several on one candidate if it matters most to you.</p>")
