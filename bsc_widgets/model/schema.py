@@ -238,8 +238,8 @@ TABLES: dict[str, TableSpec] = {
                 _text("missing_policy", "How a KPI without an actual in a review period counts: ignore, zero, red "
                       "or carry_forward:N (docs/scoring.md, Missing data).", NAME_LENGTH, default="ignore",
                       old_value="ignore"),
-                Column("rollup", "choice", "How scores roll up: weighted_mean, worst or best child (the default of "
-                       "the scorecard's objectives and perspectives, and how its perspectives combine).",
+                Column("rollup", "choice", "How scores roll up: weighted mean, worst or best child (the default "
+                       "of the scorecard's objectives and perspectives, and how its perspectives combine).",
                        required=True, choices=_ROLLUPS, default="weighted_mean", old_value="weighted_mean"),
             ),
         ),
@@ -254,7 +254,7 @@ TABLES: dict[str, TableSpec] = {
                 Column("position", "int", "Display order, 1 at the top.", required=True, minimum=1),
                 _text("description", "What this perspective asks.", LONG_TEXT_LENGTH),
                 _WEIGHT,
-                Column("rollup", "choice", "How its objectives' scores combine: weighted_mean, worst or best "
+                Column("rollup", "choice", "How its objectives' scores combine: weighted mean, worst or best "
                        "(blank: the scorecard's).", choices=_ROLLUPS),
             ),
         ),
@@ -273,7 +273,7 @@ TABLES: dict[str, TableSpec] = {
                 _id("supports", "Objective of the parent scorecard this one supports (cascade).",
                     required=False, references="objectives.objective_id"),
                 Column("position", "int", "Order inside the perspective.", default=1, minimum=1),
-                Column("rollup", "choice", "How its KPIs' scores combine: weighted_mean, worst or best (blank: "
+                Column("rollup", "choice", "How its KPIs' scores combine: weighted mean, worst or best (blank: "
                        "the scorecard's).", choices=_ROLLUPS),
             ),
         ),
