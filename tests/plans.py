@@ -3,7 +3,8 @@ when several test folders have one)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import time
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -88,3 +89,13 @@ def make_older(store: Path, dropped: Mapping[str, Sequence[str]], version: int) 
     (store / "_bsc_versions.json").unlink()
     return store
 
+
+
+def wait_for(condition: Callable[[], bool], seconds: float = 30.0) -> bool:
+    """Poll ``condition`` until it holds or ``seconds`` passed (a bound, not a timing assertion)."""
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        if condition():
+            return True
+        time.sleep(0.1)
+    return condition()

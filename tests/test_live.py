@@ -7,8 +7,7 @@ calls when the store changed (:mod:`bsc_widgets.forms.live`).
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
+from plans import wait_for
 
 from bsc_widgets import Store
 from bsc_widgets.forms.live import follow
@@ -139,24 +138,15 @@ def test_the_targets_grid_of_the_kpi_step_keeps_typing_when_someone_saves(ws: Wo
     assert bob.grid.cells[("2026Q4", "target")] is typing and typing.value == "51"
 
 
-def _wait_for(condition: Callable[[], bool], seconds: float = 30.0) -> bool:
-    """Poll ``condition`` until it holds or ``seconds`` passed (a bound, not a timing assertion)."""
-    end = time.monotonic() + seconds
-    while time.monotonic() < end:
-        if condition():
-            return True
-        time.sleep(0.1)
-    return condition()
-
 
 def test_a_page_follows_the_store_through_its_watch_and_one_watch_per_page(ws: Workshop) -> None:
     ann, bob = pages(ws)
     first = follow(bob, bob.workshop.store, interval=0.2)
     watch = follow(bob, bob.workshop.store, interval=0.2)  # the cell run again: one watch per page
-    assert _wait_for(lambda: not first.running) and watch.running
+    assert wait_for(lambda: not first.running) and watch.running
     type_objective(ann, objective_id="L9", perspective_id="learning", title="Coach new staff")
     assert ann.objectives.save() is not None
-    assert _wait_for(lambda: "L9" in on_map(bob)), watch.errors
+    assert wait_for(lambda: "L9" in on_map(bob)), watch.errors
     assert watch.errors == []
     watch.stop()
-    assert _wait_for(lambda: not watch._thread.is_alive())
+    assert wait_for(lambda: not watch._thread.is_alive())

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from pathlib import Path
+
+from plans import wait_for
 
 from bsc_widgets.forms.live import follow
 from bsc_widgets.forms.workshop import Workshop
@@ -79,15 +79,6 @@ def test_a_version_map_from_before_the_new_tables_reads_them_as_empty(sample_sto
     assert len(store.read_all()["signoffs"]) == 1
 
 
-def _wait_for(condition: Callable[[], bool], seconds: float = 30.0) -> bool:
-    """Poll ``condition`` until it holds or ``seconds`` passed (a bound, not a timing assertion)."""
-    end = time.monotonic() + seconds
-    while time.monotonic() < end:
-        if condition():
-            return True
-        time.sleep(0.2)
-    return condition()
-
 
 def test_another_participants_save_shows_without_a_reload_and_typing_is_kept(sample_store: Path) -> None:
     facilitator = Workshop(Store.open(sample_store), "org").proposals()
@@ -102,8 +93,8 @@ def test_another_participants_save_shows_without_a_reload_and_typing_is_kept(sam
     participant.propose_button.click()
     participant.dots["cand-6"].value = 4
     participant.vote_button.click()
-    assert _wait_for(lambda: "cand-6" in set(facilitator.ranked["candidate_id"]))
-    assert _wait_for(lambda: facilitator.ranked.set_index("candidate_id").loc["cand-6", "dots"] == 4)
+    assert wait_for(lambda: "cand-6" in set(facilitator.ranked["candidate_id"]))
+    assert wait_for(lambda: facilitator.ranked.set_index("candidate_id").loc["cand-6", "dots"] == 4)
     assert "cand-6" in {v for _, v in facilitator.choice.options}
     assert facilitator.dots["cand-2"].value == 3  # what she typed is still there
     # ... in the very box on her screen: a refresh updates the ballot in place (a box replaced while the browser

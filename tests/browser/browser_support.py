@@ -101,6 +101,16 @@ def start_server(command: str, store: Path, tmp: Path, *extra: str, options: tup
     return Server(process=process, base=f"http://127.0.0.1:{port}", token=token, log=log, store=store)
 
 
+def sample_workshop(template: Path, tmp: Path, pool: int) -> Iterator[Server]:
+    """`bsc workshop --pool POOL` on a copy of the sample in ``tmp``, ready; stopped when the caller is done."""
+    server = start_server("workshop", copy_store(template, tmp / "store"), tmp, options=("--pool", str(pool)))
+    try:
+        server.wait_ready("/")
+        yield server
+    finally:
+        server.stop()
+
+
 LINK = re.compile(r"^\s+(\S.*?)\s+(facilitator|participant|viewer)\s+(http://\S+)$")
 
 

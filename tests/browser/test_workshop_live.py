@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browser_support import Server, button, close_tab, copy_store, failure_screenshot, new_page, start_server
+from browser_support import Server, button, close_tab, failure_screenshot, new_page, sample_workshop
 
 OBJECTIVES = "02-objectives-and-strategy-map"
 OPEN_MS = 300_000  # a step page on the shared 2-core machine: a bound, no speed asserted
@@ -21,13 +21,7 @@ LIVE_MS = 60_000  # the page looks at the store every 2 s; the bound allows a bu
 @pytest.fixture(scope="module")
 def app(sample_store_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """`bsc workshop --pool 0` on a copy of the sample (pre-heating is not what is tested here)."""
-    tmp = tmp_path_factory.mktemp("live")
-    server = start_server("workshop", copy_store(sample_store_template, tmp / "store"), tmp, options=("--pool", "0"))
-    try:
-        server.wait_ready("/")
-        yield server
-    finally:
-        server.stop()
+    yield from sample_workshop(sample_store_template, tmp_path_factory.mktemp("live"), 0)
 
 
 def test_a_save_on_one_page_appears_on_the_others_map_without_a_reload(browser: Any, app: Server,

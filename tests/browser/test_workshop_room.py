@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browser_support import Server, button, close_tab, copy_store, failure_screenshot, new_page, start_server
+from browser_support import Server, button, close_tab, failure_screenshot, new_page, sample_workshop
 
 from bsc_widgets import Store
 
@@ -34,13 +34,7 @@ SHOWN = "body[data-bsc-form='shown']"
 @pytest.fixture(scope="module")
 def room(sample_store_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """`bsc workshop --pool 1` on a copy of the sample (one pre-heated kernel per step)."""
-    tmp = tmp_path_factory.mktemp("room")
-    server = start_server("workshop", copy_store(sample_store_template, tmp / "store"), tmp, options=("--pool", "1"))
-    try:
-        server.wait_ready("/")
-        yield server
-    finally:
-        server.stop()
+    yield from sample_workshop(sample_store_template, tmp_path_factory.mktemp("room"), 1)
 
 
 def step_url(server: Server, step: str, query: str = "") -> str:
