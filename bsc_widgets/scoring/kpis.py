@@ -383,7 +383,7 @@ def _frequency_group(columns: Mapping[str, npt.NDArray[np.str_]], rows: IntArray
 def _forecasts(group: _Group, polarity: npt.NDArray[np.str_], freq: str,
                fit: npt.NDArray[np.bool_]) -> dict[str, npt.NDArray[np.generic]]:
     """Forecasts of one part's KPIs (run one part at a time: the seasonal fits are not thread-safe)."""
-    from .forecast import SEASONS, forecast  # imported when forecasting: scipy.stats is slow to import
+    from .forecast import SEASONS, forecast  # imported when forecasting (scipy.special)
 
     return forecast(group.grid, group.target_grid, group.cutoff, group.horizon_col, polarity, SEASONS.get(freq, 0),
                     fit)

@@ -117,7 +117,7 @@ def score_review(frames: Mapping[str, pd.DataFrame], periods: str | Sequence[str
     k = kpi_arrays(frames, kpis, freq, computed.tolist(), forecast_for=wanted, forecast=forecast)
     forecast_labels: Sequence[str] = ()  # no forecast, no categories
     if forecast:
-        from .forecast import FORECASTS  # imported when forecasting: scipy.stats is slow to import
+        from .forecast import FORECASTS  # imported when forecasting (scipy.special)
 
         forecast_labels = FORECASTS
     kv = k.values
