@@ -31,6 +31,9 @@ APP_CHOICE_ENV = "BSC_APP_CHOICE"
 ``bsc workshop``; the facilitator's choice in "Start here" changes it for every page opened after)."""
 STORES_ROOT_ENV = "BSC_STORES_ROOT"
 """Folder under which the facilitator may open or create stores in the workshop app."""
+FIGURES_ENV = "BSC_FIGURES"
+"""How a page's kernel sends charts: ``script`` in the workshop app (``bsc workshop`` sets it: the page draws
+them with the plotly.js basic bundle the app serves), otherwise JupyterLab's plotly renderer."""
 PRIVATE_TEMP_ENV = "BSC_PRIVATE_TEMP"
 """The workshop app's private folder (roster of token hashes, the app's choice) when ``bsc workshop`` made it:
 the server removes it when it stops."""

@@ -33,7 +33,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..config import APP_CHOICE_ENV, PRIVATE_TEMP_ENV, SCORECARD_ENV, STORE_ENV, STORES_ROOT_ENV, is_uri
+from ..config import APP_CHOICE_ENV, FIGURES_ENV, PRIVATE_TEMP_ENV, SCORECARD_ENV, STORE_ENV, STORES_ROOT_ENV, is_uri
 from ..errors import InputError
 from ..resources import shipped_dir
 from ..roster import ROSTER_ENV, make_roster
@@ -231,11 +231,14 @@ def workshop_command(*, workbooks: Path, store: str, scorecard: str | None = Non
     argv = [sys.executable, "-m", "bsc_widgets.app.voila_app", str(workbooks),
             f"--Voila.ip={ip}", f"--port={port}", "--Voila.port_retries=0",
             f"--template={VOILA_TEMPLATE}", "--strip_sources=True", "--show_tracebacks=False", *room_options(pool),
+            # pages draw charts with the app's plotly.js basic bundle (app/voila_app.py), not this extension's 4.8 MB
+            "--VoilaConfiguration.extension_denylist=['jupyterlab-plotly']",
             "--no-browser"]  # Voila would open its address without a token: the CLI opens the facilitator's link
     argv += extra
     environment = _environment(store, scorecard, env)
     environment[ROSTER_ENV] = str(roster_path)
     environment[APP_CHOICE_ENV] = str(choice_path)
+    environment[FIGURES_ENV] = "script"
     if private_dir is None:  # made here: the server removes it when it stops
         environment[PRIVATE_TEMP_ENV] = str(folder)
     root = stores_root or (None if is_uri(store) else str(Path(store).parent))

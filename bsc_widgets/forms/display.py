@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import json
+import os
 import re
+import uuid
+from collections.abc import Mapping
 from typing import Any
 
 import ipywidgets as widgets
@@ -13,6 +17,7 @@ import plotly.graph_objects as go
 import plotly.io as pio
 from IPython import get_ipython
 
+from ..config import FIGURES_ENV
 from ..model.schema import TABLES
 from ..model.values import plain
 from ..model.words import day, number
@@ -23,6 +28,25 @@ OK_STYLE = f"color:{MESSAGE_COLOURS['ok']}"
 ERROR_STYLE = f"color:{MESSAGE_COLOURS['error']}"
 FIGURE_RENDERER = "plotly_mimetype"
 """Rendered by the jupyterlab-plotly extension that ships with plotly: no CDN, no inlined plotly.js."""
+PLOTLY_MIME = "application/vnd.plotly.v1+json"
+
+
+def figure_bundle(figure: go.Figure, env: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """What a page is sent to show ``figure``.
+
+    In JupyterLab: plotly's own mime type, drawn by the jupyterlab-plotly extension.  In the
+    workshop app (:data:`~bsc_widgets.config.FIGURES_ENV` is ``script``): a box, the figure
+    as JSON, and a call to the page's ``bscDraw``, which draws it with the plotly.js basic
+    bundle the app serves (the page's template defines it and loads plotly.js once).
+    """
+    bundle: dict[str, Any] = pio.renderers[FIGURE_RENDERER].to_mimebundle(figure.to_dict())
+    if (os.environ if env is None else env).get(FIGURES_ENV) != "script":
+        return bundle
+    box = f"bsc-plot-{uuid.uuid4().hex}"
+    spec = json.dumps(bundle[PLOTLY_MIME], separators=(",", ":")).replace("<", "\\u003c")  # no </script> inside
+    return {"text/html": f"<div class='bsc-plot' id='{box}'></div>"
+                         f"<script type='application/json' id='{box}-figure'>{spec}</script>"
+                         f"<script>window.bscDraw && window.bscDraw('{box}');</script>"}
 
 
 def show_in(output: widgets.Output, *items: Any) -> None:
@@ -39,7 +63,7 @@ def show_in(output: widgets.Output, *items: Any) -> None:
     shown = []
     for item in items:
         if isinstance(item, go.Figure):
-            data, metadata = pio.renderers[FIGURE_RENDERER].to_mimebundle(item.to_dict()), {}
+            data, metadata = figure_bundle(item), {}
         else:
             data, metadata = shell.display_formatter.format(item)
         shown.append({"output_type": "display_data", "data": data, "metadata": metadata})

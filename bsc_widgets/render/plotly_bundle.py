@@ -16,14 +16,14 @@ that every chart uses only those.
 from __future__ import annotations
 
 from functools import lru_cache
-from pathlib import Path
+
+from ..resources import PLOTLY_BASIC
 
 __all__ = ["BUNDLE", "LICENSE", "TRACE_TYPES", "VERSION", "plotly_js"]
 
-ASSETS = Path(__file__).resolve().parent / "assets"
-BUNDLE = ASSETS / "plotly-basic.min.js"
+BUNDLE = PLOTLY_BASIC
 """The vendored minified basic bundle."""
-LICENSE = ASSETS / "plotly.js-LICENSE"
+LICENSE = BUNDLE.with_name("plotly.js-LICENSE")
 """plotly.js's MIT licence, shipped next to it."""
 VERSION = "4.1.1"
 """plotly.js version of :data:`BUNDLE` (its first comment says the same)."""

@@ -200,3 +200,30 @@ def test_two_participants_type_actuals_for_the_same_kpi_and_month(browser: Any, 
     finally:
         ctx_a.close()
         ctx_b.close()
+
+
+def test_charts_are_drawn_with_the_apps_plotly_when_their_tab_is_shown(browser: Any, workshop: Server,
+                                                                     screenshots: Path) -> None:
+    """Step 7's ranking chart sits in a hidden tab: drawn at the tab's width once shown, by the served basic bundle.
+
+    The app's pages do not load the jupyterlab-plotly extension (4.8 MB parsed on every step with a chart).
+    """
+    context, page, watch = new_page(browser, (workshop.base,))
+    requests: list[str] = []
+    page.on("request", lambda request: requests.append(request.url))
+    try:
+        with failure_screenshot(page, screenshots / "workshop-chart-FAILED.png", watch):
+            open_step(page, workshop, "07-propose-vote-and-sign-off", ".bsc-proposals")
+            chart = page.locator(".bsc-proposals .bsc-plot")
+            chart.wait_for(state="attached")
+            assert chart.locator(".main-svg").count() == 0, "a chart in a hidden tab waits until it is shown"
+            page.locator(".lm-TabBar-tab", has_text="Vote and discuss").click()
+            chart.locator(".main-svg").first.wait_for()
+            assert chart.evaluate("box => box.getBoundingClientRect().width") > 400
+            assert "dots" in chart.inner_text().lower() or chart.locator(".xtick, .ytick").count() > 0
+            page.screenshot(path=str(screenshots / "workshop-ranking-chart.png"))
+            assert any(url.split("?")[0].endswith("/bsc/static/plotly-basic.min.js") for url in requests)
+            assert not [url for url in requests if "jupyterlab-plotly" in url]
+            assert watch.external == [] and watch.errors == [], (watch.external, watch.errors)
+    finally:
+        context.close()
