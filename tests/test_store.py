@@ -344,3 +344,19 @@ def test_the_kept_state_matches_a_fresh_read_after_every_save(plan: Store) -> No
         kept = store.read("actuals").sort_values("period").reset_index(drop=True)
         fresh = Store.open(store.location).read("actuals").sort_values("period").reset_index(drop=True)
         pd.testing.assert_frame_equal(kept, fresh)
+
+
+def test_reads_taken_over_from_another_object_are_brought_up_to_date(plan: Store, tmp_path: Path) -> None:
+    """A workshop kernel reads ahead while it waits; the page's store takes the reads and sees later saves."""
+    ahead = Store.open(plan.location)
+    ahead.read_all()
+    objectives = plan.read("objectives")
+    first = objectives.iloc[0].to_dict()
+    plan.upsert("objectives", [{**first, "title": "Saved while the kernel waited"}])  # another writer
+    page = Store.open(plan.location)
+    assert page.adopt_reads(ahead)
+    assert "Saved while the kernel waited" in set(page.read("objectives")["title"])
+    assert page.read("kpis").equals(plan.read("kpis"))
+    other = Store.create(tmp_path / "other")
+    assert not other.adopt_reads(ahead)  # reads of another store are never taken
+    assert other.read("objectives").empty

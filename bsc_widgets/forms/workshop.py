@@ -160,11 +160,30 @@ def wait_for_participant() -> None:
     from voila.utils import wait_for_request
 
     go.Figure(go.Scatter(x=[0], y=[0])).to_dict()  # plotly loads its validators on first use
+    _read_ahead()
     # One attempt, as Voila intends: asking again after Voila's 5 s connection timeout made its
     # server forget another kernel's wait (its query socket drops the wrong waiter on close), and
     # that page never came.  If the attempt fails, the step is built now, with the plan as it is.
     wait_for_request()
     _ARRIVED.append(True)
+
+
+_READ_AHEAD: list[Store] = []
+"""The plan as a pre-heated kernel read it while waiting (:func:`_read_ahead`), for the page to take over."""
+
+
+def _read_ahead() -> None:
+    """Read the chosen store's tables while waiting: the page then reads only what was saved since.
+
+    Nothing is written (no upgrade); a store that cannot be read now is left for the page,
+    which opens it itself and says what is wrong.
+    """
+    try:
+        store = Store.open(resolve_store(None), upgrade=False)
+        store.read_all()
+    except Exception:  # the page opens the store again and reports any problem
+        return
+    _READ_AHEAD.append(store)
 
 
 UNKNOWN = Member("unknown", "Visitor", VIEWER)
@@ -206,7 +225,10 @@ def open_workshop(store: str | None = None, scorecard: str | None = None) -> Wor
     identify()
     location = resolve_store(store)
     try:
-        return Workshop(Store.open_or_create(location), resolve_scorecard(scorecard))
+        opened = Store.open_or_create(location)
+        while _READ_AHEAD:
+            opened.adopt_reads(_READ_AHEAD.pop())
+        return Workshop(opened, resolve_scorecard(scorecard))
     except Exception as error:  # the steps show the reason (a participant sees no traceback)
         broken = Workshop.__new__(Workshop)
         broken.store, broken.scorecard_id, broken.error = Store(location), None, error

@@ -175,6 +175,15 @@ class Snapshots:
         return UnknownVersionError(f"table '{name}' has no version {version}: {why}. Fix: pick a version from "
                                    f"{first} to {last} (`bsc history --store {self.location} {name}` lists them).")
 
+    def adopt(self, other: Snapshots) -> None:
+        """Keep the tables ``other`` (reading the same store) has read and this one has not.
+
+        They are brought up to the latest version on their next read, as any kept table is.
+        """
+        if (other.location, other.storage_options) != (self.location, self.storage_options):
+            raise ValueError(f"reads of {other.location} cannot serve {self.location}")
+        self._kept = {**other._kept, **self._kept}
+
     def forget(self, name: str | None = None) -> None:
         """Drop what is kept of ``name`` (every table when None): the next read starts afresh."""
         if name is None:

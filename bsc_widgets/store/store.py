@@ -297,6 +297,17 @@ class Store:
                 raise
             return cls.create(location, storage_options=storage_options)
 
+    def adopt_reads(self, other: Store) -> bool:
+        """Take over what ``other`` — another object for the same store — has read; False for another store.
+
+        A workshop kernel reads the store while it waits for its participant and hands the
+        reads to the store its page opens: only what was saved in between is read again.
+        """
+        if (other.location, other.storage_options) != (self.location, self.storage_options):
+            return False
+        self._snapshots.adopt(other._snapshots)
+        return True
+
     @property
     def schema_version(self) -> int:
         """Schema version recorded in the store."""
