@@ -156,6 +156,7 @@ def wait_for_participant() -> None:
         return
     for name in STEP_MODULES:
         importlib.import_module(f"{__package__}.steps.{name}")
+    importlib.import_module("..scoring.forecast", __package__)  # scoring imports it at the first forecast
     import plotly.graph_objects as go
     from voila.utils import wait_for_request
 

@@ -46,6 +46,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
+from scipy.special import fdtrc, stdtrit  # t and F tails as scipy.stats computes them, without its 1.5 s import
 
 from . import holt_winters as hw
 
@@ -254,10 +255,6 @@ def _t_quantile(df: FloatArray) -> FloatArray:
     top = int(np.nanmax(df, initial=1))
     table = _T_QUANTILES.get(top)
     if table is None:
-        # scipy.special's inverse of Student's t (what scipy.stats.t.ppf calls): the same numbers without
-        # importing scipy.stats, which took 1.5 s of a workshop review page's first forecast
-        from scipy.special import stdtrit
-
         table = _T_QUANTILES.setdefault(top, stdtrit(np.arange(1, top + 1), (1 + LEVEL) / 2))
     return table[np.clip(np.nan_to_num(df, nan=1).astype(np.int64) - 1, 0, top - 1)]
 
@@ -415,8 +412,6 @@ def seasonal_cases(values: FloatArray, cutoff: IntArray, horizon_col: IntArray, 
     with np.errstate(divide="ignore"):
         f = ((rss_line - rss_seasons) / (season - 1)) / (rss_seasons / (n - season - 1))
     p_value = np.ones(len(kk))
-    from scipy.special import fdtrc  # the F distribution's upper tail (scipy.stats.f.sf) without scipy.stats
-
     p_value[test] = fdtrc(season - 1, n[test] - season - 1, f[test])
     out = np.zeros_like(cases)
     out[kk, pp] = test & (p_value < SEASONAL_P)
