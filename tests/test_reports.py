@@ -143,6 +143,32 @@ def test_reports_of_pinned_data_share_their_work_and_show_what_a_fresh_report_sh
     assert shared.peek(("year", "2026-01", "org")) is not None  # the year scored in one go, for the later reports
 
 
+def test_the_report_exporter_writes_the_document_nbconvert_writes() -> None:
+    """The report's exporter skips nbconvert's BeautifulSoup pass: the page parses to the same document
+    (and a page with an image still gets nbconvert's alt text)."""
+    from bs4 import BeautifulSoup
+    from nbconvert import HTMLExporter
+
+    from bsc_widgets.reports.runner import HTML_TEMPLATE, TEMPLATES, report_exporter
+
+    nb = nbformat.v4.new_notebook(metadata={"title": "Review"})
+    nb.cells = [nbformat.v4.new_markdown_cell("## Summary\n\nHow we are doing & what changed: *Ana's* view."),
+                nbformat.v4.new_code_cell("rs.summary(report)", outputs=[nbformat.v4.new_output(
+                    "display_data", data={"text/html": "<div class='bsc'><p>Net revenue &middot; 7,977 <br> "
+                                                       "<b>red</b></p><script>var a = 1 < 2;</script></div>"})])]
+    image = nbformat.v4.new_code_cell("chart", outputs=[nbformat.v4.new_output(
+        "display_data", data={"text/html": "<img src='data:image/png;base64,AAAA'>"})])
+    theirs = HTMLExporter(template_name=HTML_TEMPLATE, extra_template_basedirs=[str(TEMPLATES / "nbconvert")],
+                          exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+    for cells in (nb.cells, [*nb.cells, image]):
+        page = nbformat.v4.new_notebook(metadata=nb.metadata, cells=cells)
+        ours, _ = report_exporter().from_notebook_node(page)
+        reference, _ = theirs.from_notebook_node(page)
+        assert str(BeautifulSoup(ours, features="html.parser")) == reference
+        assert "7,977" in ours and "Summary" in ours
+    assert 'alt="No description' in ours  # the page with an image went through nbconvert's own pass
+
+
 # ----------------------------------------------------------------------------- the pipeline
 def test_batch_writes_reports_results_and_index(batch: tuple[Path, object], frames: dict) -> None:
     out, result = batch

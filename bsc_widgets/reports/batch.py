@@ -5,9 +5,10 @@ processes (deltalake cannot run in forked children), or on a Dask distributed cl
 a failing report does not stop the others.  Each worker keeps one
 :class:`~bsc_widgets.reports.runner.ReportRunner` (and its warm kernel) for all its reports.
 With PDFs asked for, each local worker also keeps one Chromium
-(:class:`~bsc_widgets.reports.pdf.PdfPrinter`) and prints every report it has just written,
-so that printing overlaps the making of the other workers' reports; on Dask the reports are
-printed here after the batch.
+(:class:`~bsc_widgets.reports.pdf.PdfPrinter`) in a printing thread and prints every report it
+has just written there while its kernel makes the next one, so that printing overlaps the
+making of reports (its own next one and the other workers'); a report is handed back once
+printed.  On Dask the reports are printed here after the batch.
 """
 
 from __future__ import annotations
@@ -18,9 +19,10 @@ import multiprocessing.util
 import os
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, replace
 from pathlib import Path
+from queue import Empty
 from typing import Any
 
 from ..errors import InputError
@@ -68,72 +70,169 @@ class _Outputs:
         return self.pdf or self.book
 
 
-class _Worker:
-    """One local worker: its runner (warm kernel) and, when PDFs are asked for, its own Chromium.
+@dataclass
+class _Printed:
+    """What printing a report added to its result (sent from a worker's printing thread to the batch)."""
 
-    Each report is made, written into the batch folder and printed at once, so a worker's
-    printing overlaps the other workers' report making instead of waiting for the batch.
+    name: str
+    error: str | None
+    paths: dict[str, Path]
+    printed: bytes | None
+
+
+def _printable(result: ReportResult) -> bool:
+    """Whether a worker prints this result (it succeeded and its HTML is written)."""
+    return result.ok and "html" in result.paths
+
+
+def _merge(result: ReportResult, printed: _Printed) -> ReportResult:
+    result.error, result.printed = printed.error, printed.printed
+    result.paths.update(printed.paths)
+    return result
+
+
+class _Worker:
+    """One local worker: its runner (warm kernel) and, when PDFs are asked for, its own Chromium in a thread.
+
+    Each report is made and written into the batch folder, then printed in the worker's
+    printing thread while its kernel already makes the next report: printing overlaps
+    the making of the next report in the same worker (and the other workers' reports).
+    Chromium (playwright's sync API) lives in that one thread from start to close.
     """
 
     def __init__(self, template: str, outputs: _Outputs) -> None:
         self.runner = ReportRunner(template)
         self.outputs = outputs
-        self.printer = PdfPrinter() if outputs.printing else None
+        self._printer: PdfPrinter | None = None
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="bsc-pdf") if outputs.printing else None
 
     def warm(self) -> None:
-        """Start the kernel and Chromium before the first report."""
+        """Start Chromium (in its thread) while the kernel starts, before the first report."""
+        if self._thread is not None:
+            self._thread.submit(self._start)
         self.runner._warm_kernel()
-        if self.printer is not None:
-            self.printer.start()
 
-    def run(self, job: ReportJob) -> ReportResult:
+    def _start(self) -> PdfPrinter:
+        if self._printer is None:
+            self._printer = PdfPrinter()
+        return self._printer.start()
+
+    def run(self, job: ReportJob) -> tuple[ReportResult, Future[_Printed] | None]:
+        """Make and write the report of ``job``; its printing (if asked for) goes on in the printing thread."""
         result = write_result(self.runner.run(job), Path(self.outputs.folder))
-        if self.printer is not None:
-            print_report(result, self.outputs.folder, self.printer.start(), each=self.outputs.pdf,
-                         keep=self.outputs.book)
-        return result
+        if self._thread is None or not _printable(result):
+            return result, None
+        return result, self._thread.submit(self._print, replace(result, paths=dict(result.paths)))
+
+    def _print(self, result: ReportResult) -> _Printed:
+        """Print a copy of a result (the original may be on its way to the batch meanwhile)."""
+        try:
+            printer = self._start()
+        except Exception as exc:  # Chromium did not start: this report has no PDF, the others try again
+            result.error = f"PDF: {type(exc).__name__}: {exc}"
+        else:
+            print_report(result, self.outputs.folder, printer, each=self.outputs.pdf, keep=self.outputs.book)
+        return _Printed(result.job.name, result.error, {k: v for k, v in result.paths.items() if k == "pdf"},
+                        result.printed)
 
     def close(self) -> None:
-        if self.printer is not None:
-            self.printer.close()
+        if self._thread is not None:
+            self._thread.submit(self._close_printer).result()  # after the prints still queued
+            self._thread.shutdown()
         self.runner.close()
 
+    def _close_printer(self) -> None:
+        if self._printer is not None:
+            self._printer.close()
 
-def _pool_worker_init(template: str, outputs: _Outputs) -> None:
-    global _POOL_WORKER
-    _POOL_WORKER = _Worker(template, outputs)
+
+def _pool_worker_init(template: str, outputs: _Outputs, printed: Any) -> None:
+    global _POOL_WORKER, _POOL_PRINTED
+    _POOL_WORKER, _POOL_PRINTED = _Worker(template, outputs), printed
     multiprocessing.util.Finalize(None, _POOL_WORKER.close, exitpriority=10)  # pool workers skip atexit
     _POOL_WORKER.warm()  # start the kernel (and Chromium) while the other workers start theirs
 
 
 _POOL_WORKER: _Worker | None = None
+_POOL_PRINTED: Any = None
+"""The queue a pool worker's printing thread sends what it printed on (None without PDFs)."""
 
 
 def _pool_run(job: ReportJob) -> ReportResult:
+    """Make one report; its printing goes on after this returns and reports on the batch's queue."""
     assert _POOL_WORKER is not None, "worker not initialised"
-    return _POOL_WORKER.run(job)
+    result, printing = _POOL_WORKER.run(job)
+    if printing is not None:
+        queue = _POOL_PRINTED
+        printing.add_done_callback(lambda done: queue.put(_outcome(done, job.name)))
+    return result
+
+
+def _outcome(done: Future[_Printed], name: str) -> _Printed:
+    try:
+        return done.result()
+    except Exception as exc:  # pragma: no cover - _print catches what printing raises
+        return _Printed(name, f"PDF: {type(exc).__name__}: {exc}", {}, None)
+
+
+PRINT_WAIT = 300.0
+"""Seconds the batch waits for a worker to say it printed a report before that report fails (a dead worker)."""
 
 
 def _local(jobs: Sequence[ReportJob], template: str, workers: int, outputs: _Outputs) -> Iterator[ReportResult]:
-    """Results of ``jobs``, written into the batch folder (and printed) by the workers."""
+    """Results of ``jobs``, written into the batch folder (and printed) by the workers, each once complete."""
     if workers <= 1 or len(jobs) <= 1:
         worker = _Worker(template, outputs)
         try:
+            worker.warm()
+            pending: list[tuple[ReportResult, Future[_Printed] | None]] = []
             for job in jobs:
-                yield worker.run(job)
+                pending.append(worker.run(job))  # the report before it prints meanwhile
+                while pending and (pending[0][1] is None or pending[0][1].done() or len(pending) > 1):
+                    result, printing = pending.pop(0)
+                    yield result if printing is None else _merge(result, _outcome(printing, result.job.name))
+            for result, printing in pending:
+                yield result if printing is None else _merge(result, _outcome(printing, result.job.name))
         finally:
             worker.close()
         return
     context = multiprocessing.get_context("spawn")  # deltalake panics in forked children
+    printed = context.Queue() if outputs.printing else None
     with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=context,
-                             initializer=_pool_worker_init, initargs=(template, outputs)) as pool:
+                             initializer=_pool_worker_init, initargs=(template, outputs, printed)) as pool:
         futures = {pool.submit(_pool_run, job): job for job in jobs}
+        waiting: dict[str, ReportResult] = {}  # made, its printing not reported yet
+        arrived: dict[str, _Printed] = {}
         for future in as_completed(futures):
             try:
-                yield future.result()
+                result = future.result()
             except Exception as exc:  # the worker process died
                 yield write_result(ReportResult(futures[future], "", None, error=f"{type(exc).__name__}: {exc}"),
                                    Path(outputs.folder))
+                continue
+            if printed is None or not _printable(result):
+                yield result
+                continue
+            waiting[result.job.name] = result
+            yield from _collect(printed, waiting, arrived, block=False)
+        while waiting:
+            yield from _collect(printed, waiting, arrived, block=True)
+
+
+def _collect(printed: Any, waiting: dict[str, ReportResult], arrived: dict[str, _Printed], *,
+             block: bool) -> Iterator[ReportResult]:
+    """The waiting results whose printing the workers reported (``block``: wait for one report at least)."""
+    try:
+        while True:
+            news = printed.get(timeout=PRINT_WAIT) if block else printed.get_nowait()
+            block = False
+            arrived[news.name] = news
+    except (Empty, OSError):
+        if block:  # nothing for minutes: the workers that were printing are gone
+            for name in list(waiting):
+                arrived.setdefault(name, _Printed(name, "PDF: the worker stopped before printing it", {}, None))
+    for name in [n for n in waiting if n in arrived]:
+        yield _merge(waiting.pop(name), arrived.pop(name))
 
 
 # Dask workers run tasks in threads: one runner (and kernel) per worker thread, closed by a plugin.

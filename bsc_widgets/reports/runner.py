@@ -33,6 +33,7 @@ __all__ = [
     "ReportResult",
     "ReportRunner",
     "lean_notebook",
+    "report_exporter",
 ]
 
 TEMPLATES = shipped_dir("templates")
@@ -128,6 +129,40 @@ class _WarmKernel:
             pass
 
 
+def report_exporter() -> Any:
+    """The HTML exporter of the reports: the ``bsc_report`` template, code and prompts hidden, no network resources.
+
+    nbconvert's own HTML exporter then re-parses the whole page with BeautifulSoup (about
+    two thirds of an export) to give images without alt text one and to make the cells of
+    its lab template focusable.  The report's classic-based template has neither, so this
+    one skips that pass when the page has no image: the browser reads the same document.
+    It also validates the notebook once, after its preprocessors, instead of after each one.
+    """
+    from nbconvert import HTMLExporter
+    from nbconvert.exporters.templateexporter import TemplateExporter
+    from nbconvert.filters.highlight import Highlight2HTML
+    from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
+
+    class ReportExporter(HTMLExporter):
+        def from_notebook_node(self, nb: Any, resources: dict[str, Any] | None = None,  # type: ignore[override]
+                               **kw: Any) -> tuple[str, dict[str, Any]]:
+            if any("<img" in str(o.get("data", {}).get("text/html", "")) or "image/" in " ".join(o.get("data", {}))
+                   for c in nb.cells for o in c.get("outputs", [])):
+                return super().from_notebook_node(nb, resources, **kw)  # nbconvert's own pass adds alt texts
+            language = nb.metadata.get("language_info", {})  # what HTMLExporter.from_notebook_node does, without
+            lexer = language.get("pygments_lexer", language.get("name", None))  # its BeautifulSoup pass
+            self.register_filter("highlight_code", self.filters.get(
+                "highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self)))
+            resources = self._init_resources(resources)
+            self.register_filter("filter_data_type", WidgetsDataTypeFilter(
+                notebook_metadata=self._nb_metadata, parent=self, resources=resources))
+            return TemplateExporter.from_notebook_node(self, nb, resources, **kw)
+
+    return ReportExporter(template_name=HTML_TEMPLATE, extra_template_basedirs=[str(TEMPLATES / "nbconvert")],
+                          exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True,
+                          optimistic_validation=True)
+
+
 def _engine() -> type:
     """A papermill engine that executes in a :class:`_WarmKernel` (registered as ``bsc-warm``)."""
     from papermill.clientwrap import PapermillNotebookClient
@@ -161,14 +196,11 @@ class ReportRunner:
     def __init__(self, template: str | os.PathLike[str] = DEFAULT_TEMPLATE, *, warm: bool = True,
                  timeout: float = 600) -> None:
         import papermill  # noqa: F401  (imported once per runner, not per report)
-        from nbconvert import HTMLExporter
 
         self.template = str(template)
         self.warm = warm
         self.timeout = timeout
-        self._exporter = HTMLExporter(template_name=HTML_TEMPLATE,
-                                      extra_template_basedirs=[str(TEMPLATES / "nbconvert")], exclude_input=True,
-                                      exclude_input_prompt=True, exclude_output_prompt=True)
+        self._exporter = report_exporter()
         self._kernel: _WarmKernel | None = None
         self._tmp = tempfile.TemporaryDirectory(prefix="bsc-report-")
         if warm:

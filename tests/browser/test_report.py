@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
 from browser_support import copy_store, failure_screenshot, new_page
 
 
@@ -155,3 +156,26 @@ def test_printed_reports_fit_the_page_and_make_pdfs_and_a_briefing_book(
     assert "Customer Service: review of 2026Q3" in _text(again, 1)
     assert "Customer Service · cs · review of 2026Q3" in _text(again, len(again.pages))
     assert f"page {len(again.pages)} of {len(again.pages)}" in _text(again, len(again.pages))
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_batch_hands_each_report_back_once_printed(sample_store_template: Path, tmp_path: Path,
+                                                     workers: int) -> None:
+    """A worker prints a report while it makes the next: each report comes back (and the progress bar moves) only
+    once its PDF is written, and every report of the batch has its PDF."""
+    from bsc_widgets.reports.batch import run_reports
+    from bsc_widgets.reports.runner import SHARED_PLOTLY_JS, ReportJob, ReportResult
+
+    out = tmp_path / "reports"
+    jobs = [ReportJob(str(sample_store_template), scorecard, period, today="2026-11-24", plotly_js=SHARED_PLOTLY_JS)
+            for scorecard, period in (("cs", "2026-08"), ("cs", "2026-09"), ("org", "2026-09"))][:workers + 1]
+    seen: list[tuple[str, bool]] = []
+
+    def progress(result: ReportResult) -> None:
+        pdf = out / f"{result.job.name}.pdf"
+        seen.append((result.job.name, pdf.is_file() and pdf.read_bytes().startswith(b"%PDF")))
+
+    done = run_reports(jobs, out, workers=workers, pdf=True, progress=progress)
+    assert [r.error for r in done] == [None] * len(jobs)
+    assert sorted(seen) == sorted((job.name, True) for job in jobs)  # each printed before it was handed back
+    assert all(r.paths["pdf"] == out / f"{r.job.name}.pdf" for r in done)
