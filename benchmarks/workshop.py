@@ -23,7 +23,14 @@ waits ``--settle`` seconds after the pools are filled (the kernels import the st
 modules, then wait for their participant).  Figures depend on the machine's load: quote
 them with it.
 
-Measured (``--parts save --no-pool-only``, two runs of 3 saves, shared 2-core machine with
+Measured on a quiet 2-core machine (load below 2 at the start, 2026-12-03; ``--pool 1 --repeat 2
+--parts usable,save,room --participants 15``), no pool / pool 1: time to usable per step 00..06
+3.35 / 1.90, 4.12 / 2.83, 6.25 / 2.88, 3.94 / 2.69, 6.36 / 2.77, 4.10 / 2.82, 5.69 / 2.33 s (goal
+<= 3 s met with the pool); save to own map 0.88 / 0.39 s (goal <= 1 s met), to another's map
+2.24 / 2.21 s; 15 at once: 15 usable, 0 failed in both (median 56.7 / 70.5 s), server tree peak
+3,767 / 6,858 MB.
+
+Earlier (``--parts save --no-pool-only``, two runs of 3 saves, shared 2-core machine with
 load average 5–11 from other work, Chromium on the same cores): save to the saver's own
 map, median 1.91 s and 0.93 s; to another participant's open map, median 2.39 s and
 2.24 s (the other page looks at the store every 2 s, so about 1 s more on average).
