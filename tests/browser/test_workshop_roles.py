@@ -143,11 +143,16 @@ def test_named_participants_propose_and_vote_while_the_facilitator_accepts(brows
                                                                            screenshots: Path) -> None:
     people = links(room)
     pages = {name: new_page(browser, (room.base,)) for name in ("Ana", "Ben", "Facilitator")}
+    maps = {name: new_page(browser, (room.base,)) for name in ("Ana", "Ben")}  # each also has the map open
     try:
         _, page_f, watch_f = pages["Facilitator"]
         with failure_screenshot(page_f, screenshots / "workshop-roles-votes-FAILED.png", watch_f):
+            for name, (_, page, _) in maps.items():
+                open_as(page, people[name], "02-objectives-and-strategy-map", ".bsc-map .js-plotly-plot")
             steps = {name: open_as(page, people[name], STEP_7, ".bsc-proposals")
                      for name, (_, page, _) in pages.items()}
+            page_f.locator(".lm-TabBar-tab", has_text="Vote and discuss").click()
+            ranking = steps["Facilitator"].locator(".bsc-plot")
             for name in ("Ana", "Ben"):
                 step, page = steps[name], pages[name][1]
                 name_box = step.locator(".widget-text", has_text="Your name").locator("input")
@@ -171,6 +176,9 @@ def test_named_participants_propose_and_vote_while_the_facilitator_accepts(brows
                 ballot.locator(".widget-inline-hbox", has_text=ana_id).locator("input").fill("2")
                 button(step, "Save my dots").click()
                 step.get_by_text("dots left").wait_for()
+            # the facilitator's ranking chart, open since before the proposals, shows them with their dots (live)
+            ranking.locator(".main-svg").filter(has_text=ana_id).first.wait_for()
+            page_f.screenshot(path=str(screenshots / "workshop-roles-ranking.png"))
             page_a = pages["Ana"][1]
             page_a.locator(".lm-TabBar-tab", has_text="Decide").click()
             assert button(steps["Ana"], "Accept into the plan").is_disabled()
@@ -195,8 +203,12 @@ def test_named_participants_propose_and_vote_while_the_facilitator_accepts(brows
             assert Store.open(room.store).read("candidates").set_index("candidate_id").loc[
                 ana_id, "decided_by"] == "Facilitator"
             assert ben_id != ana_id
+            accepted = Store.open(room.store).read("candidates").set_index("candidate_id").loc[ana_id, "accepted_as"]
+            for _, page, _ in maps.values():  # the accepted objective on each participant's map, no reload
+                page.locator(".bsc-map .js-plotly-plot").filter(has_text=str(accepted)).first.wait_for()
+            maps["Ana"][1].screenshot(path=str(screenshots / "workshop-roles-accepted-on-map.png"))
             assert all(watch.external == [] and watch.errors == [] for _, _, watch in pages.values()), \
                 [watch.errors for _, _, watch in pages.values()]  # the ranking chart: no CSP violation
     finally:
-        for context, _, _ in pages.values():
+        for context, _, _ in [*pages.values(), *maps.values()]:
             context.close()
