@@ -44,8 +44,10 @@ Measured on an idle 2-core machine (load average below 1 at the start; docs/repo
       parallel loop 139.4 s, bsc report 24.8 s (5.6x); with PDFs 192.2 s vs 41.3 s: 4.7x, goal 6x NOT met.
       Printing 0.69 s a report for bsc report, 2.2 s for the loop.  Floor 4.2 s, one report cold 7.0 s.
     then (printing in a thread of each worker, overlapping its next report; no BeautifulSoup pass in the export):
-      not measured idle yet; one run each on a shared machine (load 2.8-4.5): bsc report --workers 2 --pdf
-      51.8 s (50.3 s CPU) vs 67.6 s (57.4 s CPU) for the code before.
+      idle machine (load 0.8 at the start, 2026-12-03), --rounds 1 --baseline-reports 4 --sizes "": parallel loop
+      138.1 s, bsc report 22.9 s (6.0x); with PDFs 186.0 s vs 41.4 s: 4.5x, goal 6x NOT met. Printing 0.77 s a
+      report. On 2 cores with 2 workers both cores are already busy, so overlapping a print with the next report
+      gains nothing on an idle machine (it did on a shared one: 51.8 s vs 67.6 s at load 2.8-4.5).
 """
 
 from __future__ import annotations
