@@ -7,6 +7,8 @@ import datetime as dt
 import json
 import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import nbformat
@@ -248,6 +250,9 @@ def test_runner_reuses_its_kernel_without_leaking_state(store: Path) -> None:
         assert runner._kernel is not None
         pid = runner._kernel.km.provisioner.process.pid  # type: ignore[union-attr]
         runner._kernel.run("assert 'report' not in globals() and 'rs' not in globals()", 30)  # namespace was reset
+        # the report libraries are set aside from garbage collection, and no input history is written
+        runner._kernel.run("import gc; assert gc.get_freeze_count() > 10_000, gc.get_freeze_count(); "
+                           "assert not get_ipython().history_manager.enabled", 30)
         second = runner.run(ReportJob(str(store), "nope", "2026Q3", plotly_js=SHARED_PLOTLY_JS))
         assert runner._kernel is not None and runner._kernel.km.provisioner.process.pid == pid  # type: ignore[union-attr]
     assert first.ok and not second.ok
@@ -519,3 +524,25 @@ def test_trend_charts_stop_at_the_limit_and_list_the_rest(frames: dict, monkeypa
     listed = body[body.index("Also red or moved to a worse colour"):]
     assert f"({len(flagged) - 5})" in listed
     assert set(re.findall(r'href="#kpi-([^"]+)"', listed)) == set(status.index) - set(charted)
+
+
+def test_a_batch_worker_validates_notebooks_without_building_the_iri_grammar() -> None:
+    """A worker process keeps jsonschema from importing rfc3987_syntax (a grammar built at import: ~1 s a worker);
+    notebooks still validate, and a broken one is still refused."""
+    code = """
+import sys
+from bsc_widgets.reports.batch import _without_iri_grammar
+_without_iri_grammar()
+import nbformat
+from bsc_widgets.reports.runner import DEFAULT_TEMPLATE
+nb = nbformat.read(DEFAULT_TEMPLATE, as_version=4)
+nbformat.validate(nb)
+nb.cells[0]["cell_type"] = "nonsense"
+try:
+    nbformat.validate(nb)
+except nbformat.ValidationError:
+    print("refused")
+print(sys.modules["rfc3987_syntax"] is None, "jsonschema" in sys.modules)
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["refused", "True", "True"]

@@ -96,7 +96,12 @@ def section(body: str, label: str, extra: Mapping[str, Any] | None = None) -> Ht
 
 def figure(fig: go.Figure, name: str) -> str:
     """A plotly figure as a div with a stable id (plotly.js is loaded once by :func:`plotly_loader`)."""
-    div = fig.to_html(full_html=False, include_plotlyjs=False, div_id=f"bsc-{name}", config=PLOTLY_CONFIG)
+    import plotly.io as pio
+
+    # The figure was validated when it was built: its JSON is written as is, without the deep copy (and second
+    # validation) of ``fig.to_html``, which took a third of a chart's time.
+    div = pio.to_html(fig.to_plotly_json(), full_html=False, include_plotlyjs=False, div_id=f"bsc-{name}",
+                      config=PLOTLY_CONFIG, validate=False)
     return f'<div class="bsc-figure">{div}</div>'
 
 

@@ -17,6 +17,7 @@ import json
 import multiprocessing
 import multiprocessing.util
 import os
+import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor, as_completed
@@ -146,8 +147,19 @@ class _Worker:
             self._printer.close()
 
 
+def _without_iri_grammar() -> None:
+    """Keep jsonschema (which nbformat imports) from importing ``rfc3987_syntax`` in a worker process.
+
+    When installed (jupyter-events asks for it) it builds a grammar at import: 1.1 s of each
+    worker's start.  jsonschema only checks the ``iri`` formats with it, which no notebook
+    schema uses.  Done in the batch's own worker processes only, never in a caller's process.
+    """
+    sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]  # None: "import fails", as documented
+
+
 def _pool_worker_init(template: str, outputs: _Outputs, printed: Any) -> None:
     global _POOL_WORKER, _POOL_PRINTED
+    _without_iri_grammar()
     _POOL_WORKER, _POOL_PRINTED = _Worker(template, outputs), printed
     multiprocessing.util.Finalize(None, _POOL_WORKER.close, exitpriority=10)  # pool workers skip atexit
     _POOL_WORKER.warm()  # start the kernel (and Chromium) while the other workers start theirs

@@ -46,7 +46,12 @@ SHARED_PLOTLY_JS = "plotly.min.js"
 KERNEL = "python3"
 HEADLINE_MIME = "application/vnd.bsc-widgets.headline+json"
 """Mime type of the machine-readable headline the report index reads from an executed notebook."""
-_WARM_UP = "import bsc_widgets.reports.sections, bsc_widgets.store"
+_WARM_UP = "import bsc_widgets.reports.sections, bsc_widgets.store, gc; gc.collect(); gc.freeze()"
+"""What a report kernel runs before its first report: the report libraries imported, then set aside from garbage
+collection (``gc.freeze``): the reset after each report collects only what reports made (0.18 s -> 0.07 s a report),
+and so does every collection while a report runs."""
+_KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=ERROR", "--HistoryManager.enabled=False"]
+"""A report kernel logs only errors and keeps no input history (no SQLite writes; papermill reads none)."""
 _RESET = "get_ipython().run_line_magic('reset', '-f')"
 
 
@@ -107,7 +112,7 @@ class _WarmKernel:
         from jupyter_client.manager import KernelManager
 
         self.km = KernelManager(kernel_name=KERNEL)
-        self.km.start_kernel(cwd=tempfile.gettempdir(), extra_arguments=["--IPKernelApp.log_level=ERROR"])
+        self.km.start_kernel(cwd=tempfile.gettempdir(), extra_arguments=_KERNEL_ARGUMENTS)
         self.kc = self.km.client()
         self.kc.start_channels()
         self.kc.wait_for_ready(timeout=timeout)
