@@ -5,6 +5,7 @@ from __future__ import annotations
 import collections
 import datetime as dt
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -257,6 +258,8 @@ def test_runner_reuses_its_kernel_without_leaking_state(store: Path) -> None:
         assert runner._kernel is not None and runner._kernel.km.provisioner.process.pid == pid  # type: ignore[union-attr]
     assert first.ok and not second.ok
     assert "unknown scorecard 'nope'" in str(second.error)
+    with pytest.raises(ProcessLookupError):  # closing the runner stopped its kernel
+        os.kill(pid, 0)
 
 
 _CHIP = re.compile(r'<span class="bsc-chip" style="background:(#[0-9a-f]{6})">([^<]+)</span>')

@@ -137,10 +137,12 @@ class _Worker:
                         result.printed)
 
     def close(self) -> None:
-        if self._thread is not None:
-            self._thread.submit(self._close_printer).result()  # after the prints still queued
-            self._thread.shutdown()
+        """Close Chromium (after the prints still queued) while the kernel stops."""
+        closing = self._thread.submit(self._close_printer) if self._thread is not None else None
         self.runner.close()
+        if closing is not None and self._thread is not None:
+            closing.result()
+            self._thread.shutdown()
 
     def _close_printer(self) -> None:
         if self._printer is not None:
