@@ -549,3 +549,20 @@ print(sys.modules["rfc3987_syntax"] is None, "jsonschema" in sys.modules)
 """
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.split() == ["refused", "True", "True"]
+
+
+def test_a_pool_started_ahead_runs_the_batch_it_was_started_for(store: Path, tmp_path: Path) -> None:
+    """``bsc report`` starts its workers before it reads the store; the batch then runs in them."""
+    from bsc_widgets.reports.batch import start_pool
+
+    jobs = [ReportJob(str(store), "cs", period, today=TODAY, plotly_js=SHARED_PLOTLY_JS)
+            for period in ("2026Q2", "2026Q3")]
+    with start_pool(tmp_path, 2) as pool:
+        assert len(pool._executor._processes) == 2  # type: ignore[attr-defined]  # spawned now, not at the first job
+        with pytest.raises(ValueError, match="the pool was started for"):
+            run_reports(jobs, tmp_path / "elsewhere", pool=pool)
+        results = run_reports(jobs, tmp_path, pool=pool)
+        workers = set(pool._executor._processes)  # type: ignore[attr-defined]
+    assert [r.job.period for r in results] == ["2026Q2", "2026Q3"] and all(r.ok for r in results)
+    assert (tmp_path / "cs-2026Q3.html").is_file() and (tmp_path / "index.html").is_file()
+    assert len(workers) == 2 and os.getpid() not in workers

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from ..config import is_uri
 from ..errors import InputError
 from .common import AS_OF_OPTION, STORE_OPTION, handles_errors
+
+if TYPE_CHECKING:
+    from ..reports.batch import ReportPool
 
 
 def _expand_periods(periods: tuple[str, ...], span: str | None) -> list[str]:
@@ -30,6 +34,37 @@ def _expand_periods(periods: tuple[str, ...], span: str | None) -> list[str]:
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--period / --periods") from None
     return list(dict.fromkeys(out))
+
+
+def _count_periods(periods: tuple[str, ...], span: str | None) -> int:
+    """How many periods the command line names (0 when none, or when they are wrong: said later, with the choices)."""
+    try:
+        return len(_expand_periods(periods, span))
+    except click.BadParameter:
+        return 0
+
+
+def _early_pool(scorecards: tuple[str, ...], *, explicit_count: int, pin_file: str | None, workers: int | None,
+                dask_address: str | None, out: str, template: str | None, pdf: bool,
+                book: str | None) -> ReportPool | None:
+    """Report workers started before the store is read, when the command line alone says there will be several
+    reports (each named scorecard gets one report at least, one per named period); else None.
+
+    Each worker starts its kernel (and Chromium) while this process reads and checks the
+    store: about a core's worth of start-up that would otherwise come after.
+    """
+    if dask_address or pin_file or (book and explicit_count > 1):  # a book of several periods is refused below
+        return None
+    count = min(workers or os.cpu_count() or 1, len(scorecards) * max(1, explicit_count))
+    if count < 2:
+        return None
+    from ..reports.batch import start_pool
+    from ..reports.pdf import check_engine
+    from ..reports.runner import DEFAULT_TEMPLATE
+
+    if pdf or book:
+        check_engine()  # a missing Chromium is said before any worker starts
+    return start_pool(out, count, template=template or DEFAULT_TEMPLATE, pdf=pdf, book=book)
 
 
 def _day(today: str) -> dt.date | None:
@@ -111,55 +146,64 @@ def report(store_path: str, scorecards: tuple[str, ...], all_scorecards: bool, p
         raise click.UsageError("give either --period / --periods or --all-periods, not both")
     if pin_file and as_of is not None:
         raise click.UsageError("give either --pin or --as-of, not both")
-    opened = Store.open(store_path)
+    pool = _early_pool(scorecards, explicit_count=_count_periods(periods, span), pin_file=pin_file, workers=workers,
+                       dask_address=dask_address, out=out, template=template, pdf=pdf, book=book)
     try:
-        explicit = _expand_periods(periods, span)
-    except click.BadParameter as bad:  # say which periods there are to choose from
-        frames = {name: opened.read(name) for name in ("scorecards", "actuals")}
-        spans = "; ".join(f"{sid}: {data_span(frames, sid)}" for sid in (scorecards or top_down(frames["scorecards"]))
-                          if (frames["scorecards"]["scorecard_id"] == sid).any())
-        raise click.BadParameter(f"{bad.message}. Periods with data — {spans}", param_hint=bad.param_hint) from None
-    if pin_file:
-        pinned = load_results(pin_file)
-        versions = {str(k): int(v) for k, v in pinned["pin"]["versions"].items()}
-        if not versions:
-            raise InputError(f"{pin_file} is a report of the embedded sample, not of a store: there is nothing to pin")
-        scorecards = scorecards or (str(pinned["scorecard"]),)
-        explicit = explicit or [str(pinned["period"])]
-        today = today or str(pinned.get("today") or "")
-    else:
-        versions = opened.versions(as_of=as_of)
-    frames = opened.read_all(versions=versions)
-    cards = frames["scorecards"]
-    for sid in scorecards:
-        require_scorecard(cards, sid)  # unknown scorecard -> InputError (exit 2)
-    chosen = list(scorecards) or top_down(cards)
-    store = store_path if is_uri(store_path) else str(Path(store_path).resolve())
-    day = _day(today)
-    plotly_js = SHARED_PLOTLY_JS if shared_plotly else "inline"
-    jobs = []
-    for sid in chosen:
-        available = data_periods(frames, sid)
-        latest = default_period(available, day)
-        wanted = explicit or (available if all_periods else [latest] if latest else [])
-        if not wanted:
-            raise InputError(f"scorecard '{sid}' has no actuals yet, so there is no period to review")
-        for period in wanted:  # fail here, before any kernel starts, with the valid choices
-            review_parameters(frames, sid, period, today)
-        jobs += [ReportJob(store, sid, p, today=today, plotly_js=plotly_js, versions=json.dumps(versions),
-                           as_of="" if as_of is None else as_of.isoformat()) for p in wanted]
+        opened = Store.open(store_path)
+        try:
+            explicit = _expand_periods(periods, span)
+        except click.BadParameter as bad:  # say which periods there are to choose from
+            frames = {name: opened.read(name) for name in ("scorecards", "actuals")}
+            named = scorecards or top_down(frames["scorecards"])
+            spans = "; ".join(f"{sid}: {data_span(frames, sid)}" for sid in named
+                              if (frames["scorecards"]["scorecard_id"] == sid).any())
+            raise click.BadParameter(f"{bad.message}. Periods with data — {spans}", param_hint=bad.param_hint) from None
+        if pin_file:
+            pinned = load_results(pin_file)
+            versions = {str(k): int(v) for k, v in pinned["pin"]["versions"].items()}
+            if not versions:
+                raise InputError(f"{pin_file} is a report of the embedded sample, not of a store: there is nothing "
+                                 "to pin")
+            scorecards = scorecards or (str(pinned["scorecard"]),)
+            explicit = explicit or [str(pinned["period"])]
+            today = today or str(pinned.get("today") or "")
+        else:
+            versions = opened.versions(as_of=as_of)
+        frames = opened.read_all(versions=versions)
+        cards = frames["scorecards"]
+        for sid in scorecards:
+            require_scorecard(cards, sid)  # unknown scorecard -> InputError (exit 2)
+        chosen = list(scorecards) or top_down(cards)
+        store = store_path if is_uri(store_path) else str(Path(store_path).resolve())
+        day = _day(today)
+        plotly_js = SHARED_PLOTLY_JS if shared_plotly else "inline"
+        jobs = []
+        for sid in chosen:
+            available = data_periods(frames, sid)
+            latest = default_period(available, day)
+            wanted = explicit or (available if all_periods else [latest] if latest else [])
+            if not wanted:
+                raise InputError(f"scorecard '{sid}' has no actuals yet, so there is no period to review")
+            for period in wanted:  # fail here, before any kernel starts, with the valid choices
+                review_parameters(frames, sid, period, today)
+            jobs += [ReportJob(store, sid, p, today=today, plotly_js=plotly_js, versions=json.dumps(versions),
+                               as_of="" if as_of is None else as_of.isoformat()) for p in wanted]
 
-    check_outputs(jobs, pdf=pdf, book=book)  # a missing Chromium is said before any kernel starts
-    where = f"the Dask cluster at {dask_address}" if dask_address else f"{workers or 'all'} worker(s)"
-    click.echo(f"Producing {len(jobs)} report(s) into {out} on {where}...")
-    start = time.perf_counter()
-    with click.progressbar(length=len(jobs), label="Reports", show_pos=True, file=sys.stderr,
-                           item_show_func=lambda r: r) as bar:
-        def advance(result: ReportResult) -> None:
-            bar.update(1, f"{result.job.name} {'ok' if result.ok else 'FAILED'}")
+        check_outputs(jobs, pdf=pdf, book=book)  # a missing Chromium is said before any kernel starts
+        where = f"the Dask cluster at {dask_address}" if dask_address else f"{workers or 'all'} worker(s)"
+        click.echo(f"Producing {len(jobs)} report(s) into {out} on {where}...")
+        start = time.perf_counter()
+        with click.progressbar(length=len(jobs), label="Reports", show_pos=True, file=sys.stderr,
+                               item_show_func=lambda r: r) as bar:
+            def advance(result: ReportResult) -> None:
+                bar.update(1, f"{result.job.name} {'ok' if result.ok else 'FAILED'}")
 
-        results = run_reports(jobs, out, workers=workers, dask_address=dask_address,
-                              template=template or DEFAULT_TEMPLATE, progress=advance, pdf=pdf, book=book)
+            results = run_reports(jobs, out, workers=workers, dask_address=dask_address,
+                                  template=template or DEFAULT_TEMPLATE, progress=advance, pdf=pdf, book=book,
+                                  pool=pool)
+    finally:
+        if pool is not None:
+            pool.close()
     failed = [r for r in results if not r.ok]
     elapsed = time.perf_counter() - start
     click.echo(f"\n{len(results) - len(failed)} of {len(results)} report(s) succeeded in {elapsed:.1f} s.")

@@ -33,7 +33,7 @@ from .pdf import PdfPrinter, check_engine, print_report, print_reports
 from .pinning import RESULTS_SUFFIX
 from .runner import DEFAULT_TEMPLATE, SHARED_PLOTLY_JS, ReportJob, ReportResult, ReportRunner
 
-__all__ = ["check_outputs", "run_reports", "write_result"]
+__all__ = ["ReportPool", "check_outputs", "run_reports", "start_pool", "write_result"]
 
 
 def write_result(result: ReportResult, out: Path) -> ReportResult:
@@ -193,8 +193,74 @@ PRINT_WAIT = 300.0
 """Seconds the batch waits for a worker to say it printed a report before that report fails (a dead worker)."""
 
 
-def _local(jobs: Sequence[ReportJob], template: str, workers: int, outputs: _Outputs) -> Iterator[ReportResult]:
+def _pool_ready() -> None:
+    """A task that does nothing: submitted once per worker, it makes the pool start that worker now."""
+
+
+class ReportPool:
+    """The batch's worker processes, started before their jobs are known (use as a context manager).
+
+    Each worker starts its kernel (and, for PDFs, its Chromium) as soon as it is spawned, so
+    a caller that starts the pool first (``bsc report`` does when it knows there will be
+    several reports) reads and checks the store meanwhile.  Make one with
+    :func:`start_pool`; :func:`run_reports` uses it with ``pool=``.
+    """
+
+    def __init__(self, workers: int, template: str, outputs: _Outputs) -> None:
+        context = multiprocessing.get_context("spawn")  # deltalake panics in forked children
+        self.workers, self.template, self.outputs = workers, template, outputs
+        self._printed = context.Queue() if outputs.printing else None
+        self._executor = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_pool_worker_init,
+                                             initargs=(template, outputs, self._printed))
+        for _ in range(workers):  # the pool spawns a worker for each task no idle worker takes
+            self._executor.submit(_pool_ready)
+
+    def run(self, jobs: Sequence[ReportJob]) -> Iterator[ReportResult]:
+        """Results of ``jobs``, written into the batch folder (and printed) by the workers, each once complete."""
+        futures = {self._executor.submit(_pool_run, job): job for job in jobs}
+        waiting: dict[str, ReportResult] = {}  # made, its printing not reported yet
+        arrived: dict[str, _Printed] = {}
+        for future in as_completed(futures):
+            try:
+                result = future.result()
+            except Exception as exc:  # the worker process died
+                yield write_result(ReportResult(futures[future], "", None, error=f"{type(exc).__name__}: {exc}"),
+                                   Path(self.outputs.folder))
+                continue
+            if self._printed is None or not _printable(result):
+                yield result
+                continue
+            waiting[result.job.name] = result
+            yield from _collect(self._printed, waiting, arrived, block=False)
+        while waiting:
+            yield from _collect(self._printed, waiting, arrived, block=True)
+
+    def close(self) -> None:
+        """Stop the workers (each stops its kernel and Chromium); jobs not started are dropped."""
+        self._executor.shutdown(wait=True, cancel_futures=True)
+
+    def __enter__(self) -> ReportPool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def start_pool(out: str | os.PathLike[str], workers: int, *, template: str | os.PathLike[str] = DEFAULT_TEMPLATE,
+               pdf: bool = False, book: str | os.PathLike[str] | None = None) -> ReportPool:
+    """Start ``workers`` report workers for a batch into ``out`` now (pass it to :func:`run_reports` as ``pool=``).
+
+    ``pdf`` and ``book`` must be what the batch will ask for: the workers start Chromium for them.
+    """
+    return ReportPool(workers, str(template), _Outputs(str(Path(out)), pdf=pdf, book=book is not None))
+
+
+def _local(jobs: Sequence[ReportJob], template: str, workers: int, outputs: _Outputs,
+           pool: ReportPool | None = None) -> Iterator[ReportResult]:
     """Results of ``jobs``, written into the batch folder (and printed) by the workers, each once complete."""
+    if pool is not None:
+        yield from pool.run(jobs)
+        return
     if workers <= 1 or len(jobs) <= 1:
         worker = _Worker(template, outputs)
         try:
@@ -210,27 +276,8 @@ def _local(jobs: Sequence[ReportJob], template: str, workers: int, outputs: _Out
         finally:
             worker.close()
         return
-    context = multiprocessing.get_context("spawn")  # deltalake panics in forked children
-    printed = context.Queue() if outputs.printing else None
-    with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=context,
-                             initializer=_pool_worker_init, initargs=(template, outputs, printed)) as pool:
-        futures = {pool.submit(_pool_run, job): job for job in jobs}
-        waiting: dict[str, ReportResult] = {}  # made, its printing not reported yet
-        arrived: dict[str, _Printed] = {}
-        for future in as_completed(futures):
-            try:
-                result = future.result()
-            except Exception as exc:  # the worker process died
-                yield write_result(ReportResult(futures[future], "", None, error=f"{type(exc).__name__}: {exc}"),
-                                   Path(outputs.folder))
-                continue
-            if printed is None or not _printable(result):
-                yield result
-                continue
-            waiting[result.job.name] = result
-            yield from _collect(printed, waiting, arrived, block=False)
-        while waiting:
-            yield from _collect(printed, waiting, arrived, block=True)
+    with ReportPool(min(workers, len(jobs)), template, outputs) as own:
+        yield from own.run(jobs)
 
 
 def _collect(printed: Any, waiting: dict[str, ReportResult], arrived: dict[str, _Printed], *,
@@ -307,7 +354,7 @@ def check_outputs(jobs: Sequence[ReportJob], *, pdf: bool = False, book: str | o
 def run_reports(jobs: Iterable[ReportJob], out: str | os.PathLike[str], *, workers: int | None = None,
                 dask_address: str | None = None, template: str | os.PathLike[str] = DEFAULT_TEMPLATE,
                 progress: Callable[[ReportResult], None] | None = None, pdf: bool = False,
-                book: str | os.PathLike[str] | None = None) -> list[ReportResult]:
+                book: str | os.PathLike[str] | None = None, pool: ReportPool | None = None) -> list[ReportResult]:
     """Produce every report of ``jobs`` into ``out`` (notebook, HTML and results file each) and write ``index.html``.
 
     A report whose results file is already in ``out`` (an earlier run) is compared with it:
@@ -320,6 +367,8 @@ def run_reports(jobs: Iterable[ReportJob], out: str | os.PathLike[str], *, worke
     plotly.js from one file written into ``out``.  ``pdf``: print each report to
     ``<scorecard>-<period>.pdf``; ``book``: write the briefing book of the batch's one
     period there (:mod:`~bsc_widgets.reports.pdf`; both need Chromium, checked first).
+    ``pool``: workers started earlier by :func:`start_pool` for this folder, template and
+    outputs (the caller closes it); else the batch starts and stops its own.
     """
     jobs = list(jobs)
     check_outputs(jobs, pdf=pdf, book=book)  # before any kernel starts
@@ -331,7 +380,10 @@ def run_reports(jobs: Iterable[ReportJob], out: str | os.PathLike[str], *, worke
         results: Iterable[ReportResult] = (write_result(r, folder) for r in _dask(jobs, str(template), dask_address))
     else:  # written and printed by the workers, each report as soon as it is made
         outputs = _Outputs(str(folder), pdf=pdf, book=book is not None)
-        results = _local(jobs, str(template), workers or os.cpu_count() or 1, outputs)
+        if pool is not None and (pool.outputs, pool.template) != (outputs, str(template)):
+            raise ValueError(f"the pool was started for {pool.outputs} with {pool.template}, not for {outputs} with "
+                             f"{template}")
+        results = _local(jobs, str(template), workers or os.cpu_count() or 1, outputs, pool)
     done = []
     for result in results:
         done.append(result)
