@@ -48,6 +48,12 @@ Measured on an idle 2-core machine (load average below 1 at the start; docs/repo
       138.1 s, bsc report 22.9 s (6.0x); with PDFs 186.0 s vs 41.4 s: 4.5x, goal 6x NOT met. Printing 0.77 s a
       report. On 2 cores with 2 workers both cores are already busy, so overlapping a print with the next report
       gains nothing on an idle machine (it did on a shared one: 51.8 s vs 67.6 s at load 2.8-4.5).
+    now (report kernels freeze their imported heap, workers skip jsonschema's IRI grammar, kernels stopped at once,
+      workers started before the store is read), --rounds 3 --baseline-reports 4 --sizes "", idle at the start,
+      2026-12-03 17:15: parallel loop 154.5 s, bsc report 20.8 s (7.4x); with PDFs 220.5 s vs 36.5 s: 6.0x, goal met
+      at the median (rounds 5.8x, 6.1x, 6.0x). Without the early start (16:47): 186.9 s vs 30.9 s, 6.1x (rounds
+      5.9x, 5.5x, 6.8x). Printing 0.60-0.65 s a report (the loop 2.25-2.75 s); floor 4.1-5.1 s, one report cold
+      6.5-7.9 s.
 """
 
 from __future__ import annotations
