@@ -104,3 +104,26 @@ def test_another_participants_save_shows_without_a_reload_and_typing_is_kept(sam
     assert facilitator.dots["cand-6"].value == 0  # not typed in: follows the store (she gave cand-6 nothing)
     assert facilitator.watch is not None and facilitator.watch.errors == []
     facilitator.watch.stop()
+
+
+def test_the_facilitators_pick_stays_put_while_votes_reorder_the_ranking(sample_store: Path) -> None:
+    """A drop-down tells the kernel which option was picked by its position: the candidates are listed in the
+    order they were proposed (new ones last), so votes that reorder the ranking never move the facilitator's pick
+    onto another candidate."""
+    store = Store.open(sample_store)
+    step = Workshop(store, "org").proposals()
+    step.name.value = "Facilitator"
+    step.refresh()
+    before = [value for _, value in step.choice.options]
+    step.choice.index = before.index("cand-1")  # what the browser sends: a position
+    ranked_before = list(step.ranked["candidate_id"])
+    new = proposals.propose(store, "org", "objective", "Another idea", perspective="customer", user="Ben")
+    proposals.vote(store, new, 5, voter="Ben")  # the newest candidate jumps to the top of the ranking
+    step.refresh()
+    after = [value for _, value in step.choice.options]
+    ranked_after = [c for c in step.ranked["candidate_id"] if c in after]
+    assert ranked_after.index(new) < len(ranked_after) - 1  # it jumped up the ranking: the ranking reordered
+    assert ranked_after != after and [c for c in ranked_before if c in before] != before
+    assert after == [*before, new]  # same positions, the new one last
+    assert step.choice.value == "cand-1" and step.choice.index == before.index("cand-1")
+    assert "(5 dots)" in dict((v, k) for k, v in step.choice.options)[new]

@@ -151,11 +151,19 @@ def close_tab(context: Any, page: Any) -> None:
     ``voila/api/shutdown``) while :class:`PageWatch` held it for inspection, and the
     kernel lived on until culling; so the tab's close is awaited first.
     """
+    close_page(page)
+    context.close()
+
+
+def close_page(page: Any) -> None:
+    """Close the tab as a participant does (its ``beforeunload`` handlers run) and wait until it is gone.
+
+    Its browser context stays open: the tab's close call (a beacon) may still be on its way,
+    and closing the context cancels it (on a loaded machine it has been seen not to arrive)."""
     if not page.is_closed():
         page.close(run_before_unload=True)
         with contextlib.suppress(Exception):  # already gone: nothing to wait for
             page.wait_for_event("close", timeout=TIMEOUT_MS)
-    context.close()
 
 
 def new_page(browser: Any, allowed: tuple[str, ...]) -> tuple[Any, Any, PageWatch]:

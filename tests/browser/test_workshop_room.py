@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browser_support import Server, button, close_tab, failure_screenshot, new_page, sample_workshop
+from browser_support import Server, button, close_page, close_tab, failure_screenshot, new_page, sample_workshop
 
 from bsc_widgets import Store
 
@@ -130,9 +130,10 @@ def test_a_closed_tab_releases_its_kernel_and_an_abandoned_one_is_culled(browser
         assert "_xsrf" in {c["name"] for c in context.cookies()}, "the step page sets the cookie its shutdown needs"
         closed = kernel_of(page)
         assert kernel_exists(room, closed)
-    close_tab(context, page)
+    close_page(page)  # the context stays open until the tab's close call has done its work
     # Released by the tab-close call: culling (a page-less kernel idle for 60 s) cannot act within 30 s.
     wait_until(lambda: not kernel_exists(room, closed), 30, "the closed tab's kernel still runs", room)
+    context.close()
     assert f"403 POST /voila/api/shutdown/{closed}" not in room.output()
     assert not re.search(rf"Culling .*{closed}", room.log.read_text(errors="replace")), "released, not culled"
 

@@ -25,6 +25,7 @@ from ...roster import session
 from ...store import proposals
 from ..display import message, show_in, wide
 from ..failures import show_failure
+from ..fields import replace_options
 from ..live import LiveStep, StoreWatch
 from ..roles import lock, lock_decisions
 from ..view import Viewable
@@ -240,10 +241,15 @@ class ProposalsStep(LiveStep, Viewable):
                                                                        strict=True)]
         self.ranked = ranking(frames, sid)
         open_ = self.ranked[(self.ranked["status"] == "proposed").to_numpy(dtype=bool)]
-        labels = [(f"{r.candidate_id} — {r.title}", str(r.candidate_id)) for r in self.ranked.itertuples()]
+        # The drop-downs list candidates in the order they were proposed, not by rank: a drop-down tells the kernel
+        # which option was picked by its position, and the ranking reorders as votes come in, so a participant's
+        # pick could land on another candidate if the list were re-sorted while it travels.  New ones go last.
+        order = {c: i for i, c in enumerate(_proposal_order(frames["candidates"], sid))}
+        listed = self.ranked.sort_values("candidate_id", key=lambda ids: ids.map(order), kind="stable")
+        labels = [(f"{r.candidate_id} — {r.title}", str(r.candidate_id)) for r in listed.itertuples()]
         self._set_options(self.topic, labels)
         self._set_options(self.choice, [(f"{r.candidate_id} — {r.title} ({r.dots} dots)", str(r.candidate_id))
-                                        for r in open_.itertuples()])
+                                        for r in listed.itertuples() if r.status == "proposed"])
         self._ballot(frames, sid, open_)
         self.figure = vote_ranking(self.ranked)
         show_in(self.chart, self.figure)
@@ -259,10 +265,7 @@ class ProposalsStep(LiveStep, Viewable):
 
     @staticmethod
     def _set_options(dropdown: widgets.Dropdown, options: list[tuple[str, str]]) -> None:
-        keep = dropdown.value
-        dropdown.options = options
-        if keep in {v for _, v in options}:
-            dropdown.value = keep
+        replace_options(dropdown, options, dropdown.value)  # the pick stays, without passing by the first option
 
     def _ballot(self, frames: dict[str, pd.DataFrame], sid: str, open_: pd.DataFrame) -> None:
         """Bring the ballot up to date in place: a candidate's box is the same widget from one refresh to the next.
@@ -326,3 +329,9 @@ def _signoff_html(signed: pd.DataFrame) -> str:
         f"<td>{'this plan' if r.current else 'an earlier version of the plan'}</td></tr>"
         for r in signed.itertuples())
     return ("<table><tr><th>who</th><th>decision</th><th>when</th><th>signed</th></tr>" + rows + "</table>")
+
+
+def _proposal_order(candidates: pd.DataFrame, scorecard: str) -> list[str]:
+    """Ids of the scorecard's candidates in the order they were proposed."""
+    own = candidates[(candidates["scorecard_id"] == scorecard).to_numpy(dtype=bool)]
+    return [str(c) for c in own.sort_values(["proposed_at", "candidate_id"], kind="stable")["candidate_id"]]
